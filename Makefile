@@ -1,0 +1,60 @@
+# The README's commands. Only python3 (3.11+) is needed; everything else is installed into .venv.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
+PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGINS))
+FRONTEND := src/eventyay/frontend
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: install run test lint format docs bench worker beat clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml tests/dummy_plugin/pyproject.toml $(PLUGINS) $(FRONTEND)/package.json
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]' -e tests/dummy_plugin $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[dev]')
+	$(VENV)/bin/npm install --prefix $(FRONTEND) --no-audit --no-fund --no-package-lock --loglevel=error
+	touch $@
+
+run: install
+	$(PY) -m eventyay migrate --noinput
+	$(PY) -m eventyay demo
+	$(PY) -m eventyay collectstatic --noinput --verbosity 0
+	$(VENV)/bin/uvicorn eventyay.config.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+
+# Core and each plugin distribution run as separate pytest sessions, as each would on its own.
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS) tests
+	@set -e; for dir in $(PLUGIN_DIRS); do \
+		echo "=== $$dir"; \
+		$(PY) -m pytest -c $$dir/pyproject.toml --rootdir $$dir $(PYTEST_ARGS) $$dir/tests; \
+	done
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy src $(foreach dir,$(PLUGIN_DIRS),$(dir)/src)
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+docs: install
+	$(MAKE) -C doc html SPHINXBUILD=../$(VENV)/bin/sphinx-build
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+worker: install
+	$(VENV)/bin/celery -A eventyay.config.celery worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A eventyay.config.celery beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) $(FRONTEND)/node_modules

@@ -1,0 +1,223 @@
+"""Shared by bench/tickets_rush.py and bench/tickets_read.py: set-up, the server, HTTP clients."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventyay.config.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django_scopes import scope, scopes_disabled  # noqa: E402
+
+from eventyay.base.models import Event, Organizer, User  # noqa: E402
+from eventyay.base.plugins.manager import installed_plugins  # noqa: E402
+from eventyay.base.services.events import event_create  # noqa: E402
+from eventyay.base.services.organizers import organizer_create  # noqa: E402
+from eventyay.base.services.teams import token_create  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ORGANIZER = "ticketbench"
+
+
+@dataclass
+class Shop:
+    event: Event
+    product_id: int
+    quota_id: int
+    token: str
+
+
+def prepare(slug: str, *, quota: int, products: int = 1) -> Shop:
+    """A fresh event with the tickets plugin, ``products`` products in one quota, and an API token."""
+    from eventyay_tickets.models import Product, Quota
+
+    call_command("migrate", verbosity=0, interactive=False)
+    with scopes_disabled():
+        organizer = Organizer.objects.filter(slug=ORGANIZER).first()
+        if organizer is None:
+            owner = User.objects.filter(email="bench@example.org").first() or User.objects.create_user(
+                "bench@example.org", None
+            )
+            organizer = organizer_create(name="Ticket bench", slug=ORGANIZER, creator=owner)
+        team = organizer.teams.get(name="Administrators")
+    with scope(organizer=organizer):
+        event = event_create(
+            organizer=organizer,
+            data={
+                "name": {"en": "Ticket rush"},
+                "slug": slug,
+                "date_from": "2030-01-01T09:00Z",
+                "live": True,
+            },
+            plugins=["tickets"],
+            is_admin=True,
+        )
+        items = [
+            Product.objects.create(
+                event=event, name={"en": f"Ticket {i}"}, price=Decimal("99.00"), position=i
+            )
+            for i in range(products)
+        ]
+        limit = Quota.objects.create(event=event, name="Admission", size=quota)
+        limit.products.set(items)
+        _token, secret = token_create(team=team, name=f"bench {slug}")
+    return Shop(event=event, product_id=items[0].pk, quota_id=limit.pk, token=secret)
+
+
+def sold(shop: Shop) -> int:
+    from eventyay_tickets.models import Order, OrderPosition
+
+    with scopes_disabled():
+        return OrderPosition.objects.filter(order__event=shop.event, order__status__in=Order.HOLDING).count()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    """The production configuration (deployment/gunicorn.conf.py) when present, else uvicorn."""
+    env = {
+        **os.environ,
+        "EVENTYAY_SECRET_KEY": settings.SECRET_KEY,
+        "EVENTYAY_DATA_DIR": str(settings.DATA_DIR),
+        "EVENTYAY_BIND": f"127.0.0.1:{port}",
+        "EVENTYAY_WORKERS": str(workers),
+        "EVENTYAY_ACCESS_LOG": "off",
+        "EVENTYAY_LOG_LEVEL": "warning",
+        # The bench measures the shop, not the per-client rate limit.
+        "EVENTYAY_API_RATE_LIMIT": "100000000/min",
+        # Only the tickets plugin is loaded, so other plugins' state cannot disturb the figures.
+        "EVENTYAY_PLUGINS_EXCLUDE": ",".join(name for name in installed_plugins() if name != "tickets"),
+    }
+    config = ROOT / "deployment" / "gunicorn.conf.py"
+    if config.exists():
+        command = [sys.executable, "-m", "gunicorn", "-c", str(config)]
+    else:
+        command = [
+            sys.executable, "-m", "uvicorn", "eventyay.config.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--lifespan", "off", "--log-level", "warning", "--no-access-log",
+            "--workers", str(workers),
+        ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit("the server did not start")
+            time.sleep(0.3)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@dataclass
+class Run:
+    statuses: Counter = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else 0.0
+
+
+def hammer(
+    port: int,
+    *,
+    method: str,
+    path: str,
+    total: int,
+    concurrency: int,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Run:
+    """``total`` requests from ``concurrency`` threads, each with its own keep-alive connection."""
+    run = Run()
+    lock = threading.Lock()
+    remaining = iter(range(total))
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            while True:
+                with lock:
+                    if next(remaining, None) is None:
+                        return
+                started = time.perf_counter()
+                try:
+                    connection.request(method, path, body=body, headers=headers or {})
+                    response = connection.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException):
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    status = 0
+                elapsed = time.perf_counter() - started
+                with lock:
+                    run.statuses[status] += 1
+                    run.latencies.append(elapsed)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _i in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average: figures from a busy machine are not comparable."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def describe_database() -> str:
+    return "PostgreSQL" if settings.DATABASE_IS_POSTGRES else "SQLite"
+
+
+def default_workers() -> int:
+    return int(os.environ.get("EVENTYAY_WORKERS") or 4)
+
+
+def json_headers(token: str) -> dict[str, Any]:
+    return {"Authorization": f"Token {token}", "Content-Type": "application/json"}

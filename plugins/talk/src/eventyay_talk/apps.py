@@ -1,0 +1,24 @@
+from django.utils.translation import gettext_lazy as _
+
+from eventyay.base.plugins import PluginConfig
+
+
+class TalkConfig(PluginConfig):
+    name = "eventyay_talk"
+    label = "eventyay_talk"
+    verbose_name = _("Talks and schedule")
+    default = True
+
+    class EventyayPluginMeta:
+        name = _("Talks and schedule")
+        author = "eventyay"
+        version = "1.0.0"
+        category = "FEATURE"
+        description = _(
+            "Call for papers, proposal review, the conference schedule with its public pages "
+            "and the standard exports (frab XML, c3voc JSON, iCal)."
+        )
+        visible = True
+        restricted = False
+        compatibility = ">=0.1"
+        level = "event"

@@ -1,0 +1,1 @@
+"""The organizer's control pages of the talk plugin (CfP, proposals, review, rooms, schedule)."""

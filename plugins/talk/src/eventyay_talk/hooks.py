@@ -1,0 +1,72 @@
+"""The talk plugin's hook implementations (core hooks and its own ``register_schedule_exporters``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from eventyay.base.plugins import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType, hookimpl
+
+#: Team permissions the talk plugin checks.
+PERMISSIONS = [
+    TeamPermission("event.submissions:read", _("View proposals and speakers")),
+    TeamPermission("event.submissions:write", _("Change proposals, decide on them and edit the CfP")),
+    TeamPermission("event.reviews:write", _("Review proposals (all tracks)")),
+    TeamPermission("event.schedule:write", _("Edit rooms and the schedule, release schedule versions")),
+]
+
+
+@hookimpl
+def register_team_permissions() -> list[TeamPermission]:
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_webhook_action_types() -> list[WebhookActionType]:
+    return [
+        WebhookActionType("submission.state_changed", str(_("Proposal state changed"))),
+        WebhookActionType("submission.changed", str(_("Proposal changed"))),
+        WebhookActionType("schedule.released", str(_("Schedule version released"))),
+    ]
+
+
+@hookimpl
+def register_oauth_scopes() -> list[OAuthScope]:
+    return [
+        OAuthScope("submissions:read", str(_("Read proposals, speakers and reviews"))),
+        OAuthScope("submissions:write", str(_("Change proposals and decide on them"))),
+        OAuthScope("schedule:write", str(_("Change the schedule and release versions"))),
+    ]
+
+
+@hookimpl
+def register_schedule_exporters(event: Any) -> list[Any]:
+    from eventyay_talk.exporters import BUILTIN_EXPORTERS
+
+    return list(BUILTIN_EXPORTERS)
+
+
+@hookimpl
+def event_public_sections(event: Any, request: Any) -> list[Section]:
+    from eventyay_talk.selectors import cfp_is_open, cfp_of, latest_schedule
+
+    cfp = cfp_of(event)
+    context = {"event": event, "cfp": cfp, "cfp_open": cfp_is_open(event), "schedule": latest_schedule(event)}
+    html = render_to_string("eventyay_talk/section.html", context, request)
+    return [Section(title=str(_("Programme")), html=html, key="talk")]
+
+
+@hookimpl
+def demo_data(event: Any) -> None:
+    from eventyay_talk.services.demo import demo_talk_data
+
+    demo_talk_data(event=event)
+
+
+@hookimpl
+def control_nav_event(event: Any, request: Any) -> list[NavItem]:
+    from eventyay_talk.control.nav import control_nav
+
+    return control_nav(event, request)

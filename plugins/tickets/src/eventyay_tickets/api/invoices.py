@@ -1,0 +1,62 @@
+"""Invoices API: list and retrieve an event's invoices, download one as PDF."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+
+from eventyay.api.mixins import EventViewMixin
+from eventyay_tickets.models import Invoice
+from eventyay_tickets.services.documents import invoice_pdf
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    order = serializers.CharField(source="order.code")
+    refers = serializers.CharField(source="refers.full_number", default=None)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "order",
+            "number",
+            "full_number",
+            "prefix",
+            "is_cancellation",
+            "refers",
+            "date",
+            "invoice_from",
+            "invoice_to",
+            "lines",
+            "total",
+            "tax_total",
+            "currency",
+        ]
+
+
+class InvoiceViewSet(  # type: ignore[misc]
+    EventViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = InvoiceSerializer
+    permission = "event.orders:read"
+    filterset_fields = ["is_cancellation", "full_number"]
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        invoices = Invoice.objects.filter(event=self.event).select_related("order", "refers", "event")
+        code = self.request.query_params.get("order")
+        if code:
+            invoices = invoices.filter(order__code=code.upper())
+        return invoices.order_by("pk")
+
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
+        filename, data = invoice_pdf(self.get_object())
+        return FileResponse(
+            io.BytesIO(data), as_attachment=True, filename=filename, content_type="application/pdf"
+        )

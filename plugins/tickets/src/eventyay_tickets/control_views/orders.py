@@ -1,0 +1,227 @@
+"""The orders list (search and filters, constant queries at any size) and the order detail with
+every action: mark paid, cancel, extend, reactivate, approve, deny, resend the link, invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from eventyay.control.forms.events import in_timezone
+from eventyay.control.pagination import page_of
+from eventyay.control.permissions import event_view
+from eventyay_tickets.control_views.common import READ, WRITE, error_text, to
+from eventyay_tickets.control_views.forms import CancelForm, ExtendForm, MarkPaidForm, OrderFilterForm
+from eventyay_tickets.models import Checkin, Invoice, Order
+from eventyay_tickets.selectors import order_positions, payment_providers
+from eventyay_tickets.selectors_backoffice import OrderFilters, order_log, orders_search
+from eventyay_tickets.services import (
+    CapacityBusy,
+    order_approve,
+    order_cancel,
+    order_deny,
+    order_expire_if_due,
+    order_extend,
+    order_mark_paid,
+    order_reactivate,
+    order_resend_link,
+)
+from eventyay_tickets.services.documents import invoice_pdf, ticket_pdf_for_position
+from eventyay_tickets.services.invoices import invoice_cancel, invoice_create, invoice_regenerate
+
+TEMPLATES = "eventyay_tickets/control/"
+
+
+@event_view(READ)
+def orders(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    ev = request.event  # type: ignore[attr-defined]
+    form = OrderFilterForm(request.GET or None, event=ev)
+    filters = OrderFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = OrderFilters(
+            query=data.get("query") or "",
+            status=data.get("status") or "",
+            product=data["product"].pk if data.get("product") else None,
+            email=data.get("email") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+    page = page_of(orders_search(ev, filters), request)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "querystring": query.urlencode()}
+    if request.headers.get("HX-Request"):
+        return render(request, TEMPLATES + "_orders_table.html", context)
+    return render(request, TEMPLATES + "orders.html", context)
+
+
+def _order(request: HttpRequest, code: str) -> Order:
+    ev = request.event  # type: ignore[attr-defined]
+    order = get_object_or_404(Order, event=ev, code=code.upper())
+    order.event = ev
+    return order
+
+
+@event_view(READ)
+def order_detail(request: HttpRequest, organizer: str, event: str, code: str) -> HttpResponse:
+    ev = request.event  # type: ignore[attr-defined]
+    order = order_expire_if_due(order=_order(request, code))
+    positions = list(order_positions(order).prefetch_related("checkins__checkin_list"))
+    invoices = list(
+        Invoice.objects.filter(order=order).select_related("refers").prefetch_related("cancellations")
+    )
+    log = list(order_log(order)[:100])
+    providers = payment_providers(ev)
+    return render(
+        request,
+        TEMPLATES + "order.html",
+        {
+            "order": order,
+            "positions": positions,
+            "payments": list(order.payments.all()),
+            "refunds": list(order.refunds.all()),
+            "invoices": invoices,
+            "log": log,
+            "provider": providers.get(order.payment_provider),
+            "cancel_form": CancelForm(),
+            "extend_form": ExtendForm(),
+            "paid_form": MarkPaidForm(),
+            "entry": Checkin.Type.ENTRY,
+        },
+    )
+
+
+def _run(request: HttpRequest, order: Order, call: Callable[[], Any], success: str) -> HttpResponse:
+    try:
+        call()
+    except CapacityBusy:
+        messages.error(request, _("The shop is busy right now, please try again in a moment."))
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, success)
+    return to(request, "control.order", code=order.code)
+
+
+@require_POST
+@event_view(READ, post=WRITE)
+def order_action(request: HttpRequest, organizer: str, event: str, code: str, action: str) -> HttpResponse:
+    order = _order(request, code)
+    user = request.user
+    if action == "mark_paid":
+        paid_form = MarkPaidForm(request.POST)
+        if not paid_form.is_valid():
+            messages.error(request, _("Please enter a valid amount."))
+            return to(request, "control.order", code=order.code)
+        return _run(
+            request,
+            order,
+            lambda: order_mark_paid(
+                order=order,
+                amount=paid_form.cleaned_data["amount"],
+                actor=user,
+                send_email=paid_form.cleaned_data["send_email"],
+            ),
+            _("The order has been marked as paid."),
+        )
+    if action == "cancel":
+        cancel_form = CancelForm(request.POST)
+        if not cancel_form.is_valid():
+            messages.error(request, _("Please enter a valid fee."))
+            return to(request, "control.order", code=order.code)
+        return _run(
+            request,
+            order,
+            lambda: order_cancel(
+                order=order,
+                fee=cancel_form.cleaned_data["fee"],
+                refund=cancel_form.cleaned_data["refund"],
+                send_email=cancel_form.cleaned_data["send_email"],
+                actor=user,
+            ),
+            _("The order has been canceled."),
+        )
+    if action == "extend":
+        extend_form = ExtendForm(request.POST)
+        expires = (
+            in_timezone(extend_form.cleaned_data["expires"], order.event.timezone)
+            if extend_form.is_valid()
+            else None
+        )
+        if expires is None:
+            messages.error(request, _("Please enter a valid date and time."))
+            return to(request, "control.order", code=order.code)
+        return _run(
+            request,
+            order,
+            lambda: order_extend(order=order, expires=expires, actor=user),
+            _("The payment deadline has been changed."),
+        )
+    simple: dict[str, tuple[Callable[[], Any], str]] = {
+        "reactivate": (
+            lambda: order_reactivate(order=order, actor=user),
+            _("The order has been reactivated."),
+        ),
+        "approve": (lambda: order_approve(order=order, actor=user), _("The order has been approved.")),
+        "deny": (lambda: order_deny(order=order, actor=user), _("The order has been denied.")),
+        "resend": (lambda: order_resend_link(order=order, actor=user), _("The link has been sent again.")),
+        "invoice": (lambda: invoice_create(order=order, actor=user), _("An invoice has been issued.")),
+        "invoice_regenerate": (
+            lambda: invoice_regenerate(order=order, actor=user),
+            _("The invoice has been canceled and issued again."),
+        ),
+    }
+    if action not in simple:
+        messages.error(request, _("Unknown action."))
+        return to(request, "control.order", code=order.code)
+    call, success = simple[action]
+    return _run(request, order, call, success)
+
+
+@require_POST
+@event_view(READ, post=WRITE)
+def invoice_cancel_view(request: HttpRequest, organizer: str, event: str, code: str, pk: int) -> HttpResponse:
+    order = _order(request, code)
+    invoice = get_object_or_404(Invoice, order=order, pk=pk)
+    return _run(
+        request,
+        order,
+        lambda: invoice_cancel(invoice=invoice, actor=request.user),
+        _("A cancellation invoice has been issued."),
+    )
+
+
+@event_view(READ)
+def invoice_download(request: HttpRequest, organizer: str, event: str, code: str, pk: int) -> HttpResponse:
+    order = _order(request, code)
+    invoice: Invoice = get_object_or_404(
+        Invoice.objects.select_related("event", "order", "refers"), order=order, pk=pk
+    )
+    filename, data = invoice_pdf(invoice)
+    return _pdf(filename, data)
+
+
+@event_view(READ)
+def ticket_download(
+    request: HttpRequest, organizer: str, event: str, code: str, positionid: int
+) -> HttpResponse:
+    order = _order(request, code)
+    position = get_object_or_404(
+        order.positions.select_related("product", "variation"), positionid=positionid
+    )
+    position.order = order
+    filename, data = ticket_pdf_for_position(position)
+    return _pdf(filename, data)
+
+
+def _pdf(filename: str, data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,81 @@
+"""The tickets plugin's hook implementations: registries, the front-page section, demo data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from eventyay.base.plugins import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType, hookimpl
+from eventyay_tickets.hooks_backoffice import order_canceled as order_canceled
+from eventyay_tickets.hooks_backoffice import order_page_sections as order_page_sections
+from eventyay_tickets.hooks_backoffice import order_paid as order_paid
+from eventyay_tickets.hooks_backoffice import order_placed as order_placed
+
+
+@hookimpl
+def register_team_permissions() -> list[TeamPermission]:
+    return [
+        TeamPermission("event.orders:read", str(_("View orders"))),
+        TeamPermission("event.orders:write", str(_("Change orders, mark payments, cancel"))),
+        TeamPermission("event.items:write", str(_("Change products, quotas, vouchers and questions"))),
+        TeamPermission("event.checkin:write", str(_("Check in attendees"))),
+    ]
+
+
+@hookimpl
+def register_webhook_action_types() -> list[WebhookActionType]:
+    return [
+        WebhookActionType("order.placed", str(_("Order placed"))),
+        WebhookActionType("order.paid", str(_("Order marked as paid"))),
+        WebhookActionType("order.canceled", str(_("Order canceled"))),
+        WebhookActionType("order.expired", str(_("Order expired"))),
+        WebhookActionType("order.changed", str(_("Order changed"))),
+        WebhookActionType("checkin.created", str(_("Attendee checked in or out"))),
+    ]
+
+
+@hookimpl
+def register_oauth_scopes() -> list[OAuthScope]:
+    return [
+        OAuthScope("orders:read", str(_("Read orders and the catalogue"))),
+        OAuthScope("orders:write", str(_("Create and change orders"))),
+    ]
+
+
+@hookimpl
+def register_payment_providers(event: Any) -> list[type]:
+    from eventyay_tickets.payment import BankTransferProvider, FreeProvider
+
+    return [FreeProvider, BankTransferProvider]
+
+
+@hookimpl
+def event_public_sections(event: Any, request: Any) -> list[Section]:
+    from eventyay_tickets.selectors import shop_categories, with_availability
+    from eventyay_tickets.services import product_availability
+
+    html = render_to_string(
+        "eventyay_tickets/section.html",
+        {
+            "event": event,
+            "groups": with_availability(shop_categories(event), product_availability(event=event)),
+        },
+        request,
+    )
+    return [Section(title=str(_("Tickets")), html=html, key="tickets")]
+
+
+@hookimpl
+def control_nav_event(event: Any, request: Any) -> list[NavItem]:
+    from eventyay_tickets.hooks_backoffice import control_nav
+
+    return control_nav(event, request)
+
+
+@hookimpl
+def demo_data(event: Any) -> None:
+    from eventyay_tickets.demo import tickets_demo_data
+
+    tickets_demo_data(event=event)

@@ -1,0 +1,155 @@
+"""The one base class every payment provider builds on (built-in and third-party alike)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from eventyay.base.models import Event
+    from eventyay_tickets.models import Order, OrderPayment, OrderRefund
+
+
+class PaymentError(Exception):
+    """A provider could not take or refund a payment; the message is shown to the user."""
+
+
+class BasePaymentProvider:
+    """A way to pay for an order.
+
+    Subclass it, set :attr:`identifier` and :attr:`verbose_name`, override what your provider
+    does, and return the class from the ``register_payment_providers`` hook. One instance is made
+    per event and request; :attr:`settings` holds the organizer's per-event settings for it.
+
+    The shop calls, in order: :meth:`is_allowed` (may the provider be offered for this cart?),
+    :meth:`checkout_form` (extra fields on the payment step), :meth:`checkout_prepare` (validate
+    them; returns data stored on the payment), then, after the order is placed,
+    :meth:`execute_payment` (take the money, or return a URL to send the buyer to). Pending
+    orders show :meth:`order_pending_html`. Refunds go through :meth:`execute_refund` when
+    :attr:`refunds_automatically` is set. Webhooks from the payment service arrive at
+    ``/<organizer>/<event>/tickets/payment/<identifier>/webhook/`` and go to
+    :meth:`process_webhook`.
+    """
+
+    #: Unique, URL-safe name, e.g. ``"stripe"``.
+    identifier: ClassVar[str] = ""
+    #: Name shown to organizers.
+    verbose_name: ClassVar[Any] = ""
+    #: Whether :meth:`execute_refund` can send money back without the organizer's help.
+    refunds_automatically: ClassVar[bool] = False
+    #: Whether the provider is switched on when the organizer has not configured it.
+    enabled_by_default: ClassVar[bool] = False
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        stored = event.settings.get(self.settings_key) or {}
+        self.settings: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
+
+    # --- configuration ----------------------------------------------------------------------
+
+    @property
+    def settings_key(self) -> str:
+        return f"tickets_payment_{self.identifier}"
+
+    def settings_form_fields(self) -> dict[str, forms.Field]:
+        """Fields of the per-event settings form; extend with ``{**super()..., "key": field}``."""
+        return {
+            "enabled": forms.BooleanField(
+                label=_("Enabled"), required=False, initial=self.enabled_by_default
+            ),
+            "label": forms.CharField(label=_("Name shown to buyers"), required=False),
+            "fee": forms.DecimalField(label=_("Fee"), required=False, min_value=0, decimal_places=2),
+            "available_from": forms.DateTimeField(label=_("Available from"), required=False),
+            "available_until": forms.DateTimeField(label=_("Available until"), required=False),
+            "min_amount": forms.DecimalField(label=_("Minimum order total"), required=False, min_value=0),
+            "max_amount": forms.DecimalField(label=_("Maximum order total"), required=False, min_value=0),
+            "products": forms.CharField(
+                label=_("Only for these product ids (comma separated)"), required=False
+            ),
+        }
+
+    @property
+    def public_name(self) -> str:
+        return str(self.settings.get("label") or self.verbose_name)
+
+    @property
+    def is_enabled(self) -> bool:
+        return bool(self.settings.get("enabled", self.enabled_by_default))
+
+    def _decimal(self, key: str) -> Decimal | None:
+        value = self.settings.get(key)
+        if value in (None, ""):
+            return None
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return None
+
+    def fee(self, total: Decimal) -> Decimal:
+        """The fee this provider adds to an order of ``total``."""
+        if total == 0:
+            return Decimal("0.00")
+        return self._decimal("fee") or Decimal("0.00")
+
+    def is_allowed(self, *, total: Decimal, product_ids: Iterable[int], now: Any = None) -> bool:
+        """Whether the provider may be offered for an order of ``total`` with these products."""
+        if not self.is_enabled:
+            return False
+        now = now or timezone.now()
+        start = parse_datetime(str(self.settings.get("available_from") or ""))
+        end = parse_datetime(str(self.settings.get("available_until") or ""))
+        if (start and now < start) or (end and now > end):
+            return False
+        minimum, maximum = self._decimal("min_amount"), self._decimal("max_amount")
+        if (minimum is not None and total < minimum) or (maximum is not None and total > maximum):
+            return False
+        restricted = str(self.settings.get("products") or "").strip()
+        if restricted:
+            allowed = {int(part) for part in restricted.split(",") if part.strip().isdigit()}
+            if not set(product_ids) <= allowed:
+                return False
+        return True
+
+    # --- checkout ---------------------------------------------------------------------------
+
+    def checkout_form(self, *, data: dict[str, Any] | None = None, prefix: str = "") -> forms.Form | None:
+        """Extra fields shown when the buyer picks this provider, or None."""
+        return None
+
+    def checkout_prepare(self, *, request: HttpRequest | None, form_data: dict[str, Any]) -> dict[str, Any]:
+        """Validate the buyer's input (raise :class:`PaymentError`); return info kept on the payment."""
+        return {}
+
+    def execute_payment(self, *, request: HttpRequest | None, payment: OrderPayment) -> str | None:
+        """Take the payment after the order is placed.
+
+        Confirm it right away with :func:`eventyay_tickets.services.payment_confirm`, leave it
+        pending (bank transfer) or return a URL to redirect the buyer to. Raise
+        :class:`PaymentError` when it failed.
+        """
+        return None
+
+    def order_pending_html(self, *, order: Order, payment: OrderPayment | None, request: HttpRequest) -> str:
+        """Instructions or a pay button on the page of a pending order (safe HTML)."""
+        return ""
+
+    def payment_info_text(self, *, order: Order) -> str:
+        """Plain-text payment instructions for the order email."""
+        return ""
+
+    # --- refunds and webhooks ---------------------------------------------------------------
+
+    def execute_refund(self, *, refund: OrderRefund) -> None:
+        """Send ``refund.amount`` back; mark it done with ``refund_done`` or raise :class:`PaymentError`."""
+        raise PaymentError(_("This payment method cannot refund automatically."))
+
+    def process_webhook(self, *, request: HttpRequest) -> HttpResponse:
+        """Handle a notification from the payment service (POST to the provider's webhook URL)."""
+        return HttpResponse(status=404)

@@ -1,0 +1,275 @@
+"""PDF documents: tickets (one per admission position, with a QR code of its secret) and invoices.
+
+Rendering uses reportlab; files are kept in ``default_storage``. Tickets are cached under a
+name derived from everything printed on them, so a changed attendee name yields a new file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from eventyay_tickets.models import Invoice, Order, OrderPosition
+
+PDF = "application/pdf"
+FONT = "Helvetica"
+FONT_BOLD = "Helvetica-Bold"
+
+
+def _latin(text: str) -> str:
+    """The built-in PDF fonts cover Latin-1; other characters are replaced, not dropped silently."""
+    return str(text).encode("latin-1", "replace").decode("latin-1")
+
+
+def _event_date(event) -> str:
+    start = event.date_from.astimezone(event.tz)
+    text = formats.date_format(start, "DATETIME_FORMAT")
+    if event.date_to:
+        end = event.date_to.astimezone(event.tz)
+        fmt = "TIME_FORMAT" if end.date() == start.date() else "DATETIME_FORMAT"
+        text += " – " + formats.date_format(end, fmt)
+    return text
+
+
+def _qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
+    widget = QrCodeWidget(data, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, canvas, x, y)
+
+
+def ticket_pdf_render(position: OrderPosition) -> bytes:
+    """One A4 page per ticket: event, date, venue, product, attendee, order code and QR code."""
+    order = position.order
+    event = order.event
+    buffer = io.BytesIO()
+    with translation.override(order.locale or event.locale):
+        canvas = Canvas(buffer, pagesize=A4)
+        canvas.setTitle(_latin(f"{event.name} – {order.code}-{position.positionid}"))
+        width, height = A4
+        left = 20 * mm
+        top = height - 25 * mm
+        canvas.setFont(FONT_BOLD, 22)
+        canvas.drawString(left, top, _latin(str(event.name)))
+        canvas.setFont(FONT, 12)
+        canvas.drawString(left, top - 9 * mm, _latin(_event_date(event)))
+        venue = str(event.settings.get("tickets_venue") or "")
+        for offset, line in enumerate(venue.splitlines()[:4]):
+            canvas.drawString(left, top - (15 + 5 * offset) * mm, _latin(line))
+        product = str(position.product.name)
+        if position.variation is not None:
+            product += f" – {position.variation.value}"
+        y = top - 45 * mm
+        canvas.setFont(FONT_BOLD, 16)
+        canvas.drawString(left, y, _latin(product))
+        canvas.setFont(FONT, 14)
+        if position.attendee_name:
+            canvas.drawString(left, y - 9 * mm, _latin(position.attendee_name))
+        canvas.setFont(FONT, 11)
+        canvas.drawString(left, y - 18 * mm, _latin(_("Order %(code)s") % {"code": order.code}))
+        canvas.drawString(
+            left, y - 24 * mm, _latin(f"{formats.number_format(position.price, 2)} {event.currency}")
+        )
+        _qr(canvas, position.secret, width - 20 * mm - 60 * mm, y - 50 * mm, 60 * mm)
+        canvas.setFont(FONT, 7)
+        canvas.drawString(width - 80 * mm, y - 54 * mm, _latin(position.secret))
+        canvas.showPage()
+        canvas.save()
+    return buffer.getvalue()
+
+
+def _ticket_path(position: OrderPosition) -> str:
+    order = position.order
+    event = order.event
+    fingerprint = "|".join(
+        str(v)
+        for v in (
+            position.secret,
+            position.attendee_name,
+            position.product_id,
+            position.variation_id,
+            position.price,
+            event.name,
+            event.date_from,
+            event.date_to,
+            event.settings.get("tickets_venue"),
+            order.locale,
+        )
+    )
+    digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:20]
+    return f"tickets/tickets/{event.pk}/{order.code}-{position.positionid}-{digest}.pdf"
+
+
+def ticket_pdf_filename(position: OrderPosition) -> str:
+    return f"{position.order.event.slug}-{position.order.code}-{position.positionid}.pdf"
+
+
+def ticket_pdf_stored(position: OrderPosition) -> str:
+    """The storage path of a position's ticket, rendered and stored if not yet there."""
+    path = _ticket_path(position)
+    if default_storage.exists(path):
+        return path
+    return default_storage.save(path, ContentFile(ticket_pdf_render(position)))
+
+
+def ticket_pdf_for_position(position: OrderPosition) -> tuple[str, bytes]:
+    """``(filename, pdf bytes)`` of a position's ticket, rendered and stored if not yet there.
+
+    Mail and page code call this to attach or serve tickets; only positions of paid orders
+    (and not canceled) should be handed out.
+    """
+    with default_storage.open(ticket_pdf_stored(position), "rb") as stored:
+        return ticket_pdf_filename(position), stored.read()
+
+
+def _admission_positions(order: Order) -> list[OrderPosition]:
+    positions = list(order.positions.select_related("product", "variation").filter(product__admission=True))
+    for position in positions:
+        position.order = order
+    return positions
+
+
+def ticket_pdfs_store(*, order: Order) -> int:
+    """Render and store the tickets of every admission position of ``order``; returns how many."""
+    positions = _admission_positions(order)
+    for position in positions:
+        ticket_pdf_stored(position)
+    return len(positions)
+
+
+def order_mail_attachments(*, order: Order, tickets: bool, invoice: bool) -> list[dict[str, str]]:
+    """Attachments (``mail_queue`` format) of an order mail, rendering what is not stored yet.
+
+    ``invoice``: the order's current invoice, issued now if due; ``tickets``: one PDF per
+    admission position, only while the order is paid.
+    """
+    from eventyay_tickets.services.invoices import invoice_issue_if_due
+
+    attachments = []
+    if invoice:
+        current = invoice_issue_if_due(order=order)
+        if current is not None:
+            invoice_pdf_store(invoice=current)
+            attachments.append(
+                {"name": invoice_pdf_filename(current), "path": current.file.name, "mimetype": PDF}
+            )
+    if tickets and order.status == Order.Status.PAID:
+        for position in _admission_positions(order):
+            attachments.append(
+                {"name": ticket_pdf_filename(position), "path": ticket_pdf_stored(position), "mimetype": PDF}
+            )
+    return attachments
+
+
+def _money(value: Decimal | str) -> str:
+    return formats.number_format(Decimal(value), 2)
+
+
+def invoice_pdf_render(invoice: Invoice) -> bytes:
+    """The invoice as an A4 PDF: sender, recipient, number, date, lines with tax, total, footer."""
+    event = invoice.event
+    buffer = io.BytesIO()
+    with translation.override(invoice.order.locale or event.locale):
+        canvas = Canvas(buffer, pagesize=A4)
+        canvas.setTitle(_latin(invoice.full_number))
+        width, height = A4
+        left = 20 * mm
+        right = width - 20 * mm
+        y = height - 25 * mm
+        canvas.setFont(FONT, 9)
+        for line in invoice.invoice_from.splitlines()[:6]:
+            canvas.drawString(left, y, _latin(line))
+            y -= 4.5 * mm
+        y -= 8 * mm
+        canvas.setFont(FONT, 11)
+        for line in invoice.invoice_to.splitlines()[:6]:
+            canvas.drawString(left, y, _latin(line))
+            y -= 5.5 * mm
+        y -= 10 * mm
+        canvas.setFont(FONT_BOLD, 16)
+        title = _("Cancellation") if invoice.is_cancellation else _("Invoice")
+        canvas.drawString(left, y, _latin(f"{title} {invoice.full_number}"))
+        y -= 7 * mm
+        canvas.setFont(FONT, 10)
+        canvas.drawString(left, y, _latin(_("Date: %s") % formats.date_format(invoice.date, "DATE_FORMAT")))
+        canvas.drawRightString(right, y, _latin(_("Order: %s") % invoice.order.code))
+        y -= 5 * mm
+        canvas.drawString(left, y, _latin(str(event.name)))
+        if invoice.is_cancellation and invoice.refers is not None:
+            y -= 5 * mm
+            canvas.drawString(left, y, _latin(_("Cancels invoice %s") % invoice.refers.full_number))
+        y -= 12 * mm
+        canvas.setFont(FONT_BOLD, 10)
+        canvas.drawString(left, y, _latin(_("Description")))
+        canvas.drawRightString(right - 60 * mm, y, _latin(_("Tax rate")))
+        canvas.drawRightString(right - 30 * mm, y, _latin(_("Net")))
+        canvas.drawRightString(right, y, _latin(_("Gross")))
+        canvas.setFont(FONT, 10)
+        for line in invoice.lines:
+            y -= 7 * mm
+            if y < 40 * mm:
+                canvas.showPage()
+                canvas.setFont(FONT, 10)
+                y = height - 25 * mm
+            description = str(line["description"]).splitlines() or [""]
+            canvas.drawString(left, y, _latin(description[0][:70]))
+            canvas.drawRightString(right - 60 * mm, y, _latin(f"{_money(line['tax_rate'])} %"))
+            canvas.drawRightString(right - 30 * mm, y, _latin(_money(line["net"])))
+            canvas.drawRightString(right, y, _latin(_money(line["gross"])))
+            for extra in description[1:2]:
+                y -= 4.5 * mm
+                canvas.setFont(FONT, 8)
+                canvas.drawString(left + 4 * mm, y, _latin(extra[:80]))
+                canvas.setFont(FONT, 10)
+        y -= 10 * mm
+        canvas.setFont(FONT, 10)
+        canvas.drawRightString(right - 30 * mm, y, _latin(_("Included tax")))
+        canvas.drawRightString(right, y, _latin(f"{_money(invoice.tax_total)} {invoice.currency}"))
+        y -= 6 * mm
+        canvas.setFont(FONT_BOLD, 11)
+        canvas.drawRightString(right - 30 * mm, y, _latin(_("Total")))
+        canvas.drawRightString(right, y, _latin(f"{_money(invoice.total)} {invoice.currency}"))
+        canvas.setFont(FONT, 8)
+        footer_y = 20 * mm
+        for line in invoice.footer.splitlines()[:4]:
+            canvas.drawString(left, footer_y, _latin(line))
+            footer_y -= 4 * mm
+        canvas.showPage()
+        canvas.save()
+    return buffer.getvalue()
+
+
+def invoice_pdf_store(*, invoice: Invoice) -> None:
+    """Render the invoice once and keep the file; an issued invoice never changes."""
+    if invoice.file:
+        return
+    data = invoice_pdf_render(invoice)
+    with transaction.atomic():
+        invoice.file.save(invoice_pdf_filename(invoice), ContentFile(data), save=False)
+        Invoice.objects.filter(pk=invoice.pk, file="").update(file=invoice.file.name)
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    return f"{invoice.event.slug}-{invoice.full_number}.pdf"
+
+
+def invoice_pdf(invoice: Invoice) -> tuple[str, bytes]:
+    """``(filename, pdf bytes)`` of an invoice, rendering it now if the task has not yet."""
+    invoice_pdf_store(invoice=invoice)
+    with invoice.file.open("rb") as stored:
+        data = stored.read()
+    return invoice_pdf_filename(invoice), data

@@ -1,0 +1,763 @@
+"""Order transitions, one service each: place, mark paid, extend, expire, cancel, reactivate,
+approve, deny, change attendees, plus payment confirmation and refunds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from eventyay.base.models import Event
+from eventyay.base.services.log import Actor
+from eventyay_tickets.models import (
+    CartPosition,
+    Order,
+    OrderPayment,
+    OrderPosition,
+    OrderRefund,
+    QuestionAnswer,
+)
+from eventyay_tickets.models.orders import generate_order_code
+from eventyay_tickets.payment import PaymentError
+from eventyay_tickets.selectors import payment_providers, tickets_settings
+from eventyay_tickets.services.errors import OrderError
+from eventyay_tickets.services.locking import capacity_transaction
+from eventyay_tickets.services.notifications import order_transition_recorded
+from eventyay_tickets.services.quotas import Line, QuotaLinks, lock_and_verify, quota_links, voucher_recount
+from eventyay_tickets.services.validation import PreparedPosition, prepare_positions
+
+APPROVAL_HOLD_DAYS = 30
+ORDER_CODE_ATTEMPTS = 10
+
+
+def _payment_deadline(event: Event, now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(days=int(tickets_settings(event).get("payment_term_days") or 0), hours=1)
+
+
+def _edit_deadline(event: Event) -> dt.datetime:
+    days = int(tickets_settings(event).get("attendee_edit_days") or 0)
+    return event.date_from - dt.timedelta(days=days)
+
+
+class _Rollback(Exception):
+    """Leaves a simulated order's transaction without writing anything."""
+
+
+def order_place(
+    *,
+    event: Event,
+    email: str,
+    positions: list[dict[str, Any]],
+    locale: str = "",
+    payment_provider: str = "",
+    cart_id: str | None = None,
+    explicit_prices: bool = False,
+    send_email: bool = True,
+    simulate: bool = False,
+    actor: Actor = None,
+) -> Order:
+    """Place an order after checking every shop rule; capacity is verified under lock.
+
+    Raises :class:`OrderError` (nothing written) with errors per position index, or
+    :class:`~eventyay_tickets.services.errors.CapacityBusy` when the locks stayed taken. With
+    ``cart_id`` the cart's reservations are turned into the order in the same transaction. With
+    ``simulate`` everything is checked and the unsaved result returned.
+    """
+    now = timezone.now()
+    if not positions:
+        raise OrderError({"positions": [{"product": [_("An order needs at least one position.")]}]})
+    prepared, errors, links = prepare_positions(
+        event=event, positions=positions, now=now, explicit_prices=explicit_prices
+    )
+    if any(errors):
+        raise OrderError({"positions": errors})
+    subtotal = sum((p.price for p in prepared), Decimal("0.00"))
+    providers = payment_providers(event)
+    product_ids = [p.product.pk for p in prepared]
+    if subtotal == 0:
+        payment_provider = "free"
+    provider = providers.get(payment_provider)
+    if provider is None or not provider.is_allowed(total=subtotal, product_ids=product_ids):
+        raise OrderError({"payment_provider": [_("This payment method is not available for this order.")]})
+    fee = provider.fee(subtotal)
+    require_approval = any(p.product.require_approval for p in prepared)
+    order = Order(
+        event=event,
+        email=email,
+        locale=locale or event.locale,
+        total=subtotal + fee,
+        payment_fee=fee,
+        payment_provider=provider.identifier,
+        datetime=now,
+        require_approval=require_approval,
+        expires=now + dt.timedelta(days=APPROVAL_HOLD_DAYS)
+        if require_approval
+        else _payment_deadline(event, now),
+        editable_until=_edit_deadline(event),
+    )
+    free = order.total == 0 and not require_approval
+    if free:
+        order.status = Order.Status.PAID
+    # A clashing order code is rare; retrying the whole transaction then is cheaper than a
+    # savepoint (two more round trips) around every insert.
+    for attempt in range(ORDER_CODE_ATTEMPTS):
+        order.code = generate_order_code()
+        try:
+            return _place(
+                order=order,
+                prepared=prepared,
+                links=links,
+                cart_id=cart_id,
+                provider=provider,
+                free=free,
+                send_email=send_email,
+                simulate=simulate,
+                actor=actor,
+                now=now,
+            )
+        except IntegrityError:
+            order.pk = None
+            if (
+                attempt == ORDER_CODE_ATTEMPTS - 1
+                or not Order.objects.filter(event=event, code=order.code).exists()
+            ):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _place(
+    *,
+    order: Order,
+    prepared: list[PreparedPosition],
+    links: QuotaLinks,
+    cart_id: str | None,
+    provider: Any,
+    free: bool,
+    send_email: bool,
+    simulate: bool,
+    actor: Actor,
+    now: dt.datetime,
+) -> Order:
+    event = order.event
+    try:
+        with capacity_transaction():
+            order.save(force_insert=True)
+            created = _insert_positions(order, prepared)
+            if cart_id:
+                CartPosition.objects.filter(event=event, cart_id=cart_id).delete()
+            payment = None
+            if not simulate:
+                payment = OrderPayment.objects.create(
+                    order=order,
+                    provider=provider.identifier,
+                    amount=order.total,
+                    state=OrderPayment.State.CONFIRMED if free else OrderPayment.State.CREATED,
+                    payment_date=now if free else None,
+                )
+                order_transition_recorded(
+                    order=order,
+                    action="placed",
+                    actor=actor,
+                    data={"total": str(order.total), "positions": len(created)},
+                    webhook="order.placed",
+                    hook="order_placed",
+                    mail="order_placed" if send_email else None,
+                )
+                if free:
+                    order_transition_recorded(
+                        order=order,
+                        action="paid",
+                        actor=actor,
+                        webhook="order.paid",
+                        hook="order_paid",
+                        data={"payment": payment.local_id},
+                    )
+            # Capacity is checked last: the quota and voucher locks are then held only for the
+            # count and the commit, which is what lets a rush through quickly.
+            capacity_errors = lock_and_verify(
+                event=event, lines=[p.line() for p in prepared], links=links, now=now
+            )
+            if capacity_errors:
+                raise OrderError(
+                    {
+                        "positions": [
+                            {"product": [capacity_errors[i]]} if i in capacity_errors else {}
+                            for i in range(len(prepared))
+                        ]
+                    }
+                )
+            _remember(order, "positions", created)
+            _remember(order, "payments", [payment] if payment else [])
+            _remember(order, "refunds", [])
+            if simulate:
+                raise _Rollback()
+    except _Rollback:
+        return order
+    return order
+
+
+def _remember(obj: Any, relation: str, rows: list[Any]) -> None:
+    """Fill ``obj.<relation>.all()`` with rows just written, as ``prefetch_related`` would.
+
+    Only ``.all()`` reads the remembered rows; ``.filter()`` and friends still query.
+    """
+    queryset = getattr(obj, relation).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
+
+
+def _insert_positions(order: Order, prepared: list[PreparedPosition]) -> list[OrderPosition]:
+    rows = []
+    for number, position in enumerate(prepared, start=1):
+        tax_rate = position.product.tax_rate
+        tax = Decimal("0.00")
+        if position.product.tax_rule is not None:
+            _gross, _net, tax = position.product.tax_rule.split(position.price)
+        rows.append(
+            OrderPosition(
+                order=order,
+                positionid=number,
+                product=position.product,
+                variation=position.variation,
+                price=position.price,
+                tax_rate=tax_rate,
+                tax_value=tax,
+                attendee_name=position.attendee_name,
+                attendee_email=position.attendee_email,
+                voucher=position.voucher,
+            )
+        )
+    created = OrderPosition.objects.bulk_create(rows)
+    answers = []
+    options = []
+    for row, position in zip(created, prepared, strict=True):
+        for answer in position.answers:
+            qa = QuestionAnswer(position=row, question=answer.question, answer=answer.text)
+            if answer.file is not None:
+                qa.file.save(answer.file.name, answer.file, save=False)
+            elif answer.stored_path:
+                qa.file.name = answer.stored_path
+            answers.append(qa)
+            options.append(answer.options)
+    per_position: dict[int, list[QuestionAnswer]] = {row.pk: [] for row in created}
+    if answers:
+        saved = QuestionAnswer.objects.bulk_create(answers)
+        through = QuestionAnswer.options.through
+        through.objects.bulk_create(
+            through(questionanswer_id=qa.pk, questionoption_id=option.pk)
+            for qa, chosen in zip(saved, options, strict=True)
+            for option in chosen
+        )
+        for qa, chosen in zip(saved, options, strict=True):
+            _remember(qa, "options", chosen)
+            per_position[qa.position_id].append(qa)
+    # Callers (the API answer, emails) read positions and answers without querying again.
+    for row in created:
+        _remember(row, "answers", per_position[row.pk])
+    return created
+
+
+def _lines(order: Order) -> list[Line]:
+    return [
+        Line(
+            index=i,
+            product_id=p.product_id,
+            variation_id=p.variation_id,
+            voucher_id=p.voucher_id,
+            ignore_quota=p.voucher is not None and p.voucher.allow_ignore_quota,
+        )
+        for i, p in enumerate(order.positions.select_related("voucher"))
+    ]
+
+
+def _recheck_capacity(order: Order) -> None:
+    """After bringing a non-holding order back to pending/paid: verify quotas and vouchers again."""
+    errors = lock_and_verify(
+        event=order.event, lines=_lines(order), links=quota_links(order.event), now=timezone.now()
+    )
+    if errors:
+        raise OrderError({"status": [_("The quota of a product in this order is no longer available.")]})
+
+
+def _locked(order: Order) -> Order:
+    fresh = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    fresh.event = order.event
+    return fresh
+
+
+def _refresh_into(target: Order, source: Order) -> None:
+    for field in (
+        "status",
+        "expires",
+        "require_approval",
+        "total",
+        "cancellation_fee",
+        "expiry_reminder_sent",
+    ):
+        setattr(target, field, getattr(source, field))
+
+
+def payment_confirm(
+    *, payment: OrderPayment, actor: Actor = None, send_email: bool = True, info: dict | None = None
+) -> Order:
+    """Confirm a payment; the order becomes paid once confirmed payments cover its total.
+
+    An expired order is re-checked against its quotas first (raises :class:`OrderError` when
+    they are full now); a canceled order cannot be paid.
+    """
+    with capacity_transaction():
+        order = _locked(payment.order)
+        if order.status == Order.Status.CANCELED:
+            raise OrderError({"status": [_("A canceled order cannot be paid.")]})
+        OrderPayment.objects.filter(pk=payment.pk).update(
+            state=OrderPayment.State.CONFIRMED,
+            payment_date=timezone.now(),
+            info={**payment.info, **(info or {})},
+        )
+        payment.state = OrderPayment.State.CONFIRMED
+        paid = sum(
+            (p.amount for p in order.payments.filter(state=OrderPayment.State.CONFIRMED)), Decimal("0.00")
+        )
+        if paid >= order.total and order.status != Order.Status.PAID:
+            was_expired = order.status == Order.Status.EXPIRED
+            order.status = Order.Status.PAID
+            order.require_approval = False
+            order.save(update_fields=["status", "require_approval", "modified"])
+            if was_expired:
+                _recheck_capacity(order)
+            order_transition_recorded(
+                order=order,
+                action="paid",
+                actor=actor,
+                data={
+                    "payment": payment.local_id,
+                    "provider": payment.provider,
+                    "amount": str(payment.amount),
+                },
+                webhook="order.paid",
+                hook="order_paid",
+                mail="order_paid" if send_email else None,
+                mail_key=str(payment.pk),
+            )
+    _refresh_into(payment.order, order)
+    return payment.order
+
+
+def order_mark_paid(
+    *,
+    order: Order,
+    provider: str = "manual",
+    amount: Decimal | None = None,
+    info: dict | None = None,
+    actor: Actor = None,
+    send_email: bool = True,
+) -> Order:
+    """Record a payment for the order's open amount (or ``amount``) and confirm it."""
+    with transaction.atomic():
+        payment = order.payments.filter(
+            provider=provider, state__in=[OrderPayment.State.CREATED, OrderPayment.State.PENDING]
+        ).first()
+        if payment is None:
+            last = order.payments.order_by("-local_id").values_list("local_id", flat=True).first() or 0
+            paid = sum(
+                (p.amount for p in order.payments.filter(state=OrderPayment.State.CONFIRMED)), Decimal("0.00")
+            )
+            payment = OrderPayment.objects.create(
+                order=order,
+                local_id=last + 1,
+                provider=provider,
+                amount=amount if amount is not None else order.total - paid,
+            )
+        elif amount is not None:
+            payment.amount = amount
+            payment.save(update_fields=["amount"])
+        payment.order = order
+        return payment_confirm(payment=payment, actor=actor, send_email=send_email, info=info)
+
+
+def order_extend(*, order: Order, expires: dt.datetime, actor: Actor = None) -> Order:
+    """Give a pending (or expired: quota re-checked) order a new payment deadline."""
+    with capacity_transaction():
+        locked = _locked(order)
+        if locked.status not in (Order.Status.PENDING, Order.Status.EXPIRED):
+            raise OrderError({"status": [_("Only pending or expired orders can be extended.")]})
+        if expires <= timezone.now():
+            raise OrderError({"expires": [_("The new deadline must be in the future.")]})
+        was_expired = locked.status == Order.Status.EXPIRED
+        locked.status = Order.Status.PENDING
+        locked.expires = expires
+        locked.expiry_reminder_sent = False
+        locked.save(update_fields=["status", "expires", "expiry_reminder_sent", "modified"])
+        if was_expired:
+            _recheck_capacity(locked)
+        order_transition_recorded(
+            order=locked,
+            action="extended",
+            actor=actor,
+            data={"expires": expires.isoformat()},
+            webhook="order.changed",
+            hook="order_changed",
+        )
+    _refresh_into(order, locked)
+    return order
+
+
+def order_expire(*, order: Order, actor: Actor = None) -> Order:
+    """Mark a pending order past its deadline as expired; its quota becomes free."""
+    with transaction.atomic():
+        locked = _locked(order)
+        if (
+            locked.status != Order.Status.PENDING
+            or locked.expires > timezone.now()
+            or locked.require_approval
+        ):
+            _refresh_into(order, locked)
+            return order
+        locked.status = Order.Status.EXPIRED
+        locked.save(update_fields=["status", "modified"])
+        voucher_recount(
+            voucher_ids=locked.positions.exclude(voucher=None).values_list("voucher_id", flat=True)
+        )
+        order_transition_recorded(
+            order=locked, action="expired", actor=actor, webhook="order.expired", hook="order_expired"
+        )
+    _refresh_into(order, locked)
+    return order
+
+
+def order_expire_if_due(*, order: Order) -> Order:
+    """Expire on access: pages and API call this before showing a pending order."""
+    if order.is_pending_past_deadline and not order.require_approval:
+        return order_expire(order=order)
+    return order
+
+
+def order_cancel(
+    *,
+    order: Order,
+    fee: Decimal | None = None,
+    refund: bool = True,
+    actor: Actor = None,
+    send_email: bool = True,
+    action: str = "canceled",
+    mail: str = "order_canceled",
+) -> Order:
+    """Cancel an order, optionally keeping ``fee``; paid money beyond the fee is refunded.
+
+    Refunds through providers that refund automatically run after commit (a Celery task);
+    others are left as refunds for the organizer to carry out.
+    """
+    refund_ids: list[int] = []
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.status == Order.Status.CANCELED:
+            raise OrderError({"status": [_("This order is already canceled.")]})
+        fee = Decimal(fee or 0).quantize(Decimal("0.01"))
+        confirmed = list(locked.payments.filter(state=OrderPayment.State.CONFIRMED).order_by("local_id"))
+        paid = sum((p.amount for p in confirmed), Decimal("0.00"))
+        if fee > max(paid, locked.total):
+            raise OrderError({"fee": [_("The fee cannot be higher than the order total.")]})
+        locked.status = Order.Status.CANCELED
+        locked.cancellation_fee = fee
+        locked.save(update_fields=["status", "cancellation_fee", "modified"])
+        locked.payments.filter(state__in=[OrderPayment.State.CREATED, OrderPayment.State.PENDING]).update(
+            state=OrderPayment.State.CANCELED
+        )
+        to_refund = paid - fee if refund else Decimal("0.00")
+        providers = payment_providers(locked.event)
+        local_id = locked.refunds.count()
+        for payment in reversed(confirmed):
+            if to_refund <= 0:
+                break
+            amount = min(payment.amount, to_refund)
+            to_refund -= amount
+            local_id += 1
+            provider = providers.get(payment.provider)
+            automatic = bool(provider and provider.refunds_automatically)
+            created = OrderRefund.objects.create(
+                order=locked,
+                payment=payment,
+                local_id=local_id,
+                provider=payment.provider,
+                amount=amount,
+                state=OrderRefund.State.CREATED if automatic else OrderRefund.State.MANUAL,
+            )
+            if automatic:
+                refund_ids.append(created.pk)
+        voucher_recount(
+            voucher_ids=locked.positions.exclude(voucher=None).values_list("voucher_id", flat=True)
+        )
+        order_transition_recorded(
+            order=locked,
+            action=action,
+            actor=actor,
+            data={"fee": str(fee)},
+            webhook="order.canceled",
+            hook="order_canceled",
+            mail=mail if send_email else None,
+        )
+        if refund_ids:
+            from eventyay_tickets.tasks import execute_refund
+
+            transaction.on_commit(lambda: [execute_refund.delay(pk) for pk in refund_ids])
+    _refresh_into(order, locked)
+    return order
+
+
+def refund_execute(*, refund: OrderRefund) -> OrderRefund:
+    """Ask the payment provider to send a refund back; failures are recorded on the refund."""
+    provider = payment_providers(refund.order.event).get(refund.provider)
+    try:
+        if provider is None:
+            raise PaymentError(_("The payment method is no longer available."))
+        provider.execute_refund(refund=refund)
+    except PaymentError as exc:
+        OrderRefund.objects.filter(pk=refund.pk).update(
+            state=OrderRefund.State.FAILED, info={"error": str(exc)}
+        )
+        refund.state = OrderRefund.State.FAILED
+        return refund
+    if refund.state not in (OrderRefund.State.DONE, OrderRefund.State.TRANSIT):
+        refund_done(refund=refund)
+    return refund
+
+
+def refund_done(*, refund: OrderRefund, actor: Actor = None) -> OrderRefund:
+    """Mark a refund as carried out (providers call this from ``execute_refund`` or webhooks)."""
+    with transaction.atomic():
+        OrderRefund.objects.filter(pk=refund.pk).update(
+            state=OrderRefund.State.DONE, execution_date=timezone.now()
+        )
+        refund.state = OrderRefund.State.DONE
+        if refund.payment_id:
+            OrderPayment.objects.filter(pk=refund.payment_id, amount__lte=refund.amount).update(
+                state=OrderPayment.State.REFUNDED
+            )
+        order_transition_recorded(
+            order=refund.order,
+            action="refunded",
+            actor=actor,
+            data={"amount": str(refund.amount)},
+            webhook="order.changed",
+            hook="order_changed",
+        )
+    return refund
+
+
+def order_reactivate(*, order: Order, actor: Actor = None) -> Order:
+    """Undo a cancellation (not after refunds): pending again, with quotas re-checked."""
+    with capacity_transaction():
+        locked = _locked(order)
+        if locked.status != Order.Status.CANCELED:
+            raise OrderError({"status": [_("Only canceled orders can be reactivated.")]})
+        if locked.refunds.exists():
+            raise OrderError({"status": [_("This order has refunds and cannot be reactivated.")]})
+        paid = sum(
+            (p.amount for p in locked.payments.filter(state=OrderPayment.State.CONFIRMED)), Decimal("0.00")
+        )
+        locked.status = Order.Status.PAID if paid >= locked.total else Order.Status.PENDING
+        locked.cancellation_fee = Decimal("0.00")
+        locked.expires = max(locked.expires, _payment_deadline(locked.event, timezone.now()))
+        locked.save(update_fields=["status", "cancellation_fee", "expires", "modified"])
+        _recheck_capacity(locked)
+        order_transition_recorded(
+            order=locked,
+            action="reactivated",
+            actor=actor,
+            webhook="order.changed",
+            hook="order_changed",
+        )
+    _refresh_into(order, locked)
+    return order
+
+
+def order_approve(*, order: Order, actor: Actor = None, send_email: bool = True) -> Order:
+    """Approve an order waiting for approval; free orders become paid at once."""
+    with transaction.atomic():
+        locked = _locked(order)
+        if not locked.require_approval or locked.status != Order.Status.PENDING:
+            raise OrderError({"status": [_("This order is not waiting for approval.")]})
+        locked.require_approval = False
+        locked.expires = _payment_deadline(locked.event, timezone.now())
+        locked.save(update_fields=["require_approval", "expires", "modified"])
+        order_transition_recorded(
+            order=locked,
+            action="approved",
+            actor=actor,
+            webhook="order.changed",
+            hook="order_changed",
+            mail="order_approved" if send_email and locked.total > 0 else None,
+        )
+        if locked.total == 0:
+            order_mark_paid(order=locked, provider="free", actor=actor, send_email=send_email)
+    _refresh_into(order, locked)
+    return order
+
+
+def order_deny(*, order: Order, actor: Actor = None, send_email: bool = True) -> Order:
+    """Refuse an order waiting for approval: it is canceled and its quota freed."""
+    if not order.require_approval or order.status != Order.Status.PENDING:
+        raise OrderError({"status": [_("This order is not waiting for approval.")]})
+    return order_cancel(
+        order=order, refund=False, actor=actor, send_email=send_email, action="denied", mail="order_denied"
+    )
+
+
+def order_change_attendees(
+    *, order: Order, attendees: dict[int, dict[str, str]], actor: Actor = None, by_attendee: bool = False
+) -> Order:
+    """Change attendee names and emails of positions (by position pk); attendees only until the deadline."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if by_attendee and (
+        order.status == Order.Status.CANCELED
+        or (order.editable_until and timezone.now() > order.editable_until)
+    ):
+        raise OrderError({"positions": [_("Attendee details can no longer be changed.")]})
+    changes = {}
+    with transaction.atomic():
+        for position in order.positions.select_for_update().filter(pk__in=list(attendees)):
+            values = attendees[position.pk]
+            name = str(values.get("attendee_name", position.attendee_name)).strip()[:255]
+            email = str(values.get("attendee_email", position.attendee_email)).strip()
+            if email:
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    raise OrderError({"attendee_email": [_("Enter a valid email address.")]})
+            if (name, email) != (position.attendee_name, position.attendee_email):
+                changes[position.positionid] = {"attendee_name": name, "attendee_email": email}
+                position.attendee_name, position.attendee_email = name, email
+                position.save(update_fields=["attendee_name", "attendee_email"])
+        if changes:
+            Order.objects.filter(pk=order.pk).update(modified=timezone.now())
+            order_transition_recorded(
+                order=order,
+                action="attendees",
+                actor=actor,
+                data={"positions": {str(k): v for k, v in changes.items()}},
+                webhook="order.changed",
+                hook="order_changed",
+            )
+    return order
+
+
+def order_payment_start(*, order: Order, request: HttpRequest | None) -> str | None:
+    """Hand a freshly placed, unpaid order to its provider; returns a URL to redirect to, if any."""
+    if order.status != Order.Status.PENDING or order.require_approval:
+        return None
+    provider = payment_providers(order.event).get(order.payment_provider)
+    payment = order.payments.filter(state=OrderPayment.State.CREATED).order_by("-local_id").first()
+    if provider is None or payment is None:
+        return None
+    OrderPayment.objects.filter(pk=payment.pk).update(state=OrderPayment.State.PENDING)
+    payment.state = OrderPayment.State.PENDING
+    payment.order = order
+    return provider.execute_payment(request=request, payment=payment)
+
+
+def order_resend_link(*, order: Order, actor: Actor = None) -> None:
+    """Send the order's link to its email address again."""
+    from eventyay_tickets.services.notifications import order_mail
+
+    with transaction.atomic():
+        order_mail(
+            order=order,
+            template="order_placed",
+            delivery_key=f"tickets:{order.pk}:resend:{timezone.now().timestamp()}",
+        )
+        order_transition_recorded(order=order, action="link_resent", actor=actor)
+
+
+def orders_expire_due(*, event: Event, now: dt.datetime | None = None) -> int:
+    """Expire every pending order of ``event`` past its deadline (the beat task calls this)."""
+    now = now or timezone.now()
+    count = 0
+    for order in Order.objects.filter(
+        event=event, status=Order.Status.PENDING, require_approval=False, expires__lt=now
+    ).select_related("event__organizer")[:1000]:
+        order.event = event
+        order_expire(order=order)
+        count += 1
+    return count
+
+
+def orders_send_expiry_reminders(*, event: Event, now: dt.datetime | None = None) -> int:
+    """Mail buyers of pending orders whose deadline is less than a day away (once per order)."""
+    from eventyay_tickets.services.notifications import order_mail
+
+    now = now or timezone.now()
+    due = Order.objects.filter(
+        event=event,
+        status=Order.Status.PENDING,
+        require_approval=False,
+        expiry_reminder_sent=False,
+        expires__gt=now,
+        expires__lt=now + dt.timedelta(days=1),
+        datetime__lt=now - dt.timedelta(days=1),
+    )
+    count = 0
+    for order in due[:1000]:
+        order.event = event
+        with transaction.atomic():
+            if Order.objects.filter(pk=order.pk, expiry_reminder_sent=False).update(
+                expiry_reminder_sent=True
+            ):
+                order_mail(
+                    order=order, template="order_expiring", delivery_key=f"tickets:{order.pk}:expiring"
+                )
+                count += 1
+    return count
+
+
+def order_place_from_cart(
+    *,
+    event: Event,
+    cart_id: str,
+    email: str,
+    attendees: list[dict[str, Any]],
+    payment_provider: str,
+    locale: str = "",
+    actor: Actor = None,
+) -> Order:
+    """Turn a cart into an order; ``attendees`` holds attendee details and answers per cart position.
+
+    Prices are those fixed when the products were reserved. Expired reservations are checked
+    against the quotas again under lock, like any new order.
+    """
+    from eventyay_tickets.selectors import cart_positions
+
+    positions = list(cart_positions(event, cart_id))
+    if not positions:
+        raise OrderError({"positions": [{"product": [_("Your cart is empty.")]}]})
+    requested = []
+    for index, position in enumerate(positions):
+        details = attendees[index] if index < len(attendees) else {}
+        requested.append(
+            {
+                "product": position.product_id,
+                "variation": position.variation_id,
+                "price": position.price,
+                "voucher": position.voucher_id,
+                "attendee_name": details.get("attendee_name", ""),
+                "attendee_email": details.get("attendee_email", ""),
+                "answers": details.get("answers", []),
+            }
+        )
+    return order_place(
+        event=event,
+        email=email,
+        positions=requested,
+        locale=locale,
+        payment_provider=payment_provider,
+        cart_id=cart_id,
+        explicit_prices=True,
+        actor=actor,
+    )

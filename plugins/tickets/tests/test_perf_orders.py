@@ -1,0 +1,142 @@
+"""Placing an order stays cheap: the catalogue is memoised per stamp, and every change shows at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scope, scopes_disabled
+from eventyay_tickets.models import Order, Product, Question, Quota
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/organizers/example/events/shop"
+CATALOGUE_COLUMNS = (
+    '"eventyay_tickets_product"."id"',
+    '"eventyay_tickets_productvariation"."id"',
+    '"eventyay_tickets_question"."id"',
+    '"eventyay_tickets_questionoption"."id"',
+    '"eventyay_tickets_quota_products"."product_id"',
+    '"eventyay_base_setting"."id"',
+    '"eventyay_base_eventplugin"."settings"',
+)
+
+
+def order_body(catalogue, **extra):
+    return {
+        "email": "buyer@example.org",
+        "payment_provider": "banktransfer",
+        "positions": [
+            {
+                "product": catalogue.ticket.pk,
+                "attendee_name": "Ada",
+                "answers": [{"question": catalogue.question.pk, "answer": "ACME"}],
+            }
+        ],
+        "send_email": False,
+        **extra,
+    }
+
+
+def place(api_client, catalogue, **extra):
+    return api_client.post(f"{BASE}/orders/", order_body(catalogue, **extra), format="json")
+
+
+def test_a_repeated_order_reads_no_catalogue_table_and_needs_few_queries(api_client, catalogue):
+    assert place(api_client, catalogue).status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        assert place(api_client, catalogue).status_code == 201
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip("(").startswith("SELECT")]
+    for column in CATALOGUE_COLUMNS:
+        assert not any(column in sql for sql in selects), column
+    # Event, enabled plugins, token; order, position, payment, log entry, webhooks; quota lock and
+    # count; transaction statements (BEGIN/COMMIT are not captured on SQLite).
+    assert len(captured.captured_queries) <= 16
+
+
+def test_a_changed_price_applies_to_the_next_order(api_client, catalogue):
+    assert place(api_client, catalogue).json()["total"] == "100.00"
+    response = api_client.patch(f"{BASE}/products/{catalogue.ticket.pk}/", {"price": "80.00"}, format="json")
+    assert response.status_code == 200
+    assert place(api_client, catalogue).json()["total"] == "80.00"
+
+
+def test_a_product_switched_off_outside_the_services_is_refused_at_once(api_client, catalogue):
+    assert place(api_client, catalogue).status_code == 201
+    with scopes_disabled():
+        product = Product.objects.get(pk=catalogue.ticket.pk)
+        product.active = False
+        product.save()
+    response = place(api_client, catalogue)
+    assert response.status_code == 400
+    assert response.json()["positions"][0]["product"] == ["This product is not available."]
+
+
+def test_a_new_required_question_is_asked_on_the_next_order(api_client, catalogue):
+    assert place(api_client, catalogue).status_code == 201
+    with scope(organizer=catalogue.event.organizer):
+        diet = Question.objects.create(event=catalogue.event, question={"en": "Diet"}, required=True)
+        diet.products.add(catalogue.ticket)
+    response = place(api_client, catalogue)
+    assert response.status_code == 400
+    assert "Diet: This question is required." in response.json()["positions"][0]["answers"]
+
+
+def test_a_product_taken_out_of_its_quota_is_no_longer_sold(api_client, catalogue):
+    assert place(api_client, catalogue).status_code == 201
+    with scopes_disabled():
+        Quota.objects.get(pk=catalogue.quota.pk).products.remove(catalogue.ticket)
+    response = place(api_client, catalogue)
+    assert response.status_code == 400
+    assert response.json()["positions"][0]["product"] == ["This product is not available."]
+
+
+def test_changed_plugin_settings_apply_to_the_next_order(api_client, catalogue):
+    from eventyay_tickets.selectors import tickets_settings
+
+    from eventyay.base.services.plugins import event_plugin_settings_update
+
+    first = place(api_client, catalogue).json()
+    with scope(organizer=catalogue.event.organizer):
+        values = {**tickets_settings(catalogue.event), "payment_term_days": 30}
+        event_plugin_settings_update(event=catalogue.event, plugin="tickets", values=values)
+    second = place(api_client, catalogue).json()
+    with scopes_disabled():
+        one, two = (Order.objects.get(code=data["code"]) for data in (first, second))
+    assert (two.expires - one.expires).days >= 15
+
+
+def test_a_payment_method_switched_off_for_the_organizer_is_refused_at_once(api_client, catalogue):
+    assert place(api_client, catalogue).status_code == 201
+    with scopes_disabled():
+        catalogue.event.organizer.settings.set("tickets_payment_banktransfer", {"enabled": False})
+    response = place(api_client, catalogue)
+    assert response.status_code == 400
+    assert "payment_provider" in response.json()
+
+
+def test_a_quota_closed_when_sold_out_stops_sales_for_the_next_order(api_client, catalogue):
+    with scopes_disabled():
+        quota = Quota.objects.get(pk=catalogue.quota.pk)
+        quota.size = 1
+        quota.close_when_sold_out = True
+        quota.save()
+    assert place(api_client, catalogue).status_code == 201
+    with scopes_disabled():
+        assert Quota.objects.get(pk=catalogue.quota.pk).closed is True
+        Order.objects.filter(event=catalogue.event).update(status=Order.Status.CANCELED)
+    response = place(api_client, catalogue)
+    assert response.status_code == 400
+    assert "sold out" in response.json()["positions"][0]["product"][0]
+
+
+def test_a_clashing_order_code_is_retried_with_a_new_one(api_client, catalogue, monkeypatch):
+    taken = place(api_client, catalogue).json()["code"]
+    codes = iter([taken, "ZZZZZ"])
+    monkeypatch.setattr("eventyay_tickets.services.orders.generate_order_code", lambda: next(codes))
+    response = place(api_client, catalogue)
+    assert response.status_code == 201
+    assert response.json()["code"] == "ZZZZZ"
+    with scopes_disabled():
+        assert Order.objects.filter(event=catalogue.event).count() == 2
+        assert Order.objects.get(code="ZZZZZ").positions.count() == 1

@@ -1,0 +1,12 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from eventyay_video.api import views
+
+router = SimpleRouter()
+router.register("video/rooms", views.RoomViewSet, basename="rooms")
+
+event_patterns = [
+    path("video/tokens/", views.TokenView.as_view(), name="tokens"),
+    *router.urls,
+]

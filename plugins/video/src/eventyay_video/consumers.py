@@ -1,0 +1,647 @@
+"""The websocket endpoint ``/ws/event/<organizer>/<event>/``.
+
+Frames are JSON arrays: requests ``[action, id, payload]``, replies ``["success", id, result]``
+or ``["error", id, {"code": ...}]``, broadcasts ``[name, payload]``. The consumer is thin: it
+checks the protocol and the caller's rights and calls selectors and services inside the
+organizer's scope; services broadcast after commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import wraps
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.sessions import InstanceSessionWrapper
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections, connections
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from eventyay.base.models import Event
+from eventyay_video import fanout, realtime, selectors, services
+from eventyay_video.models import ChatChannel, Restriction
+from eventyay_video.services import VideoError
+from eventyay_video.tokens import TokenError, VideoUser, token_decode
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "video"
+MAX_FRAME_BYTES = 16 * 1024
+
+
+def viewers_key(room_id: int) -> str:
+    return f"eventyay_video:viewers:{room_id}"
+
+
+#: Database work of all consumers of this process runs on this small pool: a few connections
+#: shared by thousands of sockets (one thread, and so one connection, per consumer would
+#: exhaust the database). SQLite gets one thread, as it serialises writers anyway.
+DB_EXECUTOR = ThreadPoolExecutor(
+    max_workers=4 if settings.DATABASE_IS_POSTGRES else 1, thread_name_prefix="eventyay-video-db"
+)
+
+
+#: Without a connection pool (SQLite) the pool thread keeps its connection between calls:
+#: opening one costs more than most of the queries run on it. With a pool, connections go back
+#: to it after each call, so that HTTP requests of the same process find one.
+KEEP_CONNECTIONS = "pool" not in settings.DATABASES["default"].get("OPTIONS", {})
+
+
+def _release_connections() -> None:
+    if not KEEP_CONNECTIONS:
+        close_old_connections()
+        return
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is None:
+            continue
+        if conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"] or (
+            conn.errors_occurred and not conn.is_usable()
+        ):
+            conn.close()
+        conn.errors_occurred = False
+
+
+def _db_call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    _release_connections()
+    try:
+        return func(*args, **kwargs)
+    finally:
+        _release_connections()
+
+
+async def run_db(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``func`` on the database pool; broken or (with a pool) used connections are released."""
+    return await sync_to_async(_db_call, thread_sensitive=False, executor=DB_EXECUTOR)(func, *args, **kwargs)
+
+
+def in_scope(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Run a method on the database pool, inside the organizer's django-scopes scope."""
+
+    def scoped(self: VideoConsumer, *args: Any, **kwargs: Any) -> Any:
+        with scope(organizer=self.event.organizer):
+            return func(self, *args, **kwargs)
+
+    @wraps(func)
+    async def call(self: VideoConsumer, *args: Any, **kwargs: Any) -> Any:
+        return await run_db(scoped, self, *args, **kwargs)
+
+    return call
+
+
+def frame_send(
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    """The server's own ``send`` under Channels' session middleware, which wraps it to save
+    sessions and set cookies on HTTP responses; websocket frames need neither, and skipping
+    the wrapper saves its session checks on every frame of every socket."""
+    if isinstance(getattr(send, "__self__", None), InstanceSessionWrapper):
+        return send.__self__.real_send  # type: ignore[attr-defined, no-any-return]
+    return send
+
+
+class FloodControl:
+    """At most ``limit`` writes per ``window`` seconds per user, across this process."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.recent: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, uid: str) -> bool:
+        now = time.monotonic()
+        recent = self.recent[uid]
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) >= self.limit:
+            return False
+        recent.append(now)
+        return True
+
+
+class VideoConsumer(AsyncWebsocketConsumer):
+    #: Sockets get broadcasts from their process's fan-out hub, not through a channel-layer
+    #: channel of their own (an alias that names no layer gives them none).
+    channel_layer_alias = "video-sockets-use-the-fanout-hub"
+    #: Frames that may wait for a socket before it is closed as too slow.
+    outbox_limit = 1000
+    #: Seconds between two ``room.viewers`` broadcasts of one room (across processes).
+    viewers_throttle = 2.0
+    #: Seconds between two stored viewer samples of one room.
+    sample_interval = 60
+    flood = FloodControl(limit=5, window=5.0)
+
+    event: Event
+    user: VideoUser | None
+
+    async def connect(self) -> None:
+        self.user = None
+        self.entered: set[int] = set()
+        self.joined: dict[int, ChatChannel] = {}
+        self.visible_rooms: frozenset[int] = frozenset()
+        self.moderates_all = False
+        self.moderated_rooms: frozenset[int] = frozenset()
+        self.groups_joined: set[str] = set()
+        self.outbox = fanout.Outbox(frame_send(self.base_send), limit=self.outbox_limit)
+        self.hub = fanout.hub()
+        kwargs = self.scope["url_route"]["kwargs"]
+        await self.accept()
+        event = await self._load_event(kwargs.get("organizer", ""), kwargs.get("event", ""))
+        if event is None:
+            await self.send(text_data=realtime.encode("error", None, {"code": "event.unknown_event"}))
+            await self.close(code=4404)
+            return
+        self.event = event
+
+    async def _load_event(self, organizer_slug: str, event_slug: str) -> Event | None:
+        return await run_db(self._find_event, organizer_slug, event_slug)
+
+    @staticmethod
+    def _find_event(organizer_slug: str, event_slug: str) -> Event | None:
+        with scopes_disabled():
+            event = (
+                Event.objects.select_related("organizer")
+                .filter(organizer__slug=organizer_slug, slug=event_slug)
+                .first()
+            )
+            if event is None or not event.has_plugin(PLUGIN_NAME):
+                return None
+            return event
+
+    async def disconnect(self, code: int) -> None:
+        for room_id in list(self.entered):
+            await self._viewer_left(room_id)
+        for group in list(self.groups_joined):
+            await self._leave_group(group)
+        self.outbox.discard()
+
+    # --- framing ---------------------------------------------------------------------------------
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Queue a frame for the socket (written in order by its outbox; never waits for the client)."""
+        if text_data is not None:
+            self.outbox.put_text(text_data)
+        if close:
+            await self.close()
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        self.outbox.close(1000 if code is None or code is True else code, reason or "")
+
+    async def reply(self, request_id: Any, result: Any) -> None:
+        await self.send(text_data=realtime.encode("success", request_id, result))
+
+    async def error(self, request_id: Any, code: str, **extra: Any) -> None:
+        await self.send(text_data=realtime.encode("error", request_id, {"code": code, **extra}))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not hasattr(self, "event"):
+            return
+        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
+            await self.error(None, "protocol.invalid")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.error(None, "protocol.invalid")
+            return
+        if not isinstance(frame, list) or not frame or not isinstance(frame[0], str):
+            await self.error(None, "protocol.invalid")
+            return
+        action = frame[0]
+        if action == "ping":
+            await self.send(text_data=realtime.encode("pong", *frame[1:2]))
+            return
+        if action == "authenticate":
+            await self.authenticate(frame)
+            return
+        request_id = frame[1] if len(frame) > 1 else None
+        payload = frame[2] if len(frame) > 2 else {}
+        if self.user is None:
+            await self.error(request_id, "protocol.unauthenticated")
+            return
+        handler = self.ACTIONS.get(action)
+        if handler is None:
+            await self.error(request_id, "protocol.unknown_command")
+            return
+        if not isinstance(payload, dict):
+            await self.error(request_id, "protocol.invalid")
+            return
+        try:
+            result = await handler(self, payload)
+        except VideoError as exc:
+            await self.error(request_id, exc.code, **({"detail": exc.detail} if exc.detail else {}))
+            return
+        await self.reply(request_id, result)
+
+    # --- authentication --------------------------------------------------------------------------
+
+    async def authenticate(self, frame: list[Any]) -> None:
+        """``["authenticate", {"token"}]`` (reply ``["authenticated", ...]``) or with a request id."""
+        request_id, payload = (
+            (frame[1], frame[2]) if len(frame) > 2 else (None, frame[1] if len(frame) > 1 else {})
+        )
+        token = payload.get("token") if isinstance(payload, dict) else None
+        try:
+            user = token_decode(event=self.event, token=token)
+        except TokenError as exc:
+            await self.error(request_id, exc.code)
+            return
+        welcome = await self._welcome(user)
+        if welcome is None:
+            await self.error(request_id, "auth.banned")
+            await self.close(code=4403)
+            return
+        self.user = user
+        await self._join_group(realtime.event_group(self.event.pk))
+        if request_id is None:
+            await self.send(text_data=realtime.encode("authenticated", welcome))
+        else:
+            await self.reply(request_id, welcome)
+
+    @in_scope
+    def _welcome(self, user: VideoUser) -> dict[str, Any] | None:
+        if selectors.restriction_of(event=self.event, uid=user.uid) == Restriction.Kind.BAN:
+            return None
+        self.moderates_all, self.moderated_rooms = selectors.moderation_rights(event=self.event, user=user)
+        rooms = selectors.rooms_for_user(event=self.event, user=user, with_modules=False)
+        self.visible_rooms = frozenset(room.pk for room in rooms)
+        return {
+            "user": {**user.as_dict(), "moderator": self.moderates_all},
+            "rooms": [
+                selectors.room_dict(r, user=user, moderator=self.is_moderator(r.pk), with_modules=False)
+                for r in rooms
+            ],
+            "announcements": selectors.announcements_active(event=self.event),
+        }
+
+    def is_moderator(self, room_id: int | None) -> bool:
+        """Moderators of all rooms moderate a room-less chat channel (``room_id`` None) too."""
+        return self.moderates_all or room_id in self.moderated_rooms
+
+    async def _join_group(self, group: str) -> None:
+        if group not in self.groups_joined:
+            self.groups_joined.add(group)
+            await self.hub.join(group, self)
+
+    async def _leave_group(self, group: str) -> None:
+        if group in self.groups_joined:
+            self.groups_joined.discard(group)
+            await self.hub.leave(group, self)
+
+    # --- the hub's calls (fanout.Member) ---------------------------------------------------------
+
+    @property
+    def uid(self) -> str | None:
+        return self.user.uid if self.user is not None else None
+
+    def deliver(self, message: fanout.ASGIMessage) -> None:
+        self.outbox.put(message)
+
+    def kick(self, code: str) -> None:
+        self.outbox.put_text(realtime.encode("error", None, {"code": code}))
+        self.outbox.close(4403)
+
+    # --- rooms -----------------------------------------------------------------------------------
+
+    def _room_id(self, payload: dict[str, Any]) -> int:
+        try:
+            room_id = int(payload["room"])
+        except (KeyError, TypeError, ValueError):
+            raise VideoError("room.unknown")
+        if room_id not in self.visible_rooms:
+            raise VideoError("room.unknown")
+        return room_id
+
+    @in_scope
+    def _room_details(self, room_id: int, *, count_viewer: bool) -> tuple[dict[str, Any], bool]:
+        """The room as the user sees it; counts them as a viewer in the same thread hop."""
+        assert self.user is not None
+        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
+        if room is None:
+            raise VideoError("room.unknown")
+        schedule = selectors.room_schedule(event=self.event, room=room, now=timezone.now())
+        details = selectors.room_dict(
+            room, user=self.user, moderator=self.is_moderator(room.pk), schedule=schedule
+        )
+        key = viewers_key(room_id)
+        if not count_viewer:
+            details["viewers"] = cache.get(key, 0)
+            return details, False
+        cache.add(key, 0, timeout=None)
+        details["viewers"] = cache.incr(key)
+        return details, self._claim_viewers_broadcast(room_id)
+
+    async def room_enter(self, payload: dict[str, Any]) -> dict[str, Any]:
+        room_id = self._room_id(payload)
+        details, broadcast = await self._room_details(room_id, count_viewer=room_id not in self.entered)
+        self.entered.add(room_id)
+        await self._join_group(realtime.room_group(room_id))
+        if broadcast:
+            self._broadcast_viewers_later(room_id)
+        return {"room": details}
+
+    async def room_leave(self, payload: dict[str, Any]) -> dict[str, Any]:
+        room_id = self._room_id(payload)
+        await self._leave_group(realtime.room_group(room_id))
+        if room_id in self.entered:
+            self.entered.discard(room_id)
+            await self._viewer_left(room_id)
+        return {}
+
+    def _claim_viewers_broadcast(self, room_id: int) -> bool:
+        """Coalesce viewer changes: one broadcast per room and throttle window, over all processes."""
+        return cache.add(f"eventyay_video:viewers-pending:{room_id}", 1, timeout=self.viewers_throttle)
+
+    def _count_leaving(self, room_id: int) -> bool:
+        try:
+            cache.decr(viewers_key(room_id))
+        except ValueError:
+            return False
+        return self._claim_viewers_broadcast(room_id)
+
+    async def _viewer_left(self, room_id: int) -> None:
+        if await run_db(self._count_leaving, room_id):
+            self._broadcast_viewers_later(room_id)
+
+    def _broadcast_viewers_later(self, room_id: int) -> None:
+        task = asyncio.get_running_loop().create_task(
+            broadcast_viewers(
+                room_id=room_id, delay=self.viewers_throttle, sample_interval=self.sample_interval
+            )
+        )
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    # --- chat ------------------------------------------------------------------------------------
+
+    @in_scope
+    def _channel(self, channel_id: Any) -> ChatChannel:
+        try:
+            channel_id = int(channel_id)
+        except (TypeError, ValueError):
+            raise VideoError("chat.unknown_channel")
+        channel = (
+            ChatChannel.objects.select_related("event__organizer")
+            .filter(event=self.event, pk=channel_id)
+            .first()
+        )
+        if channel is None or channel.room_id not in self.visible_rooms:
+            raise VideoError("chat.unknown_channel")
+        return channel
+
+    async def _joined_or_load(self, channel_id: Any) -> ChatChannel:
+        """A channel the socket joined, else loaded (and its visibility checked) from the database."""
+        if isinstance(channel_id, int) and channel_id in self.joined:
+            return self.joined[channel_id]
+        return await self._channel(channel_id)
+
+    def _joined_channel(self, payload: dict[str, Any]) -> ChatChannel:
+        try:
+            return self.joined[int(payload["channel"])]
+        except (TypeError, ValueError, KeyError):
+            raise VideoError("chat.not_joined")
+
+    @in_scope
+    def _history(self, channel: ChatChannel, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return selectors.chat_history(
+                channel=channel,
+                before=payload.get("before"),
+                after=payload.get("after"),
+                count=payload.get("count", selectors.HISTORY_PAGE),
+            )
+        except ValueError:
+            raise VideoError("protocol.invalid")
+
+    async def chat_join(self, payload: dict[str, Any]) -> dict[str, Any]:
+        channel = await self._channel(payload.get("channel"))
+        await self._join_group(realtime.chat_group(channel.pk))
+        self.joined[channel.pk] = channel
+        return await self._history(channel, payload)
+
+    async def chat_leave(self, payload: dict[str, Any]) -> dict[str, Any]:
+        channel = self._joined_channel(payload)
+        await self._leave_group(realtime.chat_group(channel.pk))
+        self.joined.pop(channel.pk, None)
+        return {}
+
+    async def chat_fetch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        channel = await self._joined_or_load(payload.get("channel"))
+        return await self._history(channel, payload)
+
+    def _check_flood(self) -> None:
+        assert self.user is not None
+        if not self.flood.allow(self.user.uid):
+            raise VideoError("chat.flood")
+
+    @in_scope
+    def _send_message(self, channel: ChatChannel, content: Any) -> dict[str, Any]:
+        assert self.user is not None
+        message = services.chat_message_send(
+            event=self.event, channel=channel, user=self.user, content=content
+        )
+        return {"id": message.pk}
+
+    async def chat_send(self, payload: dict[str, Any]) -> dict[str, Any]:
+        channel = self._joined_channel(payload)
+        content = payload.get("content")
+        if isinstance(content, str) and len(content) > services.MESSAGE_MAX_LENGTH:
+            raise VideoError("chat.too_long")
+        self._check_flood()
+        return await self._send_message(channel, content)
+
+    @in_scope
+    def _react(self, channel: ChatChannel, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        message = services.chat_message_react(
+            channel=channel, user=self.user, message_id=payload.get("message"), emoji=payload.get("emoji")
+        )
+        return {"id": message.pk}
+
+    async def chat_react(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._react(self._joined_channel(payload), payload)
+
+    @in_scope
+    def _delete(self, channel: ChatChannel, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        message = services.chat_message_delete(
+            channel=channel, message_id=payload.get("message"), by=self.user.uid
+        )
+        return {"id": message.pk}
+
+    async def chat_delete(self, payload: dict[str, Any]) -> dict[str, Any]:
+        channel = await self._joined_or_load(payload.get("channel"))
+        if not self.is_moderator(channel.room_id):
+            raise VideoError("auth.denied")
+        return await self._delete(channel, payload)
+
+    # --- polls -----------------------------------------------------------------------------------
+
+    def _moderated_room_ids(self) -> frozenset[int]:
+        return self.visible_rooms if self.moderates_all else self.moderated_rooms & self.visible_rooms
+
+    @in_scope
+    def _polls(self, room_id: int) -> dict[str, Any]:
+        assert self.user is not None
+        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
+        if room is None:
+            raise VideoError("room.unknown")
+        return {"polls": selectors.polls_for_room(room=room, uid=self.user.uid)}
+
+    async def poll_list(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._polls(self._room_id(payload))
+
+    @in_scope
+    def _poll_create(self, room_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
+        if room is None:
+            raise VideoError("room.unknown")
+        poll = services.poll_create(
+            room=room, question=payload.get("question"), options=payload.get("options"), by=self.user.uid
+        )
+        return {"id": poll.pk}
+
+    async def poll_create(self, payload: dict[str, Any]) -> dict[str, Any]:
+        room_id = self._room_id(payload)
+        if not self.is_moderator(room_id):
+            raise VideoError("auth.denied")
+        return await self._poll_create(room_id, payload)
+
+    @in_scope
+    def _poll_vote(self, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        poll = services.poll_vote(
+            event=self.event,
+            room_ids=self.visible_rooms,
+            user=self.user,
+            poll_id=payload.get("poll"),
+            option_id=payload.get("option"),
+        )
+        return {"id": poll.pk}
+
+    async def poll_vote(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._poll_vote(payload)
+
+    @in_scope
+    def _poll_close(self, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        poll = services.poll_close(
+            room_ids=self._moderated_room_ids(), poll_id=payload.get("poll"), by=self.user.uid
+        )
+        return {"id": poll.pk}
+
+    async def poll_close(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if not self._moderated_room_ids():
+            raise VideoError("auth.denied")
+        return await self._poll_close(payload)
+
+    # --- questions -------------------------------------------------------------------------------
+
+    @in_scope
+    def _question_ask(self, room_id: int, content: Any) -> dict[str, Any]:
+        assert self.user is not None
+        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
+        if room is None:
+            raise VideoError("room.unknown")
+        question = services.question_ask(event=self.event, room=room, user=self.user, content=content)
+        return {"id": question.pk}
+
+    async def question_ask(self, payload: dict[str, Any]) -> dict[str, Any]:
+        room_id = self._room_id(payload)
+        self._check_flood()
+        return await self._question_ask(room_id, payload.get("content"))
+
+    @in_scope
+    def _question_vote(self, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        question = services.question_vote(
+            room_ids=self.visible_rooms, user=self.user, question_id=payload.get("question")
+        )
+        return {"id": question.pk}
+
+    async def question_vote(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._question_vote(payload)
+
+    @in_scope
+    def _questions(self, room_id: int) -> dict[str, Any]:
+        assert self.user is not None
+        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
+        if room is None:
+            raise VideoError("room.unknown")
+        return {
+            "questions": selectors.questions_for_room(
+                room=room, uid=self.user.uid, moderator=self.is_moderator(room_id)
+            )
+        }
+
+    async def question_list(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._questions(self._room_id(payload))
+
+    @in_scope
+    def _question_pin(self, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        question = services.question_moderate(
+            room_ids=self._moderated_room_ids(),
+            question_id=payload.get("question"),
+            pinned=bool(payload.get("pinned", True)),
+            by=self.user.uid,
+        )
+        return {"id": question.pk}
+
+    async def question_pin(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if not self._moderated_room_ids():
+            raise VideoError("auth.denied")
+        return await self._question_pin(payload)
+
+    ACTIONS: dict[str, Callable[[VideoConsumer, dict[str, Any]], Awaitable[dict[str, Any]]]] = {
+        "room.enter": room_enter,
+        "room.leave": room_leave,
+        "chat.join": chat_join,
+        "chat.leave": chat_leave,
+        "chat.send": chat_send,
+        "chat.fetch": chat_fetch,
+        "chat.react": chat_react,
+        "chat.delete": chat_delete,
+        "poll.list": poll_list,
+        "poll.create": poll_create,
+        "poll.vote": poll_vote,
+        "poll.close": poll_close,
+        "question.ask": question_ask,
+        "question.vote": question_vote,
+        "question.list": question_list,
+        "question.pin": question_pin,
+    }
+
+
+#: Viewer broadcasts under way (the event loop keeps only weak references to tasks).
+_background: set[asyncio.Task[None]] = set()
+
+
+async def broadcast_viewers(*, room_id: int, delay: float, sample_interval: int) -> None:
+    """After ``delay``, send the room's current viewer count once; store a sample now and then."""
+    await asyncio.sleep(delay)
+    count = max(0, int(await cache.aget(viewers_key(room_id), 0) or 0))
+    await realtime.send_async(
+        realtime.frame_message(
+            realtime.room_group(room_id), "room.viewers", {"room": room_id, "count": count}
+        )
+    )
+    if await cache.aadd(f"eventyay_video:viewers-sampled:{room_id}", 1, timeout=sample_interval):
+        await run_db(_record_sample, room_id, count)
+
+
+def _record_sample(room_id: int, count: int) -> None:
+    with scopes_disabled():
+        services.viewer_sample_record(room_id=room_id, count=count)

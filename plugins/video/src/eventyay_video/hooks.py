@@ -1,0 +1,62 @@
+"""Hook implementations of the video plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from eventyay.base.models import Event
+from eventyay.base.permissions import grant_for_user
+from eventyay.base.plugins import NavItem, Section, TeamPermission, hookimpl
+
+READ_PERMISSION = "event.video:read"
+WRITE_PERMISSION = "event.video:write"
+
+
+@hookimpl
+def register_team_permissions() -> list[TeamPermission]:
+    return [
+        TeamPermission(READ_PERMISSION, _("View online event reports")),
+        TeamPermission(WRITE_PERMISSION, _("Manage online rooms, moderate them and issue access tokens")),
+    ]
+
+
+@hookimpl
+def control_nav_event(event: Event, request: HttpRequest) -> list[NavItem]:
+    grant = grant_for_user(request.user, event.organizer)
+    if not (
+        grant.has_event_permission(event, READ_PERMISSION)
+        or grant.has_event_permission(event, WRITE_PERMISSION)
+    ):
+        return []
+    kwargs = {"organizer": event.organizer.slug, "event": event.slug}
+    return [
+        NavItem(
+            label=str(_("Online event")),
+            url=reverse("plugins:video:control.rooms", kwargs=kwargs),
+            active_prefix="plugins:video:control.",
+        )
+    ]
+
+
+@hookimpl(optionalhook=True)
+def order_page_sections(event: Event, order: Any, request: HttpRequest) -> list[Section]:
+    """A join link per admission ticket of a paid (or, if allowed, pending) order."""
+    from eventyay_video.access import order_join_links
+
+    links = order_join_links(event=event, order=order)
+    if not links:
+        return []
+    html = render_to_string("eventyay_video/order_section.html", {"links": links, "event": event}, request)
+    return [Section(title=str(_("Join the online event")), html=html, key="video-join")]
+
+
+@hookimpl
+def demo_data(event: Event) -> None:
+    from eventyay_video.demo import demo_data_create
+
+    demo_data_create(event=event)

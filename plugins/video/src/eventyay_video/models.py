@@ -1,0 +1,257 @@
+"""Virtual rooms, their modules, and the live data of chat, polls and Q&A.
+
+Every model is scoped to the organizer (django-scopes). Users of the video part are not
+``User`` rows: they are identified by the ``uid`` of their signed token (a stable id per ticket,
+``team:<pk>`` for team members), so attendees never need an account.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from eventyay.base.models import Event
+
+
+class Room(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_rooms")
+    name = models.CharField(_("Name"), max_length=200)
+    description = models.TextField(_("Description"), blank=True)
+    order = models.PositiveIntegerField(_("Position"), default=0)
+    #: Traits of which a user needs at least one to see and enter the room (empty: everyone
+    #: with a valid token). Ticket holders carry ``product:<id>``, roles ``role:<name>``.
+    traits = models.JSONField(_("Required traits"), default=list, blank=True)
+    talk_room_name = models.CharField(
+        _("Room in the schedule"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shows the current and next talk of this schedule room."),
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        ordering = ("order", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Module(models.Model):
+    class Kind(models.TextChoices):
+        LIVESTREAM_HLS = "livestream.hls", _("Livestream (HLS)")
+        LIVESTREAM_IFRAME = "livestream.iframe", _("Livestream (embedded player)")
+        CHAT = "chat", _("Chat")
+        POLLS = "polls", _("Polls")
+        QUESTIONS = "questions", _("Questions and answers")
+        CALL_BBB = "call.bigbluebutton", _("Video call (BigBlueButton)")
+        CALL_URL = "call.url", _("Video call (Jitsi or other link)")
+        PAGE = "page", _("Static page")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="modules")
+    kind = models.CharField(_("Type"), max_length=32, choices=Kind.choices)
+    #: Kind-specific configuration: ``url`` for streams and call links, ``server``, ``secret``
+    #: and ``meeting_id`` for BigBlueButton, ``content`` for pages.
+    config = models.JSONField(default=dict, blank=True)
+    order = models.PositiveIntegerField(_("Position"), default=0)
+
+    objects = ScopedManager(organizer="room__event__organizer")
+
+    class Meta:
+        ordering = ("order", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} in {self.room}"
+
+
+class Announcement(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_announcements")
+    text = models.TextField(_("Text"), max_length=1000)
+    active = models.BooleanField(_("Shown"), default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        ordering = ("-created", "-pk")
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class ChatChannel(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_channels")
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, related_name="channel", null=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    def __str__(self) -> str:
+        return f"Chat of {self.room}"
+
+
+class ChatMessage(models.Model):
+    """One chat message. The primary key only grows, so it orders messages within a channel."""
+
+    channel = models.ForeignKey(ChatChannel, on_delete=models.CASCADE, related_name="messages")
+    sender_uid = models.CharField(max_length=200)
+    sender_name = models.CharField(max_length=200)
+    content = models.TextField()
+    #: Emoji → list of uids that reacted with it.
+    reactions = models.JSONField(default=dict, blank=True)
+    deleted = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="channel__event__organizer")
+
+    class Meta:
+        ordering = ("pk",)
+        indexes = [models.Index(fields=["channel", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender_name}: {self.content[:40]}"
+
+
+class Poll(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="polls")
+    question = models.CharField(_("Question"), max_length=500)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    created_by = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="room__event__organizer")
+
+    class Meta:
+        ordering = ("-created", "-pk")
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    text = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(organizer="poll__room__event__organizer")
+
+    class Meta:
+        ordering = ("order", "pk")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PollVote(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+    uid = models.CharField(max_length=200)
+
+    objects = ScopedManager(organizer="poll__room__event__organizer")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "uid"], name="video_one_vote_per_poll")]
+
+    def __str__(self) -> str:
+        return f"{self.uid} → {self.option_id}"
+
+
+class Question(models.Model):
+    class State(models.TextChoices):
+        VISIBLE = "visible", _("Visible")
+        ARCHIVED = "archived", _("Answered")
+        DELETED = "deleted", _("Removed")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="questions")
+    uid = models.CharField(max_length=200)
+    sender_name = models.CharField(max_length=200)
+    content = models.CharField(max_length=1000)
+    pinned = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.VISIBLE)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="room__event__organizer")
+
+    class Meta:
+        ordering = ("-pinned", "-created", "-pk")
+
+    def __str__(self) -> str:
+        return self.content[:50]
+
+
+class QuestionVote(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="votes")
+    uid = models.CharField(max_length=200)
+
+    objects = ScopedManager(organizer="question__room__event__organizer")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "uid"], name="video_one_vote_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uid} → {self.question_id}"
+
+
+class Moderator(models.Model):
+    """A video user (by uid) who may moderate every room, or one room. Team members always may."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_moderators")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, null=True, blank=True, related_name="moderators")
+    uid = models.CharField(_("User id"), max_length=200)
+    name = models.CharField(_("Name"), max_length=200, blank=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "room", "uid"], name="video_unique_moderator")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.uid
+
+
+class Restriction(models.Model):
+    """A ban (no entry) or silence (no writing) of a video user for the whole event."""
+
+    class Kind(models.TextChoices):
+        BAN = "ban", _("Banned")
+        SILENCE = "silence", _("Silenced")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_restrictions")
+    uid = models.CharField(_("User id"), max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(_("Restriction"), max_length=10, choices=Kind.choices)
+    created_by = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "uid"], name="video_one_restriction_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.uid}"
+
+
+class ViewerSample(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="viewer_samples")
+    time = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField()
+
+    objects = ScopedManager(organizer="room__event__organizer")
+
+    class Meta:
+        ordering = ("time",)
+
+    def __str__(self) -> str:
+        return f"{self.room_id} at {self.time}: {self.count}"

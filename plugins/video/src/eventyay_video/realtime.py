@@ -1,0 +1,60 @@
+"""Group names and frames of the websocket protocol, and publishing to them after commit.
+
+A broadcast is encoded to text once by the sender and travels as one channel-layer message
+per server process (see :mod:`eventyay_video.fanout`); each process forwards the same string
+to its sockets, so fan-out costs no per-recipient serialisation or database work.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from eventyay_video.fanout import FRAME_TYPE, KICK_TYPE
+
+
+def event_group(event_id: int) -> str:
+    return f"video.event.{event_id}"
+
+
+def room_group(room_id: int) -> str:
+    return f"video.room.{room_id}"
+
+
+def chat_group(channel_id: int) -> str:
+    return f"video.chat.{channel_id}"
+
+
+def encode(*parts: Any) -> str:
+    return json.dumps(list(parts), separators=(",", ":"), ensure_ascii=False)
+
+
+def frame_message(group: str, name: str, payload: Any) -> dict[str, Any]:
+    """The layer message that makes every socket in ``group`` receive ``[name, payload]``."""
+    return {"type": FRAME_TYPE, "group": group, "text": encode(name, payload)}
+
+
+async def send_async(message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(message["group"], message)
+
+
+def _send(message: dict[str, Any]) -> None:
+    async_to_sync(send_async)(message)
+
+
+def publish(group: str, name: str, payload: Any) -> None:
+    """Broadcast ``[name, payload]`` to ``group`` once the current transaction commits."""
+    message = frame_message(group, name, payload)
+    transaction.on_commit(lambda: _send(message))
+
+
+def kick(*, event_id: int, uid: str, code: str) -> None:
+    """Close every connection of ``uid`` on the event (after commit) with error ``code``."""
+    message = {"type": KICK_TYPE, "group": event_group(event_id), "uid": uid, "code": code}
+    transaction.on_commit(lambda: _send(message))

@@ -1,0 +1,38 @@
+from django.urls import path
+from oauth2_provider import views as oauth_views
+from rest_framework.routers import SimpleRouter
+
+from eventyay.api import views
+from eventyay.api.oauth import AuthorizationView
+from eventyay.api.views_events import EventViewSet, OrganizerViewSet
+from eventyay.api.views_teams import InviteViewSet, MemberViewSet, TeamViewSet, TokenViewSet
+from eventyay.api.views_webhooks import WebHookDeliveryViewSet, WebHookViewSet
+
+app_name = "api"
+
+ORG = "organizers/<slug:organizer>"
+TEAM = ORG + "/teams/<int:team>"
+
+router = SimpleRouter(use_regex_path=False)
+router.register("organizers", OrganizerViewSet, basename="organizer")
+router.register(ORG + "/events", EventViewSet, basename="event")
+router.register(ORG + "/teams", TeamViewSet, basename="team")
+router.register(TEAM + "/members", MemberViewSet, basename="team-member")
+router.register(TEAM + "/invites", InviteViewSet, basename="team-invite")
+router.register(TEAM + "/tokens", TokenViewSet, basename="team-token")
+router.register(ORG + "/webhooks", WebHookViewSet, basename="webhook")
+router.register(
+    ORG + "/webhooks/<int:webhook>/deliveries", WebHookDeliveryViewSet, basename="webhook-delivery"
+)
+
+urlpatterns = [
+    path("", views.root, name="root"),
+    path("me", views.MeView.as_view(), name="me"),
+    path("plugins/", views.PluginListView.as_view(), name="plugins"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", views.DocsView.as_view(), name="docs"),
+    path("oauth/authorize", AuthorizationView.as_view(), name="oauth.authorize"),
+    path("oauth/token", oauth_views.TokenView.as_view(), name="oauth.token"),
+    path("oauth/revoke_token", oauth_views.RevokeTokenView.as_view(), name="oauth.revoke"),
+    *router.urls,
+]

@@ -1,0 +1,22 @@
+from eventyay.base.models.event import Event, EventPlugin
+from eventyay.base.models.log import LogEntry
+from eventyay.base.models.organizer import Organizer, Team, TeamAPIToken, TeamInvite
+from eventyay.base.models.outbox import OutgoingMail
+from eventyay.base.models.settings import Setting
+from eventyay.base.models.user import User
+from eventyay.base.models.webhooks import WebHook, WebHookDelivery
+
+__all__ = [
+    "Event",
+    "EventPlugin",
+    "LogEntry",
+    "Organizer",
+    "OutgoingMail",
+    "Setting",
+    "Team",
+    "TeamAPIToken",
+    "TeamInvite",
+    "User",
+    "WebHook",
+    "WebHookDelivery",
+]

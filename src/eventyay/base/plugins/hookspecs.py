@@ -1,0 +1,277 @@
+"""The hook contract between eventyay and its plugins.
+
+Every hook is declared here with its arguments and documentation; the plugin developer guide
+renders this module. Plugins implement hooks in their ``hooks`` module with
+:data:`eventyay.base.plugins.hookimpl` and only name the arguments they need.
+
+Scope ``event`` means the hook is called through :func:`eventyay.base.plugins.hooks_for` and only
+reaches plugins enabled for that event; scope ``global`` reaches every installed plugin. A plugin
+may declare hooks of its own for other plugins in a ``hookspecs`` module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eventyay.base.plugins.markers import hookspec
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from eventyay.base.models import Event, Organizer
+    from eventyay.base.plugins.records import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType
+
+
+# ---------------------------------------------------------------------------------------------
+# Registries
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_team_permissions() -> list[TeamPermission]:
+    """Declare permission flags that teams can be given.
+
+    Scope: ``global``. Results of all plugins are combined; a name declared twice is an error.
+
+    :return: a list of :class:`~eventyay.base.plugins.TeamPermission`, named
+        ``event.<area>:<action>`` or ``organizer.<area>:<action>``.
+
+    Example::
+
+        @hookimpl
+        def register_team_permissions():
+            return [TeamPermission("event.orders:read", "View orders")]
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_webhook_action_types() -> list[WebhookActionType]:
+    """Declare the webhook action types a plugin emits.
+
+    Scope: ``global``. Organizers subscribe webhooks to these names.
+
+    :return: a list of :class:`~eventyay.base.plugins.WebhookActionType`.
+
+    Example::
+
+        @hookimpl
+        def register_webhook_action_types():
+            return [WebhookActionType("order.paid", "Order marked as paid")]
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_oauth_scopes() -> list[OAuthScope]:
+    """Declare finer OAuth2 scopes (beyond ``read``, ``write`` and ``profile``).
+
+    Scope: ``global``.
+
+    :return: a list of :class:`~eventyay.base.plugins.OAuthScope`, such as ``orders:read``.
+
+    Example::
+
+        @hookimpl
+        def register_oauth_scopes():
+            return [OAuthScope("orders:read", "Read orders")]
+
+    .. versionadded:: 1.0
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Plugin lifecycle (called on one plugin only)
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def plugin_enabled(event: Event) -> None:
+    """The plugin was switched on for ``event``.
+
+    Scope: ``event``, and only the plugin being enabled is called. Runs after the change is
+    committed.
+
+    :param event: the event the plugin was enabled for.
+
+    Example::
+
+        @hookimpl
+        def plugin_enabled(event):
+            services.create_default_quota(event=event)
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def plugin_disabled(event: Event) -> None:
+    """The plugin was switched off for ``event``.
+
+    Scope: ``event``, and only the plugin being disabled is called. Runs after the change is
+    committed. Data is kept: switching the plugin back on finds it again.
+
+    :param event: the event the plugin was disabled for.
+
+    Example::
+
+        @hookimpl
+        def plugin_disabled(event):
+            cache.delete(f"myplugin:{event.pk}")
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def demo_data(event: Event) -> None:
+    """Add the plugin's demo data to ``event`` for ``python -m eventyay demo``.
+
+    Scope: ``event``. Runs inside the event's tenant scope and a transaction; must be
+    idempotent, because the demo command refreshes existing demo data.
+
+    :param event: the demo event, with the plugin enabled.
+
+    Example::
+
+        @hookimpl
+        def demo_data(event):
+            Room.objects.get_or_create(event=event, name="Main hall")
+
+    .. versionadded:: 1.0
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def event_created(event: Event) -> None:
+    """A new event was created (directly, or as a clone).
+
+    Scope: ``event`` (the plugins chosen when creating it). Runs after commit; an exception is
+    logged and does not affect other plugins.
+
+    :param event: the new event.
+
+    Example::
+
+        @hookimpl
+        def event_created(event):
+            Room.objects.create(event=event, name="Main hall")
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def event_cloned(event: Event, source: Event) -> None:
+    """``event`` was created as a copy of ``source``; copy the plugin's configuration.
+
+    Scope: ``event``. Runs inside the cloning transaction, so an exception aborts the clone.
+
+    :param event: the new event.
+    :param source: the event it was copied from.
+
+    Example::
+
+        @hookimpl
+        def event_cloned(event, source):
+            for room in Room.objects.filter(event=source):
+                Room.objects.create(event=event, name=room.name)
+
+    .. versionadded:: 1.0
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# UI slots
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def event_public_sections(event: Event, request: HttpRequest) -> list[Section]:
+    """Contribute sections to the event's public front page ``/<organizer>/<event>/``.
+
+    Scope: ``event``. Sections render in plugin order, below the event's own description.
+
+    :param event: the event whose page is rendered.
+    :param request: the current request.
+    :return: a list of :class:`~eventyay.base.plugins.Section`; ``html`` must be safe markup
+        (render a template with ``render_to_string``).
+
+    Example::
+
+        @hookimpl
+        def event_public_sections(event, request):
+            html = render_to_string("eventyay_myplugin/section.html", {"event": event}, request)
+            return [Section(title="Hello", html=html)]
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def control_nav_event(event: Event, request: HttpRequest) -> list[NavItem]:
+    """Add navigation entries to an event's control panel.
+
+    Scope: ``event``. Check permissions yourself: only return entries the user may open.
+
+    :param event: the event shown in the control panel.
+    :param request: the current request (``request.user`` is the organizer's team member).
+    :return: a list of :class:`~eventyay.base.plugins.NavItem`.
+
+    Example::
+
+        @hookimpl
+        def control_nav_event(event, request):
+            url = reverse("plugins:myplugin:settings", kwargs={
+                "organizer": event.organizer.slug, "event": event.slug})
+            return [NavItem(label="My plugin", url=url)]
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def control_nav_organizer(organizer: Organizer, request: HttpRequest) -> list[NavItem]:
+    """Add navigation entries to an organizer's control panel.
+
+    Scope: ``global``.
+
+    :param organizer: the organizer shown in the control panel.
+    :param request: the current request.
+    :return: a list of :class:`~eventyay.base.plugins.NavItem`.
+
+    Example::
+
+        @hookimpl
+        def control_nav_organizer(organizer, request):
+            return [NavItem(label="Reports", url=f"/control/organizer/{organizer.slug}/reports/")]
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def mail_placeholders(event: Event) -> dict[str, Any]:
+    """Offer extra placeholders for the event's mail templates.
+
+    Scope: ``event``. The combined dictionaries are available to every mail template of the
+    event, next to the core placeholders ``event``, ``event_url`` and ``organizer``.
+
+    :param event: the event the mail is sent for.
+    :return: a dictionary of placeholder name to value.
+
+    Example::
+
+        @hookimpl
+        def mail_placeholders(event):
+            return {"venue": event.settings.get("venue", "")}
+
+    .. versionadded:: 1.0
+    """

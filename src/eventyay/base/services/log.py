@@ -1,0 +1,55 @@
+"""The audit log: every change worth auditing writes one entry, in the same transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from eventyay.base.models import LogEntry, TeamAPIToken, User
+
+if TYPE_CHECKING:
+    from eventyay.base.models import Event, Organizer
+
+#: Who caused a change: a user, an API token, an OAuth application (``(application, user)``
+#: is recorded as both), or None for the system.
+Actor = Any
+
+
+def log_action(
+    *,
+    action: str,
+    organizer: Organizer | None,
+    event: Event | None = None,
+    obj: models.Model | None = None,
+    actor: Actor = None,
+    data: dict[str, Any] | None = None,
+) -> LogEntry:
+    entry = LogEntry(
+        organizer=organizer if organizer is not None else (event.organizer if event is not None else None),
+        event=event,
+        action_type=action,
+        data=data or {},
+    )
+    if obj is not None:
+        entry.content_type = ContentType.objects.get_for_model(obj)
+        entry.object_id = str(obj.pk)
+    if isinstance(actor, User):
+        entry.user = actor
+    elif isinstance(actor, TeamAPIToken):
+        entry.api_token = actor
+    elif actor is not None and actor.__class__.__name__ == "AccessToken":
+        entry.oauth_application_id = actor.application_id
+        entry.user_id = actor.user_id
+    entry.save()
+    return entry
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The ``{"before": ..., "after": ...}`` of the fields whose value changed."""
+    changed = [key for key in after if before.get(key) != after.get(key)]
+    return {
+        "before": {key: before.get(key) for key in changed},
+        "after": {key: after.get(key) for key in changed},
+    }

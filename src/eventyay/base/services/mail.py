@@ -1,0 +1,146 @@
+"""The mail outbox: mails are rows written with the change that causes them, sent by Celery."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from eventyay.base.models import OutgoingMail
+
+if TYPE_CHECKING:
+    from eventyay.base.models import Event, Organizer
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+def mail_context(*, event: Event | None = None, organizer: Organizer | None = None) -> dict[str, Any]:
+    """Placeholders every mail template may use: core ones plus those plugins offer."""
+    context: dict[str, Any] = {"site_url": settings.SITE_URL}
+    if organizer is not None:
+        context["organizer"] = organizer.name
+    if event is not None:
+        from eventyay.base.plugins.manager import hooks_for
+
+        context.update(
+            organizer=event.organizer.name,
+            event=str(event.name),
+            event_url=settings.SITE_URL + event.get_absolute_url(),
+        )
+        for extra in hooks_for(event).mail_placeholders(event=event):
+            context.update(extra or {})
+    return context
+
+
+def render_mail_template(text: str, context: dict[str, Any]) -> str:
+    """Render an organizer-editable template with ``{placeholder}`` syntax; unknown ones stay."""
+
+    class Keep(dict):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    return str(text).format_map(Keep({k: "" if v is None else v for k, v in context.items()}))
+
+
+def mail_queue(
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    organizer: Organizer | None = None,
+    event: Event | None = None,
+    html: str = "",
+    reply_to: str = "",
+    delivery_key: str | None = None,
+    attachments: Sequence[dict[str, str]] = (),
+) -> OutgoingMail:
+    """Write a mail to the outbox; it is sent after the surrounding transaction commits.
+
+    Queueing twice with the same ``delivery_key`` returns the first mail and sends only once.
+    """
+    if organizer is None and event is not None:
+        organizer = event.organizer
+    defaults = {
+        "organizer": organizer,
+        "event": event,
+        "to": list(to),
+        "subject": subject.replace("\n", " ")[:998],
+        "body_text": body,
+        "body_html": html,
+        "reply_to": reply_to,
+        "attachments": list(attachments),
+    }
+    with scopes_disabled():
+        if delivery_key:
+            mail, created = OutgoingMail.objects.get_or_create(delivery_key=delivery_key, defaults=defaults)
+        else:
+            mail, created = OutgoingMail.objects.create(**defaults), True
+    if created:
+        from eventyay.base.tasks import send_mail
+
+        mail_id = mail.pk
+        transaction.on_commit(lambda: send_mail.delay(mail_id))
+    return mail
+
+
+def mail_send(*, mail_id: int) -> bool:
+    """Send one queued mail. Returns True when sent (or already sent), False to retry later."""
+    with scopes_disabled(), transaction.atomic():
+        mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
+        if mail is None or mail.status in (OutgoingMail.Status.SENT, OutgoingMail.Status.FAILED):
+            return True
+        mail.status = OutgoingMail.Status.SENDING
+        mail.attempts += 1
+        mail.save(update_fields=["status", "attempts"])
+    sender = settings.MAIL_FROM
+    if mail.event_id and mail.event is not None:
+        from_name = mail.event.settings.get("mail_from_name") or str(mail.event.name)
+        sender = f"{from_name} <{settings.MAIL_FROM}>"
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.body_text,
+        from_email=sender,
+        to=mail.to,
+        reply_to=[mail.reply_to] if mail.reply_to else None,
+        headers={"X-Eventyay-Delivery": str(mail.delivery_key)},
+    )
+    if mail.body_html:
+        message.attach_alternative(mail.body_html, "text/html")
+    try:
+        for attachment in mail.attachments:
+            with default_storage.open(attachment["path"], "rb") as fh:
+                message.attach(attachment["name"], fh.read(), attachment.get("mimetype"))
+        message.send()
+    except Exception as exc:
+        logger.warning("Sending mail %s failed: %s", mail.pk, exc)
+        failed = mail.attempts >= MAX_ATTEMPTS
+        with scopes_disabled():
+            OutgoingMail.objects.filter(pk=mail.pk).update(
+                status=OutgoingMail.Status.FAILED if failed else OutgoingMail.Status.QUEUED,
+                error=str(exc)[:2000],
+                next_attempt=None if failed else timezone.now() + timedelta(minutes=2**mail.attempts),
+            )
+        return failed
+    with scopes_disabled():
+        OutgoingMail.objects.filter(pk=mail.pk).update(
+            status=OutgoingMail.Status.SENT, sent=timezone.now(), error=""
+        )
+    return True
+
+
+def mail_due_for_retry() -> list[int]:
+    with scopes_disabled():
+        return list(
+            OutgoingMail.objects.filter(
+                status=OutgoingMail.Status.QUEUED, next_attempt__lte=timezone.now()
+            ).values_list("pk", flat=True)[:500]
+        )

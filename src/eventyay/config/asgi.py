@@ -1,0 +1,32 @@
+"""The ASGI application: Django over HTTP, plugin websocket routes over Channels.
+
+Serve it with ``uvicorn eventyay.config.asgi:application`` (``make run``) or gunicorn with
+uvicorn workers (``deployment/gunicorn.conf.py``).
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventyay.config.settings")
+django_application = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up first
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier  # noqa: E402
+from django.urls import re_path  # noqa: E402
+
+from eventyay.base.plugins.urls import plugin_websocket_urlpatterns  # noqa: E402
+
+websocket_urlpatterns = [
+    *plugin_websocket_urlpatterns(),
+    # A path no plugin serves is refused at the handshake (HTTP 403), not answered with an error.
+    re_path(r"", WebsocketDenier.as_asgi()),
+]
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,48 @@
+"""Reading the ``EVENTYAY_*`` configuration: environment first, then the optional config file.
+
+The config file (``EVENTYAY_CONFIG_FILE``) is an INI file whose ``[eventyay]`` section uses the
+same names as the environment without the prefix, in lower case::
+
+    [eventyay]
+    db_url = postgres://eventyay@localhost/eventyay
+    redis_url = redis://localhost:6379/0
+    site_url = https://tickets.example.org
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from pathlib import Path
+
+PREFIX = "EVENTYAY_"
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+
+class Config:
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        self.environ = dict(os.environ if environ is None else environ)
+        self.file = configparser.ConfigParser()
+        path = self.environ.get(PREFIX + "CONFIG_FILE")
+        if path:
+            if not Path(path).is_file():
+                raise RuntimeError(f"EVENTYAY_CONFIG_FILE points to {path!r}, which is not a readable file.")
+            self.file.read(path, encoding="utf-8")
+
+    def get(self, name: str, default: str = "") -> str:
+        env_name = PREFIX + name.upper()
+        if env_name in self.environ:
+            return self.environ[env_name]
+        return self.file.get("eventyay", name.lower(), fallback=default)
+
+    def get_bool(self, name: str, default: bool = False) -> bool:
+        value = self.get(name, "")
+        if value == "":
+            return default
+        return value.strip().lower() in TRUE_VALUES
+
+    def get_list(self, name: str, default: list[str] | None = None) -> list[str]:
+        value = self.get(name, "")
+        if not value.strip():
+            return list(default or [])
+        return [item.strip() for item in value.split(",") if item.strip()]

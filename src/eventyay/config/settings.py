@@ -1,0 +1,389 @@
+"""Django settings for eventyay.
+
+Everything is configured through ``EVENTYAY_*`` environment variables or the optional config
+file (see :mod:`eventyay.config.env`). With nothing set, eventyay runs embedded: SQLite in the
+data directory, local-memory cache, in-memory channel layer, eager Celery tasks and mail written
+to files. ``EVENTYAY_DB_URL`` and ``EVENTYAY_REDIS_URL`` switch to PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from eventyay.base.plugins.discovery import discover_plugins
+from eventyay.config.env import Config
+
+config = Config()
+logger = logging.getLogger("eventyay.config")
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(config.get("data_dir", str(Path.cwd() / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = config.get_bool("debug", False)
+TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+
+_secret_key = config.get("secret_key")
+if not _secret_key:
+    # A generated key is kept in the data dir so sessions survive restarts of a self-hosted
+    # instance that never set one.
+    key_file = DATA_DIR / ".secret"
+    if not key_file.exists():
+        from django.core.management.utils import get_random_secret_key
+
+        key_file.write_text(get_random_secret_key())
+        key_file.chmod(0o600)
+    _secret_key = key_file.read_text().strip()
+SECRET_KEY = _secret_key
+
+SITE_URL = config.get("site_url", "http://127.0.0.1:8000").rstrip("/")
+_site_host = urlsplit(SITE_URL).hostname or "127.0.0.1"
+ALLOWED_HOSTS = config.get_list("allowed_hosts", [_site_host, "127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+# --- plugins -----------------------------------------------------------------------------------
+PLUGINS_EXCLUDE = config.get_list("plugins_exclude")
+PLUGIN_DISCOVERY = discover_plugins(exclude=PLUGINS_EXCLUDE)
+for _broken in PLUGIN_DISCOVERY.broken:
+    logger.warning("Plugin %s is left off: %s", _broken.name, _broken.error)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "compressor",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
+    "eventyay.base",
+    "eventyay.control",
+    "eventyay.public",
+    "eventyay.api",
+    *PLUGIN_DISCOVERY.installed_apps,
+]
+
+AUTH_USER_MODEL = "eventyay_base.User"
+LOGIN_URL = "control:auth.login"
+LOGIN_REDIRECT_URL = "control:index"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "eventyay.config.staticfiles.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "eventyay.base.middleware.TenantMiddleware",
+    "eventyay.api.middleware.ApiMiddleware",
+]
+
+ROOT_URLCONF = "eventyay.config.urls"
+WSGI_APPLICATION = "eventyay.config.wsgi.application"
+ASGI_APPLICATION = "eventyay.config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "eventyay.base.context.eventyay_context",
+            ],
+        },
+    }
+]
+
+# --- database ----------------------------------------------------------------------------------
+DB_URL = config.get("db_url")
+if DB_URL:
+    # No persistent per-thread connections: under ASGI they pile up until PostgreSQL refuses new
+    # clients (see Django's ASGI notes). PostgreSQL connections come from a small pool per
+    # process instead, which saves opening a connection (several milliseconds) on every request.
+    DATABASES = {"default": dj_database_url.parse(DB_URL, conn_max_age=0, conn_health_checks=True)}
+    DB_POOL_SIZE = int(config.get("db_pool_size", "6") or 0)
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and DB_POOL_SIZE > 0:
+        # With CONN_HEALTH_CHECKS Django has the pool check a connection before handing it out.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_SIZE,
+            "timeout": 10,
+        }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "db.sqlite3"),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache, channels, celery -------------------------------------------------------------------
+REDIS_URL = config.get("redis_url")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "eventyay",
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "eventyay"},
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_TASK_ALWAYS_EAGER = False
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "eventyay-outbox-retry": {"task": "eventyay.base.tasks.outbox_retry_due", "schedule": 60.0},
+    "eventyay-webhooks-retry": {"task": "eventyay.base.tasks.webhooks_retry_due", "schedule": 60.0},
+}
+
+# --- mail --------------------------------------------------------------------------------------
+EMAIL_URL = config.get("email_url")
+MAIL_FROM = config.get("mail_from", "eventyay@localhost")
+DEFAULT_FROM_EMAIL = MAIL_FROM
+SERVER_EMAIL = MAIL_FROM
+if EMAIL_URL:
+    _mail = urlsplit(EMAIL_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _mail.hostname or "localhost"
+    EMAIL_PORT = _mail.port or (465 if _mail.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = _mail.username or ""
+    EMAIL_HOST_PASSWORD = _mail.password or ""
+    EMAIL_USE_SSL = _mail.scheme == "smtps"
+    EMAIL_USE_TLS = _mail.scheme == "smtp+tls"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+
+# --- i18n --------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("de", _("German"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files ------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+FRONTEND_MODULES = BASE_DIR / "frontend" / "node_modules"
+STATICFILES_DIRS = [
+    (prefix, str(FRONTEND_MODULES / path))
+    for prefix, path in [
+        ("vendor/bootstrap", "bootstrap/dist"),
+        ("vendor/htmx", "htmx.org/dist"),
+        ("vendor/hls", "hls.js/dist"),
+    ]
+    if (FRONTEND_MODULES / path).is_dir()
+]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "compressor.finders.CompressorFinder",
+]
+COMPRESS_ENABLED = not DEBUG
+COMPRESS_OFFLINE = False
+COMPRESS_ROOT = STATIC_ROOT
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# --- security ----------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+_https = SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = not DEBUG and _https
+CSRF_COOKIE_SECURE = not DEBUG and _https
+SECURE_SSL_REDIRECT = config.get_bool("ssl_redirect", _https and not DEBUG)
+# Health probes of load balancers and process managers talk plain HTTP to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _https else None
+SECURE_HSTS_SECONDS = 31536000 if _https and not DEBUG else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = bool(SECURE_HSTS_SECONDS)
+# Submitting the domain to the browsers' preload list is the operator's decision.
+SECURE_HSTS_PRELOAD = config.get_bool("hsts_preload", False)
+SILENCED_SYSTEM_CHECKS = (
+    [] if _https else ["security.W004", "security.W008", "security.W012", "security.W016"]
+) + ([] if SECURE_HSTS_PRELOAD else ["security.W021"])
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "https:"],
+        "media-src": [SELF, "https:", "blob:"],
+        "connect-src": [SELF, "ws:", "wss:", "https:"],
+        "frame-src": ["https:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Instance policy: who may create organizers besides superusers.
+ALLOW_ORGANIZER_CREATION = config.get_bool("allow_organizer_creation", True)
+ALLOW_SIGNUP = config.get_bool("allow_signup", True)
+LOGIN_RATE_LIMIT = (int(config.get("login_rate_limit", "10")), 300)  # failures per 5 minutes
+
+# --- REST API ----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "eventyay.api.auth.TeamTokenAuthentication",
+        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "eventyay.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "eventyay.api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["eventyay.api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": config.get("api_rate_limit", "1200/min")},
+}
+# Webhook targets on loopback/private networks are refused unless this is set (SSRF guard).
+WEBHOOKS_ALLOW_PRIVATE = config.get_bool("webhooks_allow_private", False)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "eventyay API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["eventyay.api.schema.only_api_paths"],
+    # Plugins' schema warnings must not fail `check --deploy`; tests validate the schema.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "eventyay.api.schema.error_responses",
+    ],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "tokenAuth": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Token <secret>",
+            }
+        }
+    },
+    "SECURITY": [{"tokenAuth": []}],
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER = {
+    "SCOPES": {"read": "Read access", "write": "Write access", "profile": "Your name and email address"},
+    "DEFAULT_SCOPES": ["read"],
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 60 * 60 * 24 * 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "SCOPES_BACKEND_CLASS": "eventyay.api.oauth.ScopesBackend",
+    "OAUTH2_VALIDATOR_CLASS": "eventyay.api.oauth.Validator",
+    # OAuth 2.0 Security BCP (RFC 9700): only the authorization code grant with S256 PKCE,
+    # tokens stored hashed and only accepted in headers, refresh token replay revokes the family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Plain-http redirect URIs only where the instance itself runs on http (development).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if _https else ["https", "http"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "eventyay": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from eventyay.base.plugins.urls import plugin_urlpatterns
+from eventyay.base.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("control/", include("eventyay.control.urls")),
+    path("api/v1/", include("eventyay.api.urls")),
+    *plugin_urlpatterns(),
+    path("", include("eventyay.public.urls")),
+]

@@ -1,0 +1,45 @@
+"""Forms of the control panel; they validate input, services apply it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def bootstrap_widget(widget: forms.Widget) -> None:
+    """Give ``widget`` the Bootstrap 5 class matching its kind (each part of a multi-widget)."""
+    if isinstance(widget, forms.MultiWidget):
+        for part in widget.widgets:
+            bootstrap_widget(part)
+        return
+    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select | forms.SelectMultiple):
+        css = "form-select"
+    else:
+        css = "form-control"
+    classes = widget.attrs.get("class", "")
+    if css not in classes.split():
+        widget.attrs["class"] = f"{classes} {css}".strip()
+
+
+class BootstrapMixin:
+    """Adds Bootstrap classes to every widget, so templates can render fields generically."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            bootstrap_widget(field.widget)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the named fields, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,23 @@
+import pytest
+from django.db import connection
+
+
+@pytest.mark.django_db
+def test_healthz_reports_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_names_the_failing_part(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["database"]
+    assert "database is down" in response.json()["checks"]["database"]

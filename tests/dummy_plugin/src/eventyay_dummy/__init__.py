@@ -1,0 +1,1 @@
+"""The dummy plugin: exercises every part of the plugin contract for the contract tests."""

@@ -1,0 +1,1 @@
+"""A restricted plugin that requires ``dummy``: exercises ``requires`` and ``restricted``."""

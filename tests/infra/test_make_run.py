@@ -1,0 +1,141 @@
+"""What ``make run`` does, end to end: migrate, demo data, static files, the ASGI server."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+
+@dataclass
+class Site:
+    url: str
+    data_dir: Path
+    admin_email: str
+    admin_password: str
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "eventyay", *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    data_dir = tmp_path_factory.mktemp("make-run")
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EVENTYAY_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(EVENTYAY_DATA_DIR=str(data_dir), EVENTYAY_SITE_URL=f"http://127.0.0.1:{port}")
+    manage(env, "migrate", "--noinput")
+    demo_output = manage(env, "demo")
+    login = re.search(r"Admin login: (\S+) / password: (\S+)", demo_output)
+    assert login, demo_output
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+
+    log = data_dir / "server.log"
+    with log.open("w") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "eventyay.config.asgi:application"]
+            + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                assert server.poll() is None, log.read_text()
+                try:
+                    if requests.get(f"{url}/healthz", timeout=60).status_code == 200:
+                        break
+                except requests.RequestException:
+                    # Not listening yet, or still importing the application on a busy machine.
+                    pass
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+            yield Site(url, data_dir, login.group(1), login.group(2), log)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+@pytest.mark.parametrize("path", ["/demo/democon/", "/demo/", "/control/login/"])
+def test_public_and_login_pages_answer(site, path):
+    response = requests.get(site.url + path, timeout=60)
+    assert response.status_code == 200, response.text[:2000]
+
+
+def test_healthz_is_ok(site):
+    response = requests.get(f"{site.url}/healthz", timeout=60)
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_admin_logs_in_and_sees_the_dashboard(site):
+    session = requests.Session()
+    session.get(f"{site.url}/control/login/", timeout=60)
+    response = session.post(
+        f"{site.url}/control/login/",
+        data={
+            "email": site.admin_email,
+            "password": site.admin_password,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{site.url}/control/login/"},
+        timeout=30,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:2000]
+    dashboard = session.get(f"{site.url}/control/", timeout=60)
+    assert dashboard.status_code == 200
+    assert dashboard.url == f"{site.url}/control/"
+    assert "democon" in dashboard.text
+
+
+def test_static_files_and_compressed_bundles_are_served(site):
+    vendor = requests.get(f"{site.url}/static/vendor/bootstrap/css/bootstrap.min.css", timeout=60)
+    assert vendor.status_code == 200
+    assert "text/css" in vendor.headers["Content-Type"]
+
+    page = requests.get(f"{site.url}/demo/democon/", timeout=60).text
+    bundles = re.findall(r'(?:href|src)="(/static/CACHE/[^"]+)"', page)
+    assert {Path(bundle).suffix for bundle in bundles} == {".css", ".js"}, page[:2000]
+    for bundle in bundles:
+        assert (site.data_dir / "static" / bundle.removeprefix("/static/")).is_file()
+        response = requests.get(site.url + bundle, timeout=60)
+        assert response.status_code == 200, bundle
+        assert "immutable" in response.headers.get("Cache-Control", "")
+
+
+def test_websocket_to_an_unknown_path_is_refused_cleanly(site):
+    ws_url = site.url.replace("http://", "ws://") + "/ws/no-such-route/"
+    with pytest.raises(InvalidStatus) as refused:
+        connect(ws_url, origin=site.url, open_timeout=60).close()
+    assert refused.value.response.status_code == 403
+    assert requests.get(f"{site.url}/healthz", timeout=60).status_code == 200
+    log = site.log.read_text()
+    assert "Traceback" not in log
+    assert "Exception in ASGI application" not in log
