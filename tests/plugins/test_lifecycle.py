@@ -47,8 +47,12 @@ def test_enabling_and_disabling_call_the_lifecycle_hooks_once_each(
 def test_lifecycle_hooks_run_only_after_commit(event_b, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         update(event_b, enable=["dummy"])
-    assert calls(event_b, "plugin_enabled") == 0
-    assert len(callbacks) == 1
+    assert calls(event_b, "plugin_enabled") == 0, "no hook may run before the transaction commits"
+    # Other installed plugins may queue their own callbacks (cache stamps and the like); what
+    # matters is that committing runs the lifecycle hook exactly once.
+    for callback in callbacks:
+        callback()
+    assert calls(event_b, "plugin_enabled") == 1
 
 
 def test_lifecycle_hook_reaches_only_the_plugin_being_switched(event_a, django_capture_on_commit_callbacks):
