@@ -25,7 +25,8 @@ run: install
 	$(PY) -m eventyay migrate --noinput
 	$(PY) -m eventyay demo
 	$(PY) -m eventyay collectstatic --noinput --verbosity 0
-	$(VENV)/bin/uvicorn eventyay.config.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	$(VENV)/bin/uvicorn eventyay.config.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
+		--ws websockets-sansio --ws-per-message-deflate false --ws-max-size 65536
 
 # Core and each plugin distribution run as separate pytest sessions, as each would on its own.
 test: install

@@ -18,7 +18,8 @@ import multiprocessing
 import os
 
 wsgi_app = "eventyay.config.asgi:application"
-worker_class = "uvicorn_worker.UvicornWorker"
+# uvicorn with per-frame websocket compression off (see eventyay/config/server.py).
+worker_class = "eventyay.config.server.UvicornWorker"
 
 bind = [address.strip() for address in os.environ.get("EVENTYAY_BIND", "127.0.0.1:8000").split(",")]
 workers = int(os.environ.get("EVENTYAY_WORKERS") or multiprocessing.cpu_count() * 2 + 1)

@@ -18,7 +18,7 @@ def test_gunicorn_config_takes_bind_and_workers_from_the_environment(monkeypatch
     assert config["bind"] == ["127.0.0.1:8100", "unix:/run/eventyay.sock"]
     assert config["workers"] == 3
     assert config["accesslog"] is None
-    assert config["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert config["worker_class"] == "eventyay.config.server.UvicornWorker"
     assert config["wsgi_app"] == "eventyay.config.asgi:application"
 
 
@@ -29,6 +29,18 @@ def test_gunicorn_config_defaults_to_loopback(monkeypatch):
     assert config["bind"] == ["127.0.0.1:8000"]
     assert config["workers"] >= 3
     assert config["accesslog"] == "-"
+
+
+def test_worker_class_serves_websockets_without_per_frame_compression():
+    from uvicorn import Config
+
+    from eventyay.config.server import UvicornWorker
+
+    config = Config(app="eventyay.config.asgi:application", **UvicornWorker.CONFIG_KWARGS)
+    assert config.ws_per_message_deflate is False
+    assert config.ws == "websockets-sansio"
+    assert config.ws_max_size == 65536
+    assert UvicornWorker.CONFIG_KWARGS["loop"] == "auto", "uvicorn_worker's own options are kept"
 
 
 def test_compose_file_runs_every_role_on_postgres_and_redis():

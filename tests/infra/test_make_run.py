@@ -58,7 +58,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with log.open("w") as log_file:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "eventyay.config.asgi:application"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
+            + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"]
+            + ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--ws-max-size", "65536"],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
