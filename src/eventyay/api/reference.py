@@ -78,11 +78,9 @@ def render_reference(schema: dict[str, Any]) -> str:
 
 
 def _generate() -> dict[str, Any]:
-    from django_scopes import scopes_disabled
-    from drf_spectacular.generators import SchemaGenerator
+    from eventyay.api.schema import SchemaGenerator
 
-    with scopes_disabled():
-        return SchemaGenerator().get_schema(request=None, public=True)
+    return SchemaGenerator().get_schema(request=None, public=True)
 
 
 __doc__ = render_reference(_generate())

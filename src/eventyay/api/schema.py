@@ -2,7 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from django.apps import apps
+from django_scopes import scopes_disabled
+from drf_spectacular.generators import SchemaGenerator as _SchemaGenerator
+from drf_spectacular.openapi import AutoSchema as _AutoSchema
+
+from eventyay.base.plugins.config import PluginConfig
+
+
+class SchemaGenerator(_SchemaGenerator):
+    """Generates the schema with scopes disabled.
+
+    The generator inspects each view's queryset to type path parameters; event-scoped managers
+    refuse even to build a query outside a scope. Nothing is read from the database here, so the
+    schema view, the ``spectacular`` command and the docs build all generate it this way.
+    """
+
+    def get_schema(self, request: Any = None, public: bool = False) -> Any:
+        with scopes_disabled():
+            return super().get_schema(request=request, public=public)
+
+
+class AutoSchema(_AutoSchema):
+    """Names each plugin's schema components after the plugin.
+
+    Plugins are written independently, so two of them (or a plugin and the core) may well both
+    have a ``RoomSerializer``; drf-spectacular would then emit one ``Room`` component for two
+    different shapes. A serializer that belongs to a plugin app is named with the plugin's name in
+    front (``TalkRoom``, ``VideoRoom``); the core's keep their plain names. An explicit
+    ``@extend_schema_serializer(component_name=...)`` is left as it is.
+    """
+
+    def get_serializer_name(self, serializer: Any, direction: Literal["request", "response"]) -> str:
+        name = super().get_serializer_name(serializer, direction)
+        app = apps.get_containing_app_config(type(serializer).__module__)
+        if not isinstance(app, PluginConfig) or not app.plugin_name:
+            return name
+        prefix = "".join(part.capitalize() for part in app.plugin_name.replace("-", "_").split("_"))
+        return name if name.startswith(prefix) else prefix + name
 
 
 def only_api_paths(endpoints: list[tuple[str, Any, str, Any]]) -> list[tuple[str, Any, str, Any]]:

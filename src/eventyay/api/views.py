@@ -104,10 +104,6 @@ class SchemaView(SpectacularAPIView):
     authentication_classes: list[Any] = []
     throttle_classes: list[Any] = []
 
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with scopes_disabled():
-            return super().get(request, *args, **kwargs)
-
 
 class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI from drf-spectacular-sidecar; its script is a separate file (no inline JS)."""
