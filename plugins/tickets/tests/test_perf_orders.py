@@ -50,7 +50,8 @@ def test_a_repeated_order_reads_no_catalogue_table_and_needs_few_queries(api_cli
     for column in CATALOGUE_COLUMNS:
         assert not any(column in sql for sql in selects), column
     # Event, enabled plugins, token; order, position, payment, log entry, webhooks; quota lock and
-    # count; transaction statements (BEGIN/COMMIT are not captured on SQLite).
+    # count (on PostgreSQL between two planner settings); transaction statements (BEGIN/COMMIT
+    # are not captured on SQLite).
     assert len(captured.captured_queries) <= 16
 
 
@@ -140,3 +141,25 @@ def test_a_clashing_order_code_is_retried_with_a_new_one(api_client, catalogue, 
     with scopes_disabled():
         assert Order.objects.filter(event=catalogue.event).count() == 2
         assert Order.objects.get(code="ZZZZZ").positions.count() == 1
+
+
+@pytest.mark.services
+def test_capacity_counts_are_planned_without_nested_loops_while_statistics_are_missing(api_client, catalogue):
+    """A new event has no planner statistics; a nested loop there made each count quadratic."""
+    from django.db import transaction
+    from django.utils import timezone
+    from eventyay_tickets.services.locking import counting_plan
+    from eventyay_tickets.services.quotas import usage_counts
+
+    for _ in range(3):
+        assert place(api_client, catalogue).status_code == 201
+    query = usage_counts(catalogue.event.pk, [catalogue.ticket.pk], timezone.now())
+    with transaction.atomic():
+        with counting_plan():
+            plan = query.explain()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_nestloop')")
+            assert cursor.fetchone()[0] == "on", "the planner setting is restored for what follows"
+    assert "Nested Loop" not in plan, plan
+    assert "eventyay_base_event" not in str(query.query), "the count names its event without the scope's join"
+    assert [row[2] for row in query] == [3]

@@ -32,6 +32,33 @@ def _is_retryable(exc: OperationalError) -> bool:
 
 
 @contextlib.contextmanager
+def counting_plan() -> Iterator[None]:
+    """Run capacity counts without nested-loop joins on PostgreSQL.
+
+    A count joins the positions of a product with their orders, filtered by event and status.
+    While an event is new, which is exactly when it sells out, PostgreSQL has no statistics for
+    its rows yet and estimates one row on each side; it then picks a nested loop that reads the
+    event's orders once per position, so each count grows with the square of the tickets sold
+    (21 ms at 430 sold in a measured run, under the quota lock that every buyer waits for). A
+    hash join reads each side once, whatever the statistics say. The setting is local to the
+    transaction and restored afterwards, so no other statement is planned differently.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    # SET LOCAL needs a transaction; inside the capacity transaction no savepoint is needed.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)"
+        )
+        previous = cursor.fetchone()[0]
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
+
+
+@contextlib.contextmanager
 def capacity_transaction() -> Iterator[None]:
     """``transaction.atomic`` that turns lock waits past the timeout into :class:`CapacityBusy`."""
     try:

@@ -13,13 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from eventyay.base.models import Event
 from eventyay_tickets.models import CartPosition, Order, OrderPosition, ProductVariation, Quota, Voucher
 from eventyay_tickets.models.versions import catalogue_changed
+from eventyay_tickets.services.locking import counting_plan
 
 #: Seconds a listing page may show stale availability; checkout always counts afresh.
 AVAILABILITY_CACHE_SECONDS = 5
@@ -62,29 +64,42 @@ def quota_links(event: Event, quota_ids: Iterable[int] | None = None) -> QuotaLi
     return links
 
 
+def usage_counts(event_id: int, product_ids: list[int], now: dt.datetime) -> QuerySet:
+    """Rows ``(product_id, variation_id, count)`` of held places, sold and in carts, in one query.
+
+    Run it inside :func:`~eventyay_tickets.services.locking.counting_plan`.
+    """
+    # Both halves name the event themselves; built inside the scope, each would also join the
+    # event table for the scope's organizer filter, a join on a constant that only a nested loop
+    # can do (see counting_plan).
+    with scopes_disabled():
+        sold = (
+            OrderPosition.objects.filter(
+                order__event_id=event_id, order__status__in=Order.HOLDING, product_id__in=product_ids
+            )
+            .values_list("product_id", "variation_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        carts = (
+            CartPosition.objects.filter(event_id=event_id, expires__gte=now, product_id__in=product_ids)
+            .values_list("product_id", "variation_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        # One round trip for both: under lock, every round trip is time other buyers wait.
+        return sold.union(carts, all=True)
+
+
 def quota_usage(event: Event, links: QuotaLinks, *, now: dt.datetime | None = None) -> dict[int, int]:
-    """How many places each quota in ``links`` has taken, in two grouped queries."""
+    """How many places each quota in ``links`` has taken, in one query."""
     now = now or timezone.now()
     product_ids = list(links.by_product)
     usage: dict[int, int] = defaultdict(int)
     if not product_ids:
         return usage
-    sold = (
-        OrderPosition.objects.filter(
-            order__event=event, order__status__in=Order.HOLDING, product_id__in=product_ids
-        )
-        .values_list("product_id", "variation_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    carts = (
-        CartPosition.objects.filter(event=event, expires__gte=now, product_id__in=product_ids)
-        .values_list("product_id", "variation_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    # One round trip for both: under lock, every round trip is time other buyers wait.
-    rows = list(sold.union(carts, all=True))
+    with counting_plan():
+        rows = list(usage_counts(event.pk, product_ids, now))
     for product_id, variation_id, count in rows:
         for quota_id in links.quotas_for(product_id, variation_id):
             usage[quota_id] += count
