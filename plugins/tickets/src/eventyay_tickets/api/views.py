@@ -113,8 +113,11 @@ class ProductViewSet(CatalogueViewSet):
     filterset_fields = ["active", "category", "admission"]
 
     def get_queryset(self) -> QuerySet[Product]:
+        # With its own queryset, a prefetch hands each product a clone of that one; without,
+        # Django asks the scoped manager for a fresh queryset per product, scope filter and all.
+        variations = Prefetch("variations", queryset=ProductVariation.objects.all())
         return (
-            Product.objects.filter(event=self.event).select_related("tax_rule").prefetch_related("variations")
+            Product.objects.filter(event=self.event).select_related("tax_rule").prefetch_related(variations)
         )
 
 
