@@ -163,3 +163,22 @@ def test_capacity_counts_are_planned_without_nested_loops_while_statistics_are_m
     assert "Nested Loop" not in plan, plan
     assert "eventyay_base_event" not in str(query.query), "the count names its event without the scope's join"
     assert [row[2] for row in query] == [3]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_an_error_inside_a_count_is_raised_as_it_is():
+    from django.db import DatabaseError, transaction
+    from eventyay_tickets.services.locking import counting_plan
+
+    with (
+        pytest.raises(DatabaseError) as excinfo,
+        transaction.atomic(),
+        counting_plan(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT 1 / 0")
+    assert "division by zero" in str(excinfo.value)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        assert cursor.fetchone()[0] == "on"

@@ -52,10 +52,11 @@ def counting_plan() -> Iterator[None]:
             "SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)"
         )
         previous = cursor.fetchone()[0]
-        try:
-            yield
-        finally:
-            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
+        yield
+        # Not in a ``finally``: after an error the transaction is rolled back, which undoes the
+        # setting, and a statement here would replace the original error with "transaction
+        # aborted".
+        cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
 
 
 @contextlib.contextmanager
