@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 from django.utils import timezone
 from django_scopes import scope
-from eventyay_video.tokens import token_decode
+from eventyay_video.tokens import SPEAKER_TRAIT, token_decode
 
 from eventyay.base.plugins import hooks_for, installed_plugins, plugin_manager
 
@@ -31,17 +31,30 @@ def hybrid_event(make_event):
     return make_event(slug="hybrid", plugins=plugins)
 
 
-def make_order(event, *, status: str, admission: bool = True, email: str = "ada@example.org"):
+def make_order(
+    event,
+    *,
+    status: str,
+    admission: bool = True,
+    email: str = "ada@example.org",
+    attendee_email: str = "",
+    code: str = "ABC12",
+):
     from eventyay_tickets.models import Order, OrderPosition, Product
 
     product = Product.objects.create(
         event=event, name={"en": "Online ticket"}, price=Decimal("10"), admission=admission
     )
     order = Order.objects.create(
-        event=event, code="ABC12", status=status, email=email, expires=timezone.now() + dt.timedelta(days=3)
+        event=event, code=code, status=status, email=email, expires=timezone.now() + dt.timedelta(days=3)
     )
     OrderPosition.objects.create(
-        order=order, positionid=1, product=product, price=Decimal("10"), attendee_name="Ada"
+        order=order,
+        positionid=1,
+        product=product,
+        price=Decimal("10"),
+        attendee_name="Ada",
+        attendee_email=attendee_email,
     )
     return order, product
 
@@ -99,3 +112,54 @@ def test_products_without_admission_get_no_link(hybrid_event):
     with scope(organizer=hybrid_event.organizer):
         order, _product = make_order(hybrid_event, status="paid", admission=False)
         assert join_sections(hybrid_event, order) == []
+
+
+def link_traits(html: str, event) -> frozenset[str]:
+    token = unquote(re.search(r"\?token=([^\"&]+)", html).group(1))
+    return token_decode(event=event, token=token).traits
+
+
+@pytest.fixture
+def speaker(monkeypatch):
+    """An account the talk plugin reports as a speaker of every event."""
+    from eventyay.base.models import User
+
+    account = User.objects.create_user("speaker@example.org", "correct horse battery")
+    monkeypatch.setattr("eventyay_talk.selectors.is_speaker", lambda *, event, user: user.pk == account.pk)
+    return account
+
+
+@pytest.fixture
+def conference(make_event):
+    return make_event(slug="conference", plugins=["tickets", "talk", "video"])
+
+
+@pytest.mark.skipif(
+    not {"tickets", "talk"} <= set(installed_plugins()), reason="needs the tickets and talk plugins"
+)
+def test_a_speakers_address_typed_into_an_order_grants_no_speaker_role(conference, speaker, client):
+    with scope(organizer=conference.organizer):
+        order, _product = make_order(
+            conference, status="paid", email="buyer@example.org", attendee_email="Speaker@Example.org"
+        )
+        assert SPEAKER_TRAIT not in link_traits(join_sections(conference, order)[0].html, conference)
+    page = client.get(order.get_absolute_url())
+    assert SPEAKER_TRAIT not in link_traits(page.content.decode(), conference)
+
+
+@pytest.mark.skipif(
+    not {"tickets", "talk"} <= set(installed_plugins()), reason="needs the tickets and talk plugins"
+)
+def test_the_logged_in_speaker_gets_the_role_on_their_own_ticket_only(conference, speaker, client_for, user):
+    with scope(organizer=conference.organizer):
+        own, _product = make_order(conference, status="paid", attendee_email="speaker@example.org")
+    page = client_for(speaker).get(own.get_absolute_url())
+    assert SPEAKER_TRAIT in link_traits(page.content.decode(), conference)
+    with scope(organizer=conference.organizer):
+        for_a_friend, _product = make_order(
+            conference, status="paid", attendee_email="friend@example.org", code="XYZ34"
+        )
+    page = client_for(speaker).get(for_a_friend.get_absolute_url())
+    assert SPEAKER_TRAIT not in link_traits(page.content.decode(), conference)
+    page = client_for(user).get(own.get_absolute_url())
+    assert SPEAKER_TRAIT not in link_traits(page.content.decode(), conference)

@@ -22,9 +22,9 @@ ORDER_TOKEN_EXPIRES_IN = 12 * 3600
 TEAM_TOKEN_EXPIRES_IN = 8 * 3600
 
 
-def is_speaker(*, event: Event, user: User | None) -> bool:
-    """Ask the talk plugin, when it is on for the event, whether ``user`` speaks there."""
-    if user is None or not event.has_plugin("talk"):
+def is_speaker(*, event: Event, user: Any) -> bool:
+    """Ask the talk plugin, when it is on for the event, whether the account ``user`` speaks there."""
+    if not getattr(user, "is_authenticated", False) or not event.has_plugin("talk"):
         return False
     try:
         from eventyay_talk.selectors import is_speaker as talk_is_speaker
@@ -33,11 +33,18 @@ def is_speaker(*, event: Event, user: User | None) -> bool:
     return bool(talk_is_speaker(event=event, user=user))
 
 
-def order_join_links(*, event: Event, order: Any) -> list[dict[str, str]]:
-    """One join link per admission position of an order that admits to the online event."""
+def order_join_links(*, event: Event, order: Any, viewer: Any = None) -> list[dict[str, str]]:
+    """One join link per admission position of an order that admits to the online event.
+
+    The speaker role never follows from an email address typed in by the buyer (accounts'
+    addresses are not verified, and anyone may type a speaker's address as the attendee's).
+    It is granted only when ``viewer``, the account logged in on the order page, is itself a
+    speaker of the event, and only on the positions that name that account's address.
+    """
     allowed = {"paid", "pending"} if event.settings.get("video_allow_pending") else {"paid"}
     if getattr(order, "status", None) not in allowed:
         return []
+    speaker_email = viewer.email.casefold() if is_speaker(event=event, user=viewer) else None
     links = []
     for position in order.positions.select_related("product").order_by("positionid"):
         if not position.product.admission:
@@ -47,8 +54,7 @@ def order_join_links(*, event: Event, order: Any) -> list[dict[str, str]]:
         variation_id = getattr(position, "variation_id", None)
         if variation_id:
             traits.append(f"variation:{variation_id}")
-        user = User.objects.filter(email__iexact=email).first() if email else None
-        if is_speaker(event=event, user=user):
+        if speaker_email is not None and email.casefold() == speaker_email:
             traits.append(SPEAKER_TRAIT)
         token = token_issue(
             event=event,

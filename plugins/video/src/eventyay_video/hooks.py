@@ -45,10 +45,14 @@ def control_nav_event(event: Event, request: HttpRequest) -> list[NavItem]:
 
 @hookimpl(optionalhook=True)
 def order_page_sections(event: Event, order: Any, request: HttpRequest) -> list[Section]:
-    """A join link per admission ticket of a paid (or, if allowed, pending) order."""
+    """A join link per admission ticket of a paid (or, if allowed, pending) order.
+
+    The logged-in account (not an address typed into the order) decides the speaker role.
+    """
     from eventyay_video.access import order_join_links
 
-    links = order_join_links(event=event, order=order)
+    viewer = getattr(request, "user", None)
+    links = order_join_links(event=event, order=order, viewer=viewer)
     if not links:
         return []
     html = render_to_string("eventyay_video/order_section.html", {"links": links, "event": event}, request)
