@@ -11,8 +11,8 @@ import pytest
 from django_scopes import scope
 from i18nfield.strings import LazyI18nString
 
-#: The c3voc schema lives in the shared data beside the checkout, never inside the project.
-XSD_PATH = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "schedule.xml.xsd"
+#: The c3voc schedule schema, vendored with its header (EUPL-1.2; see THIRD_PARTY_NOTICES.rst).
+XSD_PATH = Path(__file__).resolve().parent / "data" / "schedule.xml.xsd"
 
 TZ = dt.timezone(dt.timedelta(hours=2))
 

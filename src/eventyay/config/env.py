@@ -12,7 +12,9 @@ same names as the environment without the prefix, in lower case::
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
+import secrets
 from pathlib import Path
 
 PREFIX = "EVENTYAY_"
@@ -46,3 +48,30 @@ class Config:
         if not value.strip():
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def generated_secret_key(key_file: Path) -> str:
+    """The secret key kept in ``key_file``, created on first use.
+
+    Only the owner may read it. Workers that start at the same moment all end up with the
+    key of the first one: each writes a complete candidate to a file of its own and links it
+    into place, which fails for every worker but the first, so nobody can read a half-written
+    key or replace one that another worker already uses.
+    """
+    if not key_file.exists():
+        candidate = key_file.with_name(f"{key_file.name}.{os.getpid()}.{secrets.token_hex(8)}")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_urlsafe(50))
+                fh.flush()
+                os.fsync(fh.fileno())
+            # The first worker's key wins; the others read it back below.
+            with contextlib.suppress(FileExistsError):
+                os.link(candidate, key_file)
+        finally:
+            candidate.unlink(missing_ok=True)
+    elif key_file.stat().st_mode & 0o077:
+        # Written by an older release that left it readable to others for a moment.
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="ascii").strip()

@@ -17,7 +17,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.plugins.discovery import discover_plugins
-from eventyay.config.env import Config
+from eventyay.config.env import Config, generated_secret_key
 
 config = Config()
 logger = logging.getLogger("eventyay.config")
@@ -33,13 +33,7 @@ _secret_key = config.get("secret_key")
 if not _secret_key:
     # A generated key is kept in the data dir so sessions survive restarts of a self-hosted
     # instance that never set one.
-    key_file = DATA_DIR / ".secret"
-    if not key_file.exists():
-        from django.core.management.utils import get_random_secret_key
-
-        key_file.write_text(get_random_secret_key())
-        key_file.chmod(0o600)
-    _secret_key = key_file.read_text().strip()
+    _secret_key = generated_secret_key(DATA_DIR / ".secret")
 SECRET_KEY = _secret_key
 
 SITE_URL = config.get("site_url", "http://127.0.0.1:8000").rstrip("/")
