@@ -5,6 +5,7 @@ from django_scopes import scopes_disabled
 
 from eventyay.base.models import OutgoingMail
 from eventyay.base.services.mail import mail_context, mail_queue, mail_send, render_mail_template
+from eventyay.base.tasks import outbox_retry_due
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +62,14 @@ def test_mail_templates_fill_core_placeholders_and_keep_unknown_ones(event):
     context = mail_context(event=event)
     text = render_mail_template("Welcome to {event} by {organizer}: {event_url} {unknown}", context)
     assert text == "Welcome to Conference conf by Example Org: http://127.0.0.1:8000/example/conf/ {unknown}"
+
+
+@pytest.mark.django_db
+def test_sweep_sends_a_mail_whose_task_never_ran(event):
+    # Outside a committed transaction the on_commit task never runs, as if the broker lost it.
+    queued = mail_queue(event=event, to=["a@example.org"], subject="Lost task", body="x")
+    assert mail.outbox == []
+    outbox_retry_due()
+    assert [m.subject for m in mail.outbox] == ["Lost task"]
+    with scopes_disabled():
+        assert OutgoingMail.objects.get(pk=queued.pk).status == OutgoingMail.Status.SENT

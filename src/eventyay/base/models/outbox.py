@@ -3,14 +3,18 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django_scopes import ScopedManager
 
 
 class OutgoingMail(models.Model):
     """A mail waiting to be sent, written in the same transaction as the change that causes it.
 
-    Celery delivers it; ``delivery_key`` makes queueing idempotent and ``status`` makes sending
-    happen at most once per row.
+    Celery delivers it; ``delivery_key`` makes queueing idempotent. A worker claims the row
+    before sending (:func:`eventyay.base.services.outbox.claim_due`): it is due while
+    ``next_attempt`` is in the past, from the moment it is written. Claiming sets the status to
+    ``sending`` and moves ``next_attempt`` to the end of the lease, so a row whose worker died
+    comes due again and the periodic sweep recovers it.
     """
 
     class Status(models.TextChoices):
@@ -27,11 +31,12 @@ class OutgoingMail(models.Model):
     subject = models.CharField(max_length=998)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
-    #: ``[{"name": ..., "path": ..., "mimetype": ...}]`` of files in the media storage.
+    #: ``[{"name": ..., "path": ..., "mimetype": ...}]`` of files in the private storage.
     attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
-    next_attempt = models.DateTimeField(null=True, blank=True, db_index=True)
+    #: When the mail is due (again); while it is being sent, the end of the sender's lease.
+    next_attempt = models.DateTimeField(null=True, blank=True, db_index=True, default=timezone.now)
     error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     sent = models.DateTimeField(null=True, blank=True)
