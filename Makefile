@@ -7,6 +7,12 @@ PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGINS))
 FRONTEND := src/eventyay/frontend
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Absolute links (mails, exports, join links) name the address the server really listens on,
+# unless the site is published under an address of its own.
+EVENTYAY_SITE_URL ?= http://$(HOST):$(PORT)
+RUN_ENV := EVENTYAY_SITE_URL=$(EVENTYAY_SITE_URL)
+# Test plugins, one of them broken on purpose: installed for the test run only.
+TEST_PLUGINS := $(VENV)/.test-plugins
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
@@ -14,22 +20,28 @@ BENCH_ARGS ?=
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml tests/dummy_plugin/pyproject.toml $(PLUGINS) $(FRONTEND)/package.json
+$(VENV)/.installed: pyproject.toml $(PLUGINS) $(FRONTEND)/package.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]' -e tests/dummy_plugin $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[dev]')
+	$(PY) -m pip install --quiet -e '.[dev]' $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[dev]')
 	$(VENV)/bin/npm install --prefix $(FRONTEND) --no-audit --no-fund --no-package-lock --loglevel=error
 	touch $@
 
+$(TEST_PLUGINS): $(VENV)/.installed tests/dummy_plugin/pyproject.toml
+	$(PY) -m pip install --quiet --no-deps -e tests/dummy_plugin
+	touch $@
+
 run: install
-	$(PY) -m eventyay migrate --noinput
-	$(PY) -m eventyay demo
-	$(PY) -m eventyay collectstatic --noinput --verbosity 0
-	$(VENV)/bin/uvicorn eventyay.config.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
+	@if $(PY) -m pip show --quiet eventyay-dummy >/dev/null 2>&1; then \
+		$(PY) -m pip uninstall --quiet --yes eventyay-dummy; fi; rm -f $(TEST_PLUGINS)
+	$(RUN_ENV) $(PY) -m eventyay migrate --noinput
+	$(RUN_ENV) $(PY) -m eventyay demo
+	$(RUN_ENV) $(PY) -m eventyay collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(VENV)/bin/uvicorn eventyay.config.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
 		--ws websockets-sansio --ws-per-message-deflate false --ws-max-size 65536
 
 # Core and each plugin distribution run as separate pytest sessions, as each would on its own.
-test: install
+test: install $(TEST_PLUGINS)
 	$(PY) -m pytest $(PYTEST_ARGS) tests
 	@set -e; for dir in $(PLUGIN_DIRS); do \
 		echo "=== $$dir"; \

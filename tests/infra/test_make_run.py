@@ -140,3 +140,53 @@ def test_websocket_to_an_unknown_path_is_refused_cleanly(site):
     log = site.log.read_text()
     assert "Traceback" not in log
     assert "Exception in ASGI application" not in log
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make_dry_run(target: str, **env_overrides: str) -> list[str]:
+    """The commands ``make <target>`` would run, with the virtualenv taken as installed."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EVENTYAY_")}
+    env.update(env_overrides)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "-o", ".venv/.test-plugins", target],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_make_run_on_another_port_links_to_that_port():
+    commands = [
+        line for line in make_dry_run("run", PORT="8765") if " -m eventyay " in line or "uvicorn" in line
+    ]
+    assert len(commands) == 4, commands
+    assert all(line.startswith("EVENTYAY_SITE_URL=http://127.0.0.1:8765 ") for line in commands), commands
+
+
+def test_make_run_keeps_a_configured_site_url():
+    commands = make_dry_run("run", PORT="8765", EVENTYAY_SITE_URL="https://events.example.org")
+    served = [line for line in commands if "uvicorn" in line]
+    assert served and served[0].startswith("EVENTYAY_SITE_URL=https://events.example.org "), commands
+
+
+def test_test_plugins_are_installed_for_the_test_run_only():
+    install = "\n".join(make_dry_run("install", VENV=".venv-never-built"))
+    assert "pip install" in install
+    assert "tests/dummy_plugin" not in install
+    run = "\n".join(make_dry_run("run"))
+    assert "pip uninstall --quiet --yes eventyay-dummy" in run
+    test = "\n".join(make_dry_run("test", VENV=".venv-never-built"))
+    assert "pip install --quiet --no-deps -e tests/dummy_plugin" in test
+
+
+def test_schedule_links_carry_the_served_address(site):
+    response = requests.get(f"{site.url}/demo/democon/schedule.json", timeout=60)
+    assert response.status_code == 200, response.text[:2000]
+    assert f'"{site.url}/demo/democon/' in response.text
+    assert "127.0.0.1:8000" not in response.text
