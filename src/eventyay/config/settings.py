@@ -185,6 +185,9 @@ EMAIL_URL = config.get("email_url")
 MAIL_FROM = config.get("mail_from", "eventyay@localhost")
 DEFAULT_FROM_EMAIL = MAIL_FROM
 SERVER_EMAIL = MAIL_FROM
+# Seconds per SMTP operation: a send must end well within the outbox lease
+# (eventyay.base.services.mail.MAIL_LEASE), or another worker would send the mail again.
+EMAIL_TIMEOUT = 60
 if EMAIL_URL:
     _mail = urlsplit(EMAIL_URL)
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

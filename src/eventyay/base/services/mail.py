@@ -5,22 +5,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from email.utils import formataddr
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from eventyay.base.models import OutgoingMail
+from eventyay.base.services.outbox import claim_due
 
 if TYPE_CHECKING:
     from eventyay.base.models import Event, Organizer
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+#: How long a worker holds a mail it is sending; longer than a send can take (``EMAIL_TIMEOUT``).
+MAIL_LEASE = timedelta(minutes=10)
+OPEN_STATUSES = (OutgoingMail.Status.QUEUED, OutgoingMail.Status.SENDING)
 
 
 def mail_context(*, event: Event | None = None, organizer: Organizer | None = None) -> dict[str, Any]:
@@ -93,18 +99,29 @@ def mail_queue(
 
 
 def mail_send(*, mail_id: int) -> bool:
-    """Send one queued mail. Returns True when sent (or already sent), False to retry later."""
-    with scopes_disabled(), transaction.atomic():
-        mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
-        if mail is None or mail.status in (OutgoingMail.Status.SENT, OutgoingMail.Status.FAILED):
-            return True
-        mail.status = OutgoingMail.Status.SENDING
-        mail.attempts += 1
-        mail.save(update_fields=["status", "attempts"])
+    """Send one queued mail if it is due and no other worker holds it; True when this call sent it.
+
+    The mail is claimed with a lease (:func:`~eventyay.base.services.outbox.claim_due`) so that a
+    redelivered task or a second sweep cannot send it a second time while it is being sent, and
+    marked sent in its own short transaction right after the send: a worker that dies in
+    between leaves the mail to be sent again once the lease ran out, the one case in which a
+    recipient may get it twice.
+    """
+    with scopes_disabled():
+        claimed = claim_due(
+            OutgoingMail.objects.filter(pk=mail_id, status__in=OPEN_STATUSES),
+            lease=MAIL_LEASE,
+            status=OutgoingMail.Status.SENDING,
+            attempts=F("attempts") + 1,
+        )
+    if not claimed:
+        return False
+    mail = claimed[0]
     sender = settings.MAIL_FROM
     if mail.event_id and mail.event is not None:
         from_name = mail.event.settings.get("mail_from_name") or str(mail.event.name)
-        sender = f"{from_name} <{settings.MAIL_FROM}>"
+        # A display name may hold commas, quotes or non-ASCII letters ("PyCon DE, Berlin").
+        sender = formataddr((from_name, settings.MAIL_FROM))
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body_text,
@@ -124,23 +141,21 @@ def mail_send(*, mail_id: int) -> bool:
         logger.warning("Sending mail %s failed: %s", mail.pk, exc)
         failed = mail.attempts >= MAX_ATTEMPTS
         with scopes_disabled():
-            OutgoingMail.objects.filter(pk=mail.pk).update(
+            OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.SENDING).update(
                 status=OutgoingMail.Status.FAILED if failed else OutgoingMail.Status.QUEUED,
                 error=str(exc)[:2000],
                 next_attempt=None if failed else timezone.now() + timedelta(minutes=2**mail.attempts),
             )
-        return failed
+        return False
     with scopes_disabled():
-        OutgoingMail.objects.filter(pk=mail.pk).update(
-            status=OutgoingMail.Status.SENT, sent=timezone.now(), error=""
+        OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.SENDING).update(
+            status=OutgoingMail.Status.SENT, sent=timezone.now(), error="", next_attempt=None
         )
     return True
 
 
 def mail_due_for_retry() -> list[int]:
+    """Ids of mails due now: never tried, to be retried, or held by a worker whose lease ran out."""
     with scopes_disabled():
-        return list(
-            OutgoingMail.objects.filter(
-                status=OutgoingMail.Status.QUEUED, next_attempt__lte=timezone.now()
-            ).values_list("pk", flat=True)[:500]
-        )
+        due = OutgoingMail.objects.filter(status__in=OPEN_STATUSES, next_attempt__lte=timezone.now())
+        return list(due.order_by("next_attempt").values_list("pk", flat=True)[:500])
