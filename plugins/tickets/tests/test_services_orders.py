@@ -177,14 +177,15 @@ def test_expired_orders_free_their_quota_and_are_rechecked_when_paid_later(catal
     assert order.status == "expired"
     assert quota_availability(event=catalogue.event)[catalogue.quota.pk]["available_number"] == 1
     other = place(catalogue)
-    with pytest.raises(OrderError):
-        order_mark_paid(order=order)
-    order.refresh_from_db()
-    assert order.status == "expired"
-    order_cancel(order=other)
     order_mark_paid(order=order)
     order.refresh_from_db()
-    assert order.status == "paid"
+    assert (order.status, order.paid_over_quota) == ("expired", True)
+    order_cancel(order=other)
+    late = place(catalogue)
+    Order.objects.filter(pk=late.pk).update(status="expired")
+    order_mark_paid(order=late)
+    late.refresh_from_db()
+    assert (late.status, late.paid_over_quota) == ("paid", False)
 
 
 def test_beat_task_service_expires_all_due_orders(catalogue, scoped):

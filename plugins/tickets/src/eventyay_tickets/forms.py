@@ -36,6 +36,16 @@ class TicketsSettingsForm(forms.Form):
         initial=1,
     )
     mail_from_label = forms.CharField(label=_("Signature in emails"), required=False, initial="")
+    refund_over_quota = forms.BooleanField(
+        label=_("Refund payments that arrive after the quota is gone"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "A payment for an expired order whose products sold out meanwhile is always recorded. "
+            "Without this, the order is flagged for you to mark it paid anyway or refund it; "
+            "with this, it is canceled and refunded at once."
+        ),
+    )
 
     def __init__(self, *args: Any, event: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

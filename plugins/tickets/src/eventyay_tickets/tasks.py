@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Event, EventPlugin
+
+logger = logging.getLogger(__name__)
 
 
 def _events_with_tickets() -> list[Event]:
@@ -16,30 +20,40 @@ def _events_with_tickets() -> list[Event]:
 
 @shared_task(name="eventyay_tickets.tasks.expire_due_orders", ignore_result=True)
 def expire_due_orders() -> None:
-    """Beat task: expire overdue orders, remind buyers, drop stale carts, retry document mails."""
+    """Beat task: expire overdue orders, remind buyers, drop stale carts, retry document mails
+    and refunds whose task got lost.
+
+    Each event is handled on its own: an error in one event (a broken setting, a plugin hook
+    that raises) is logged and the other events are still served.
+    """
     from eventyay_tickets.services import (
         cart_expired_cleanup,
         orders_expire_due,
         orders_send_expiry_reminders,
+        refunds_retry_stale,
     )
     from eventyay_tickets.services.notifications import order_mails_awaiting_retry
 
     for event in _events_with_tickets():
-        with scope(organizer=event.organizer):
-            orders_expire_due(event=event)
-            orders_send_expiry_reminders(event=event)
-            cart_expired_cleanup(event=event)
-            order_mails_awaiting_retry(event=event)
+        try:
+            with scope(organizer=event.organizer):
+                orders_expire_due(event=event)
+                orders_send_expiry_reminders(event=event)
+                cart_expired_cleanup(event=event)
+                order_mails_awaiting_retry(event=event)
+                refunds_retry_stale(event=event)
+        except Exception:
+            logger.exception("The periodic order upkeep of event %s failed", event.pk)
 
 
 @shared_task(name="eventyay_tickets.tasks.execute_refund", ignore_result=True)
 def execute_refund(refund_id: int) -> None:
-    from eventyay_tickets.models import OrderRefund
-    from eventyay_tickets.services import refund_execute
+    """Send one automatic refund; a redelivered task finds it claimed and does nothing."""
+    from eventyay_tickets.services import refund_claim, refund_execute
 
     with scopes_disabled():
-        refund = OrderRefund.objects.select_related("order__event__organizer").filter(pk=refund_id).first()
-    if refund is None or refund.state != OrderRefund.State.CREATED:
+        refund = refund_claim(refund_id=refund_id)
+    if refund is None:
         return
     with scope(organizer=refund.order.event.organizer):
         refund_execute(refund=refund)

@@ -13,16 +13,18 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from eventyay.base.storage import serve_private_file
 from eventyay.control.forms.events import in_timezone
 from eventyay.control.pagination import page_of
 from eventyay.control.permissions import event_view
 from eventyay_tickets.control_views.common import READ, WRITE, error_text, to
 from eventyay_tickets.control_views.forms import CancelForm, ExtendForm, MarkPaidForm, OrderFilterForm
-from eventyay_tickets.models import Checkin, Invoice, Order
+from eventyay_tickets.models import Checkin, Invoice, Order, QuestionAnswer
 from eventyay_tickets.selectors import order_positions, payment_providers
 from eventyay_tickets.selectors_backoffice import OrderFilters, order_log, orders_search
 from eventyay_tickets.services import (
     CapacityBusy,
+    order_accept_over_quota,
     order_approve,
     order_cancel,
     order_deny,
@@ -170,6 +172,14 @@ def order_action(request: HttpRequest, organizer: str, event: str, code: str, ac
             _("The order has been reactivated."),
         ),
         "approve": (lambda: order_approve(order=order, actor=user), _("The order has been approved.")),
+        "accept_over_quota": (
+            lambda: order_accept_over_quota(order=order, actor=user),
+            _("The order has been marked as paid beyond its quota."),
+        ),
+        "refund_over_quota": (
+            lambda: order_cancel(order=order, refund=True, actor=user),
+            _("The order has been canceled and its payment refunded."),
+        ),
         "deny": (lambda: order_deny(order=order, actor=user), _("The order has been denied.")),
         "resend": (lambda: order_resend_link(order=order, actor=user), _("The link has been sent again.")),
         "invoice": (lambda: invoice_create(order=order, actor=user), _("An invoice has been issued.")),

@@ -106,6 +106,9 @@ class Order(models.Model):
     mails_awaiting_since = models.DateTimeField(null=True, blank=True, db_index=True)
     #: The attendee may change attendee details until this moment.
     editable_until = models.DateTimeField(null=True, blank=True)
+    #: A payment arrived for this expired order when its quota was gone: the money is recorded,
+    #: the order stays unpaid until the organizer marks it paid anyway or refunds it.
+    paid_over_quota = models.BooleanField(default=False, db_index=True)
 
     objects = ScopedManager(organizer="event__organizer")
 
@@ -230,6 +233,8 @@ class OrderPayment(models.Model):
 class OrderRefund(models.Model):
     class State(models.TextChoices):
         CREATED = "created", _("created")
+        #: Claimed by the task that sends it; a redelivered task finds it taken.
+        EXECUTING = "executing", _("being sent")
         MANUAL = "manual", _("to be done by the organizer")
         TRANSIT = "transit", _("in transit")
         DONE = "done", _("done")
@@ -243,6 +248,8 @@ class OrderRefund(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
     created = models.DateTimeField(default=timezone.now)
     execution_date = models.DateTimeField(null=True, blank=True)
+    #: When a task claimed the refund for sending (state ``executing``).
+    claimed = models.DateTimeField(null=True, blank=True)
     info = models.JSONField(default=dict, blank=True)
 
     objects = ScopedManager(organizer="order__event__organizer")
@@ -250,6 +257,7 @@ class OrderRefund(models.Model):
     class Meta:
         ordering = ("order", "local_id")
         unique_together = (("order", "local_id"),)
+        indexes = [models.Index(fields=["state", "created"])]
 
     def __str__(self) -> str:
         return f"{self.order.code}-R-{self.local_id}"

@@ -5,6 +5,7 @@ from eventyay_tickets.services.cart import cart_add, cart_expired_cleanup, cart_
 from eventyay_tickets.services.catalogue import catalogue_delete, catalogue_save, vouchers_create
 from eventyay_tickets.services.errors import CapacityBusy, OrderError
 from eventyay_tickets.services.orders import (
+    order_accept_over_quota,
     order_approve,
     order_cancel,
     order_change_attendees,
@@ -21,8 +22,11 @@ from eventyay_tickets.services.orders import (
     orders_expire_due,
     orders_send_expiry_reminders,
     payment_confirm,
+    payment_fail,
+    refund_claim,
     refund_done,
     refund_execute,
+    refunds_retry_stale,
 )
 from eventyay_tickets.services.quotas import product_availability, quota_availability
 
@@ -37,6 +41,7 @@ __all__ = [
     "catalogue_delete",
     "catalogue_save",
     "new_cart_id",
+    "order_accept_over_quota",
     "order_approve",
     "order_cancel",
     "order_change_attendees",
@@ -53,9 +58,12 @@ __all__ = [
     "orders_expire_due",
     "orders_send_expiry_reminders",
     "payment_confirm",
+    "payment_fail",
     "product_availability",
     "quota_availability",
+    "refund_claim",
     "refund_done",
     "refund_execute",
+    "refunds_retry_stale",
     "vouchers_create",
 ]

@@ -363,4 +363,4 @@ def order_transition_recorded(
         kwargs: dict[str, Any] = {"event": event, "order": order}
         if hook == "order_changed":
             kwargs["changes"] = {"action": action, **(changes or data or {})}
-        transaction.on_commit(lambda: notify(hook, enabled=enabled, **kwargs))
+        transaction.on_commit(lambda: notify(hook, enabled=enabled, **kwargs), robust=True)

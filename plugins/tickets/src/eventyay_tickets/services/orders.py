@@ -4,6 +4,8 @@ approve, deny, change attendees, plus payment confirmation and refunds."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +35,13 @@ from eventyay_tickets.services.validation import PreparedPosition, prepare_posit
 
 APPROVAL_HOLD_DAYS = 30
 ORDER_CODE_ATTEMPTS = 10
+#: An automatic refund still ``created`` this long after it was written lost its task: queue it again.
+REFUND_REQUEUE_AFTER = dt.timedelta(minutes=10)
+#: A refund claimed by a task this long ago whose worker never finished is marked failed for the
+#: organizer to check with the payment service (sending it again could refund twice).
+REFUND_CLAIM_LEASE = dt.timedelta(hours=1)
+
+logger = logging.getLogger(__name__)
 
 
 def _payment_deadline(event: Event, now: dt.datetime) -> dt.datetime:
@@ -65,14 +74,16 @@ def order_place(
 
     Raises :class:`OrderError` (nothing written) with errors per position index, or
     :class:`~eventyay_tickets.services.errors.CapacityBusy` when the locks stayed taken. With
-    ``cart_id`` the cart's reservations are turned into the order in the same transaction. With
-    ``simulate`` everything is checked and the unsaved result returned.
+    ``cart_id`` the cart's reservations (one per position) are turned into the order in the same
+    transaction; a cart that another call turned into an order meanwhile raises
+    :class:`OrderError` under ``"cart"``. With ``simulate`` everything is checked and the
+    unsaved result returned.
     """
     now = timezone.now()
     if not positions:
         raise OrderError({"positions": [{"product": [_("An order needs at least one position.")]}]})
     prepared, errors, links = prepare_positions(
-        event=event, positions=positions, now=now, explicit_prices=explicit_prices
+        event=event, positions=positions, now=now, explicit_prices=explicit_prices, cart_id=cart_id
     )
     if any(errors):
         raise OrderError({"positions": errors})
@@ -149,7 +160,7 @@ def _place(
             order.save(force_insert=True)
             created = _insert_positions(order, prepared)
             if cart_id:
-                CartPosition.objects.filter(event=event, cart_id=cart_id).delete()
+                _consume_cart(event=event, cart_id=cart_id, expected=len(prepared))
             payment = None
             if not simulate:
                 payment = OrderPayment.objects.create(
@@ -199,6 +210,27 @@ def _place(
     except _Rollback:
         return order
     return order
+
+
+def _consume_cart(*, event: Event, cart_id: str, expected: int) -> None:
+    """Delete the cart that becomes this order, in the order's transaction.
+
+    Two confirms of one cart (a double click) both read it before either writes. The second
+    one's delete then waits for the first (PostgreSQL row locks, SQLite's write lock) and finds
+    nothing left; the number of deleted rows tells, and no second order is placed.
+    """
+    _total, by_model = CartPosition.objects.filter(event=event, cart_id=cart_id).delete()
+    if by_model.get(CartPosition._meta.label, 0) != expected:
+        raise OrderError(
+            {
+                "cart": [
+                    _(
+                        "Your cart has already been turned into an order or has changed meanwhile. "
+                        "Please check your cart and your email."
+                    )
+                ]
+            }
+        )
 
 
 def _remember(obj: Any, relation: str, rows: list[Any]) -> None:
@@ -299,6 +331,7 @@ def _refresh_into(target: Order, source: Order) -> None:
         "total",
         "cancellation_fee",
         "expiry_reminder_sent",
+        "paid_over_quota",
     ):
         setattr(target, field, getattr(source, field))
 
@@ -308,45 +341,135 @@ def payment_confirm(
 ) -> Order:
     """Confirm a payment; the order becomes paid once confirmed payments cover its total.
 
-    An expired order is re-checked against its quotas first (raises :class:`OrderError` when
-    they are full now); a canceled order cannot be paid.
+    Runs under the order's row lock and is idempotent: a payment that is already confirmed is
+    left as it is, so a provider's return page and its webhook may both call this and the order
+    is paid (and mailed) once. The money of a confirmed payment is never dropped: when the
+    order had expired and its quota is gone meanwhile, the payment stays recorded, the order
+    stays expired and is flagged ``paid_over_quota`` for the organizer to mark paid anyway
+    (:func:`order_accept_over_quota`) or refund; with the event setting
+    ``refund_over_quota`` it is canceled and refunded at once. Only a canceled order refuses a
+    payment (:class:`OrderError`); quota locks that stay taken raise ``CapacityBusy`` with
+    nothing written, for the provider to retry.
     """
     with capacity_transaction():
         order = _locked(payment.order)
         if order.status == Order.Status.CANCELED:
             raise OrderError({"status": [_("A canceled order cannot be paid.")]})
-        OrderPayment.objects.filter(pk=payment.pk).update(
+        confirmed = OrderPayment.objects.filter(pk=payment.pk).exclude(state=OrderPayment.State.CONFIRMED)
+        if not confirmed.update(
             state=OrderPayment.State.CONFIRMED,
             payment_date=timezone.now(),
             info={**payment.info, **(info or {})},
-        )
+        ):
+            payment.state = OrderPayment.State.CONFIRMED
+            _refresh_into(payment.order, order)
+            return payment.order
         payment.state = OrderPayment.State.CONFIRMED
         paid = sum(
             (p.amount for p in order.payments.filter(state=OrderPayment.State.CONFIRMED)), Decimal("0.00")
         )
+        data = {"payment": payment.local_id, "provider": payment.provider, "amount": str(payment.amount)}
         if paid >= order.total and order.status != Order.Status.PAID:
-            was_expired = order.status == Order.Status.EXPIRED
-            order.status = Order.Status.PAID
-            order.require_approval = False
-            order.save(update_fields=["status", "require_approval", "modified"])
-            if was_expired:
-                _recheck_capacity(order)
-            order_transition_recorded(
-                order=order,
-                action="paid",
-                actor=actor,
-                data={
-                    "payment": payment.local_id,
-                    "provider": payment.provider,
-                    "amount": str(payment.amount),
-                },
-                webhook="order.paid",
-                hook="order_paid",
-                mail="order_paid" if send_email else None,
-                mail_key=str(payment.pk),
-            )
+            if order.status == Order.Status.EXPIRED and not _paid_within_quota(order):
+                _payment_over_quota(order=order, data=data, actor=actor, send_email=send_email)
+            else:
+                order.status = Order.Status.PAID
+                order.require_approval = False
+                order.save(update_fields=["status", "require_approval", "modified"])
+                order_transition_recorded(
+                    order=order,
+                    action="paid",
+                    actor=actor,
+                    data=data,
+                    webhook="order.paid",
+                    hook="order_paid",
+                    mail="order_paid" if send_email else None,
+                    mail_key=str(payment.pk),
+                )
     _refresh_into(payment.order, order)
     return payment.order
+
+
+def _paid_within_quota(order: Order) -> bool:
+    """Make the (locked) expired ``order`` paid if its quotas still have room; False if not.
+
+    The capacity check counts after writing, so the status is written in a savepoint that is
+    rolled back when the quota is gone.
+    """
+    try:
+        with transaction.atomic():
+            Order.objects.filter(pk=order.pk).update(
+                status=Order.Status.PAID, require_approval=False, modified=timezone.now()
+            )
+            _recheck_capacity(order)
+    except OrderError:
+        return False
+    order.status = Order.Status.PAID
+    order.require_approval = False
+    return True
+
+
+def _payment_over_quota(*, order: Order, data: dict[str, Any], actor: Actor, send_email: bool) -> None:
+    order.paid_over_quota = True
+    order.save(update_fields=["paid_over_quota", "modified"])
+    order_transition_recorded(
+        order=order,
+        action="paid_over_quota",
+        actor=actor,
+        data=data,
+        webhook="order.changed",
+        hook="order_changed",
+    )
+    if tickets_settings(order.event).get("refund_over_quota"):
+        order_cancel(order=order, refund=True, send_email=send_email)
+
+
+def payment_fail(*, payment: OrderPayment, info: dict | None = None, actor: Actor = None) -> OrderPayment:
+    """Record that a payment that was started did not go through (the order stays as it is).
+
+    Only a created or pending payment fails; a confirmed one is left alone, so a late failure
+    notice never undoes money that arrived.
+    """
+    with transaction.atomic():
+        failed = OrderPayment.objects.filter(
+            pk=payment.pk, state__in=[OrderPayment.State.CREATED, OrderPayment.State.PENDING]
+        ).update(state=OrderPayment.State.FAILED, info={**payment.info, **(info or {})})
+        if failed:
+            payment.state = OrderPayment.State.FAILED
+            order_transition_recorded(
+                order=payment.order,
+                action="payment_failed",
+                actor=actor,
+                data={"payment": payment.local_id, "provider": payment.provider},
+            )
+    return payment
+
+
+def order_accept_over_quota(*, order: Order, actor: Actor = None, send_email: bool = True) -> Order:
+    """Mark an order flagged ``paid_over_quota`` as paid, on purpose beyond its quota."""
+    with transaction.atomic():
+        locked = _locked(order)
+        if not locked.paid_over_quota or locked.status != Order.Status.EXPIRED:
+            raise OrderError({"status": [_("This order has no payment waiting for a decision.")]})
+        locked.status = Order.Status.PAID
+        locked.paid_over_quota = False
+        locked.require_approval = False
+        locked.save(update_fields=["status", "paid_over_quota", "require_approval", "modified"])
+        voucher_recount(
+            voucher_ids=locked.positions.exclude(voucher=None).values_list("voucher_id", flat=True)
+        )
+        order_transition_recorded(
+            order=locked,
+            action="paid",
+            actor=actor,
+            data={"over_quota": True},
+            webhook="order.paid",
+            hook="order_paid",
+            mail="order_paid" if send_email else None,
+            mail_key="over-quota",
+        )
+    _refresh_into(order, locked)
+    return order
 
 
 def order_mark_paid(
@@ -450,8 +573,9 @@ def order_cancel(
 ) -> Order:
     """Cancel an order, optionally keeping ``fee``; paid money beyond the fee is refunded.
 
-    Refunds through providers that refund automatically run after commit (a Celery task);
-    others are left as refunds for the organizer to carry out.
+    Refunds through providers that refund automatically run after commit (a Celery task; if
+    it cannot be queued, the periodic sweep queues it later); others are left as refunds for the
+    organizer to carry out. Canceling settles a ``paid_over_quota`` flag.
     """
     refund_ids: list[int] = []
     with transaction.atomic():
@@ -465,7 +589,8 @@ def order_cancel(
             raise OrderError({"fee": [_("The fee cannot be higher than the order total.")]})
         locked.status = Order.Status.CANCELED
         locked.cancellation_fee = fee
-        locked.save(update_fields=["status", "cancellation_fee", "modified"])
+        locked.paid_over_quota = False
+        locked.save(update_fields=["status", "cancellation_fee", "paid_over_quota", "modified"])
         locked.payments.filter(state__in=[OrderPayment.State.CREATED, OrderPayment.State.PENDING]).update(
             state=OrderPayment.State.CANCELED
         )
@@ -503,37 +628,133 @@ def order_cancel(
             mail=mail if send_email else None,
         )
         if refund_ids:
-            from eventyay_tickets.tasks import execute_refund
-
-            transaction.on_commit(lambda: [execute_refund.delay(pk) for pk in refund_ids])
+            transaction.on_commit(lambda: _queue_refunds(refund_ids))
     _refresh_into(order, locked)
     return order
 
 
+def _queue_refunds(refund_ids: Iterable[int]) -> None:
+    """Hand refunds to the task queue after commit; never raises into the committed request.
+
+    A refund that cannot be queued (broker down) stays ``created`` and the periodic sweep
+    (:func:`refunds_retry_stale`) queues it again.
+    """
+    from eventyay_tickets.tasks import execute_refund
+
+    for pk in refund_ids:
+        try:
+            execute_refund.delay(pk)
+        except Exception:
+            logger.exception("Queueing refund %s failed; the periodic sweep will retry it", pk)
+
+
+def refund_claim(*, refund_id: int) -> OrderRefund | None:
+    """Take a ``created`` refund for sending, atomically; None when someone else has it.
+
+    A conditional UPDATE: of two workers running the same (redelivered) task, exactly one
+    changes the row. Call with scopes disabled or inside the event's scope.
+    """
+    claimed = OrderRefund.objects.filter(pk=refund_id, state=OrderRefund.State.CREATED).update(
+        state=OrderRefund.State.EXECUTING, claimed=timezone.now()
+    )
+    if not claimed:
+        return None
+    return OrderRefund.objects.select_related("order__event__organizer").get(pk=refund_id)
+
+
+def refunds_retry_stale(*, event: Event, now: dt.datetime | None = None) -> int:
+    """Queue automatic refunds whose task was lost; fail refunds whose worker died mid-send.
+
+    The beat task calls this. A claimed refund is never sent again automatically: whether the
+    payment service received it is unknown, so it is marked failed for the organizer to check.
+    Returns how many refunds were queued or marked.
+    """
+    now = now or timezone.now()
+    refunds = OrderRefund.objects.filter(order__event=event)
+    lost = list(
+        refunds.filter(state=OrderRefund.State.CREATED, created__lt=now - REFUND_REQUEUE_AFTER).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    _queue_refunds(lost)
+    interrupted = 0
+    for refund in refunds.filter(
+        state=OrderRefund.State.EXECUTING, claimed__lt=now - REFUND_CLAIM_LEASE
+    ).select_related("order")[:500]:
+        refund.order.event = event
+        interrupted += _refund_failed(
+            refund=refund,
+            expected=OrderRefund.State.EXECUTING,
+            error=_(
+                "Sending this refund was interrupted; check with the payment service whether it was sent."
+            ),
+        )
+    return len(lost) + interrupted
+
+
+def _refund_failed(*, refund: OrderRefund, expected: str, error: str) -> int:
+    with transaction.atomic():
+        failed = OrderRefund.objects.filter(pk=refund.pk, state=expected).update(
+            state=OrderRefund.State.FAILED, info={**refund.info, "error": error}
+        )
+        if failed:
+            refund.state = OrderRefund.State.FAILED
+            order_transition_recorded(
+                order=refund.order,
+                action="refund_failed",
+                data={"refund": refund.local_id, "amount": str(refund.amount), "error": error},
+                webhook="order.changed",
+                hook="order_changed",
+            )
+    return failed
+
+
 def refund_execute(*, refund: OrderRefund) -> OrderRefund:
-    """Ask the payment provider to send a refund back; failures are recorded on the refund."""
+    """Ask the payment provider to send a refund back; failures are recorded on the refund.
+
+    A ``created`` refund is claimed first (:func:`refund_claim`); a refund that is not (any
+    more) waiting to be sent is returned untouched, so it is never sent twice.
+    """
+    if refund.state == OrderRefund.State.CREATED:
+        if refund_claim(refund_id=refund.pk) is None:
+            return refund
+        refund.state = OrderRefund.State.EXECUTING
+    if refund.state != OrderRefund.State.EXECUTING:
+        return refund
     provider = payment_providers(refund.order.event).get(refund.provider)
     try:
         if provider is None:
             raise PaymentError(_("The payment method is no longer available."))
         provider.execute_refund(refund=refund)
     except PaymentError as exc:
-        OrderRefund.objects.filter(pk=refund.pk).update(
-            state=OrderRefund.State.FAILED, info={"error": str(exc)}
-        )
-        refund.state = OrderRefund.State.FAILED
+        _refund_failed(refund=refund, expected=OrderRefund.State.EXECUTING, error=str(exc))
         return refund
-    if refund.state not in (OrderRefund.State.DONE, OrderRefund.State.TRANSIT):
+    except Exception:
+        logger.exception("Refund %s failed in its payment provider", refund.pk)
+        _refund_failed(
+            refund=refund,
+            expected=OrderRefund.State.EXECUTING,
+            error=_("The payment service could not be reached; check there whether the refund was sent."),
+        )
+        return refund
+    if refund.state == OrderRefund.State.EXECUTING:
         refund_done(refund=refund)
     return refund
 
 
 def refund_done(*, refund: OrderRefund, actor: Actor = None) -> OrderRefund:
-    """Mark a refund as carried out (providers call this from ``execute_refund`` or webhooks)."""
+    """Mark a refund as carried out (providers call this from ``execute_refund`` or webhooks).
+
+    Idempotent: a refund that is already done is left as it is and logged once.
+    """
     with transaction.atomic():
-        OrderRefund.objects.filter(pk=refund.pk).update(
-            state=OrderRefund.State.DONE, execution_date=timezone.now()
-        )
+        if not (
+            OrderRefund.objects.filter(pk=refund.pk)
+            .exclude(state=OrderRefund.State.DONE)
+            .update(state=OrderRefund.State.DONE, execution_date=timezone.now())
+        ):
+            refund.state = OrderRefund.State.DONE
+            return refund
         refund.state = OrderRefund.State.DONE
         if refund.payment_id:
             OrderPayment.objects.filter(pk=refund.payment_id, amount__lte=refund.amount).update(
