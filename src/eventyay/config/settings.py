@@ -215,6 +215,17 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 FRONTEND_MODULES = BASE_DIR / "frontend" / "node_modules"
+# Invoices, tickets, uploads and exports (eventyay.base.storage): outside MEDIA_ROOT, which the
+# web server hands out to anyone, and only reachable through views that check permission.
+PRIVATE_MEDIA_ROOT = DATA_DIR / "private"
+# Let nginx send private files from its `internal` location instead of streaming them here.
+PRIVATE_X_ACCEL = config.get_bool("private_x_accel", False)
+PRIVATE_X_ACCEL_LOCATION = "/_private/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "eventyay.base.storage.PrivateStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 STATICFILES_DIRS = [
     (prefix, str(FRONTEND_MODULES / path))
     for prefix, path in [

@@ -9,7 +9,6 @@ from email.utils import formataddr
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
@@ -18,6 +17,7 @@ from django_scopes import scopes_disabled
 
 from eventyay.base.models import OutgoingMail
 from eventyay.base.services.outbox import claim_due
+from eventyay.base.storage import private_storage
 
 if TYPE_CHECKING:
     from eventyay.base.models import Event, Organizer
@@ -134,7 +134,7 @@ def mail_send(*, mail_id: int) -> bool:
         message.attach_alternative(mail.body_html, "text/html")
     try:
         for attachment in mail.attachments:
-            with default_storage.open(attachment["path"], "rb") as fh:
+            with private_storage.open(attachment["path"], "rb") as fh:
                 message.attach(attachment["name"], fh.read(), attachment.get("mimetype"))
         message.send()
     except Exception as exc:
