@@ -6,9 +6,10 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.files.storage import default_storage
 from django_scopes import scope
 from pypdf import PdfReader
+
+from eventyay.base.storage import private_storage
 
 from .backoffice import place_order
 
@@ -45,7 +46,7 @@ def test_ticket_pdf_is_stored_and_a_changed_name_renders_a_new_file(catalogue):
         position = order.positions.get()
         ticket_pdf_for_position(position)
         first_path = _ticket_path(position)
-        assert default_storage.exists(first_path)
+        assert private_storage.exists(first_path)
         position.attendee_name = "Grace Hopper"
         _name, data = ticket_pdf_for_position(position)
         assert _ticket_path(position) != first_path
@@ -62,7 +63,7 @@ def test_paying_an_order_issues_an_invoice_and_renders_tickets(catalogue, django
         invoice = Invoice.objects.get(order=order)
         assert invoice.file  # rendered by the task after commit
         assert invoice.total == Decimal("100.00")
-        assert default_storage.exists(_ticket_path(order.positions.get()))
+        assert private_storage.exists(_ticket_path(order.positions.get()))
         filename, data = invoice_pdf(invoice)
     text = pdf_text(data)
     assert invoice.full_number in text

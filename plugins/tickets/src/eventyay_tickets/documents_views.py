@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import io
-
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 
+from eventyay.base.storage import serve_private_file
 from eventyay_tickets.models import Invoice, Order
 from eventyay_tickets.selectors import order_for_secret
-from eventyay_tickets.services.documents import invoice_pdf, ticket_pdf_for_position
+from eventyay_tickets.services.documents import (
+    PDF,
+    invoice_pdf_filename,
+    invoice_pdf_store,
+    ticket_pdf_filename,
+    ticket_pdf_stored,
+)
 
 
 def _order(request: HttpRequest, code: str, secret: str) -> Order:
@@ -21,15 +26,9 @@ def _order(request: HttpRequest, code: str, secret: str) -> Order:
     return order
 
 
-def _pdf(filename: str, data: bytes) -> FileResponse:
-    return FileResponse(
-        io.BytesIO(data), as_attachment=True, filename=filename, content_type="application/pdf"
-    )
-
-
 def ticket(
     request: HttpRequest, organizer: str, event: str, code: str, secret: str, positionid: int
-) -> FileResponse:
+) -> HttpResponse:
     order = _order(request, code, secret)
     if order.status != Order.Status.PAID:
         raise Http404()
@@ -41,17 +40,21 @@ def ticket(
     if position is None:
         raise Http404()
     position.order = order
-    return _pdf(*ticket_pdf_for_position(position))
+    return serve_private_file(
+        request, ticket_pdf_stored(position), filename=ticket_pdf_filename(position), content_type=PDF
+    )
 
 
 def invoice(
     request: HttpRequest, organizer: str, event: str, code: str, secret: str, pk: int
-) -> FileResponse:
+) -> HttpResponse:
     order = _order(request, code, secret)
     found = Invoice.objects.select_related("event", "order", "refers").filter(order=order, pk=pk).first()
     if found is None:
         raise Http404()
-    return _pdf(*invoice_pdf(found))
+    return serve_private_file(
+        request, invoice_pdf_store(invoice=found), filename=invoice_pdf_filename(found), content_type=PDF
+    )
 
 
 public_patterns = [

@@ -122,12 +122,10 @@ class AttendeeForm(forms.Form):
         for question in questions:
             self.fields[f"question_{question.pk}"] = _question_field(question)
 
-    def answers(self) -> list[dict[str, Any]]:
-        """Answers in the service's format; uploads are stored now and referred to by path."""
-        from django.core.files.storage import default_storage
-
+    def answers(self, *, event: Any, cart_id: str) -> list[dict[str, Any]]:
+        """Answers in the service's format; uploads are kept for ``cart_id`` and named by path."""
         from eventyay_tickets.models import Question
-        from eventyay_tickets.models.orders import generate_secret
+        from eventyay_tickets.services.validation import cart_upload_save
 
         result = []
         for question in self.questions:
@@ -135,11 +133,13 @@ class AttendeeForm(forms.Form):
             if value is None or value in ("", []):
                 continue
             if question.type == Question.Type.FILE:
-                value = default_storage.save(f"tickets/answers/{generate_secret()}/{value.name}", value)
-            elif question.type == Question.Type.MULTIPLE:
+                stored = cart_upload_save(event=event, cart_id=cart_id, upload=value)
+                result.append({"question": question.pk, "answer": stored, "file_name": value.name})
+                continue
+            if question.type == Question.Type.MULTIPLE:
                 result.append({"question": question.pk, "options": list(value)})
                 continue
-            elif question.type == Question.Type.DATE:
+            if question.type == Question.Type.DATE:
                 value = value.isoformat()
             elif question.type == Question.Type.BOOLEAN:
                 value = "true" if value else "false"

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import HttpResponse
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 
 from eventyay.api.mixins import EventViewMixin
+from eventyay.base.storage import serve_private_file
 from eventyay_tickets.models import Invoice
-from eventyay_tickets.services.documents import invoice_pdf
+from eventyay_tickets.services.documents import PDF, invoice_pdf_filename, invoice_pdf_store
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -55,8 +55,11 @@ class InvoiceViewSet(  # type: ignore[misc]
         return invoices.order_by("pk")
 
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
-        filename, data = invoice_pdf(self.get_object())
-        return FileResponse(
-            io.BytesIO(data), as_attachment=True, filename=filename, content_type="application/pdf"
+    def download(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        invoice = self.get_object()
+        return serve_private_file(
+            request,
+            invoice_pdf_store(invoice=invoice),
+            filename=invoice_pdf_filename(invoice),
+            content_type=PDF,
         )

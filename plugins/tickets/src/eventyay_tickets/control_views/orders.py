@@ -34,7 +34,13 @@ from eventyay_tickets.services import (
     order_reactivate,
     order_resend_link,
 )
-from eventyay_tickets.services.documents import invoice_pdf, ticket_pdf_for_position
+from eventyay_tickets.services.documents import (
+    PDF,
+    invoice_pdf_filename,
+    invoice_pdf_store,
+    ticket_pdf_filename,
+    ticket_pdf_stored,
+)
 from eventyay_tickets.services.invoices import invoice_cancel, invoice_create, invoice_regenerate
 
 TEMPLATES = "eventyay_tickets/control/"
@@ -214,8 +220,9 @@ def invoice_download(request: HttpRequest, organizer: str, event: str, code: str
     invoice: Invoice = get_object_or_404(
         Invoice.objects.select_related("event", "order", "refers"), order=order, pk=pk
     )
-    filename, data = invoice_pdf(invoice)
-    return _pdf(filename, data)
+    return serve_private_file(
+        request, invoice_pdf_store(invoice=invoice), filename=invoice_pdf_filename(invoice), content_type=PDF
+    )
 
 
 @event_view(READ)
@@ -227,11 +234,18 @@ def ticket_download(
         order.positions.select_related("product", "variation"), positionid=positionid
     )
     position.order = order
-    filename, data = ticket_pdf_for_position(position)
-    return _pdf(filename, data)
+    return serve_private_file(
+        request, ticket_pdf_stored(position), filename=ticket_pdf_filename(position), content_type=PDF
+    )
 
 
-def _pdf(filename: str, data: bytes) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+@event_view(READ)
+def answer_file_download(
+    request: HttpRequest, organizer: str, event: str, code: str, positionid: int, pk: int
+) -> HttpResponse:
+    """The file an attendee uploaded to a file question, under the name it was uploaded with."""
+    order = _order(request, code)
+    answer = get_object_or_404(
+        QuestionAnswer, position__order=order, position__positionid=positionid, pk=pk, file__gt=""
+    )
+    return serve_private_file(request, answer.file.name, filename=answer.answer or "upload")

@@ -24,6 +24,11 @@ patterns = [
         orders.ticket_download,
         name="control.order.ticket",
     ),
+    path(
+        "tickets/orders/<str:code>/positions/<int:positionid>/answers/<int:pk>/file/",
+        orders.answer_file_download,
+        name="control.order.answer_file",
+    ),
     path("tickets/products/", catalogue.products, name="control.products"),
     path("tickets/products/add/", catalogue.product_edit, name="control.product.add"),
     path("tickets/products/<int:pk>/", catalogue.product_edit, name="control.product"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from eventyay.base.models import Event, Organizer
+from eventyay.base.storage import UnguessableName, get_private_storage
 from eventyay_tickets.models.orders import Order
 
 
@@ -60,7 +61,9 @@ class Invoice(models.Model):
     tax_total = models.DecimalField(max_digits=13, decimal_places=2, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, default="EUR")
     footer = models.TextField(blank=True)
-    file = models.FileField(upload_to="tickets/invoices/", null=True, blank=True)
+    file = models.FileField(
+        storage=get_private_storage, upload_to=UnguessableName("tickets/invoices"), null=True, blank=True
+    )
     created = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(organizer="event__organizer")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from eventyay.base.models import Event
+from eventyay.base.storage import UnguessableName, get_private_storage
 from eventyay_tickets.models.catalogue import (
     MONEY_DIGITS,
     MONEY_PLACES,
@@ -190,7 +191,10 @@ class QuestionAnswer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     answer = models.TextField(blank=True)
     options = models.ManyToManyField(QuestionOption, blank=True)
-    file = models.FileField(upload_to="tickets/answers/", null=True, blank=True)
+    #: The uploaded file of a file question; its original name is kept in ``answer``.
+    file = models.FileField(
+        storage=get_private_storage, upload_to=UnguessableName("tickets/answers"), null=True, blank=True
+    )
 
     objects = ScopedManager(organizer="question__event__organizer")
 

@@ -1,7 +1,9 @@
 """PDF documents: tickets (one per admission position, with a QR code of its secret) and invoices.
 
-Rendering uses reportlab; files are kept in ``default_storage``. Tickets are cached under a
-name derived from everything printed on them, so a changed attendee name yields a new file.
+Rendering uses reportlab; files are kept in the private storage (:mod:`eventyay.base.storage`)
+and handed out by the views that check who asks. Tickets are cached under a name derived from
+everything printed on them, including the position's secret, so a changed attendee name yields a
+new file and nobody can guess a name.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import io
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from eventyay.base.storage import private_storage
 from eventyay_tickets.models import Invoice, Order, OrderPosition
 
 PDF = "application/pdf"
@@ -121,9 +123,9 @@ def ticket_pdf_filename(position: OrderPosition) -> str:
 def ticket_pdf_stored(position: OrderPosition) -> str:
     """The storage path of a position's ticket, rendered and stored if not yet there."""
     path = _ticket_path(position)
-    if default_storage.exists(path):
+    if private_storage.exists(path):
         return path
-    return default_storage.save(path, ContentFile(ticket_pdf_render(position)))
+    return private_storage.save(path, ContentFile(ticket_pdf_render(position)))
 
 
 def ticket_pdf_for_position(position: OrderPosition) -> tuple[str, bytes]:
@@ -132,7 +134,7 @@ def ticket_pdf_for_position(position: OrderPosition) -> tuple[str, bytes]:
     Mail and page code call this to attach or serve tickets; only positions of paid orders
     (and not canceled) should be handed out.
     """
-    with default_storage.open(ticket_pdf_stored(position), "rb") as stored:
+    with private_storage.open(ticket_pdf_stored(position), "rb") as stored:
         return ticket_pdf_filename(position), stored.read()
 
 
@@ -253,14 +255,18 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
     return buffer.getvalue()
 
 
-def invoice_pdf_store(*, invoice: Invoice) -> None:
-    """Render the invoice once and keep the file; an issued invoice never changes."""
+def invoice_pdf_store(*, invoice: Invoice) -> str:
+    """Render the invoice once and keep the file; an issued invoice never changes.
+
+    Returns the file's name in the private storage.
+    """
     if invoice.file:
-        return
+        return invoice.file.name
     data = invoice_pdf_render(invoice)
     with transaction.atomic():
         invoice.file.save(invoice_pdf_filename(invoice), ContentFile(data), save=False)
         Invoice.objects.filter(pk=invoice.pk, file="").update(file=invoice.file.name)
+    return invoice.file.name
 
 
 def invoice_pdf_filename(invoice: Invoice) -> str:

@@ -9,11 +9,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import validate_email
+from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from eventyay.base.models import Event
+from eventyay.base.storage import private_storage, unguessable_name
 from eventyay_tickets.models import Product, ProductVariation, Question, QuestionOption, Voucher
 from eventyay_tickets.selectors import order_catalogue
 from eventyay_tickets.services.quotas import Line, QuotaLinks
@@ -25,7 +28,7 @@ class Answer:
     text: str
     options: list[QuestionOption] = field(default_factory=list)
     file: Any = None
-    #: A file already stored (checkout uploads are saved when the step is submitted).
+    #: A file this cart uploaded earlier (checkout uploads are saved when the step is submitted).
     stored_path: str = ""
 
 
@@ -64,7 +67,34 @@ def _voucher_applies(
     return True
 
 
-def _answer(question: Question, raw: dict[str, Any]) -> Answer | str | None:
+def _cart_uploads(event: Event, cart_id: str) -> str:
+    """The private folder of one cart's uploads, named after a keyed digest of the cart's id."""
+    digest = salted_hmac("eventyay_tickets.cart_uploads", f"{event.pk}:{cart_id}").hexdigest()[:32]
+    return f"tickets/uploads/{event.pk}/{digest}"
+
+
+def cart_upload_save(*, event: Event, cart_id: str, upload: File) -> str:
+    """Keep a file uploaded during checkout until the order is placed; returns its storage name.
+
+    Only the same cart can later name this file as a file answer (see ``prepare_positions``).
+    """
+    return private_storage.save(unguessable_name(_cart_uploads(event, cart_id), upload.name or ""), upload)
+
+
+def _cart_upload_owned(event: Event, cart_id: str | None, name: str) -> bool:
+    if not cart_id:
+        return False
+    folder, _sep, leaf = name.rpartition("/")
+    return (
+        folder == _cart_uploads(event, cart_id)
+        and leaf not in ("", ".", "..")
+        and private_storage.exists(name)
+    )
+
+
+def _answer(
+    question: Question, raw: dict[str, Any], *, event: Event, cart_id: str | None
+) -> Answer | str | None:
     """Parse one answer; returns an error message, or None when it is empty."""
     value = raw.get("answer")
     options_by_key = {str(o.pk): o for o in question.options.all()} | {
@@ -72,8 +102,12 @@ def _answer(question: Question, raw: dict[str, Any]) -> Answer | str | None:
     }
     if question.type == Question.Type.FILE:
         upload = raw.get("file") or (value if hasattr(value, "read") else None)
-        if upload is None and isinstance(value, str) and value.startswith("tickets/"):
-            return Answer(question=question, text=value.rsplit("/", 1)[-1], stored_path=value)
+        if upload is None and isinstance(value, str) and value:
+            # A name instead of a file: only an upload of this very cart, never any stored file.
+            if not _cart_upload_owned(event, cart_id, value):
+                return _("Upload the file again.")
+            name = str(raw.get("file_name") or "")[:255] or value.rsplit("/", 1)[-1]
+            return Answer(question=question, text=name, stored_path=value)
         if upload is None:
             return None
         return Answer(question=question, text=getattr(upload, "name", "file"), file=upload)
@@ -120,11 +154,13 @@ def prepare_positions(
     now: dt.datetime,
     explicit_prices: bool = False,
     check_answers: bool = True,
+    cart_id: str | None = None,
 ) -> tuple[list[PreparedPosition], list[dict[str, list[str]]], QuotaLinks]:
     """Check each requested position against the catalogue; errors are collected per index.
 
     A price in the request is only taken with ``explicit_prices`` (organizer API calls and
-    carts, whose prices were fixed when the product was reserved).
+    carts, whose prices were fixed when the product was reserved). A file answer given as a
+    storage name must be an upload of the cart ``cart_id`` (:func:`cart_upload_save`).
     """
     errors: list[dict[str, list[str]]] = [{} for _p in positions]
     catalogue = order_catalogue(event)
@@ -213,7 +249,7 @@ def prepare_positions(
             if unknown:
                 answer_errors.append(_("Question %s does not apply to this product.") % min(unknown))
             for question in allowed.values():
-                parsed = _answer(question, given.get(question.pk, {}))
+                parsed = _answer(question, given.get(question.pk, {}), event=event, cart_id=cart_id)
                 if isinstance(parsed, str):
                     answer_errors.append(f"{question.question}: {parsed}")
                 elif parsed is None:

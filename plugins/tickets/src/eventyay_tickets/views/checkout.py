@@ -66,11 +66,13 @@ def questions(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         for index, position in enumerate(cart["cart"])
     ]
     if data is not None and contact.is_valid() and all(form.is_valid() for form in forms):
+        # The cart has positions, so the session holds its id; uploads are kept for this cart.
+        cart_id = cart_id_for(request, ev) or ""
         attendees = [
             {
                 "attendee_name": form.cleaned_data.get("attendee_name", ""),
                 "attendee_email": form.cleaned_data.get("attendee_email", ""),
-                "answers": form.answers(),
+                "answers": form.answers(event=ev, cart_id=cart_id),
             }
             for form in forms
         ]
