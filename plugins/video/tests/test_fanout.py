@@ -37,7 +37,7 @@ class FakeSocket:
         self.uid = uid
         self.stuck = stuck
         self.written: list[dict[str, Any]] = []
-        self.kicked: list[str] = []
+        self.kicked: list[tuple[str, int]] = []
         self.outbox = Outbox(self._send, limit=limit)
 
     async def _send(self, message: dict[str, Any]) -> None:
@@ -48,8 +48,8 @@ class FakeSocket:
     def deliver(self, message: dict[str, Any]) -> None:
         self.outbox.put(message)
 
-    def kick(self, code: str) -> None:
-        self.kicked.append(code)
+    def kick(self, code: str, close_code: int) -> None:
+        self.kicked.append((code, close_code))
 
     @property
     def texts(self) -> list[str]:
@@ -138,9 +138,27 @@ async def test_a_kick_reaches_only_the_sockets_of_that_user():
         {"type": fanout.KICK_TYPE, "group": "video.event.1", "uid": "ticket:banned", "code": "x"},
     )
     await settle(lambda: banned.kicked)
-    assert banned.kicked == ["x"] and other.kicked == []
+    assert banned.kicked == [("x", 4403)] and other.kicked == []
     for member in (banned, other):
         await hub.leave("video.event.1", member)
+
+
+async def test_a_kick_without_uid_reaches_every_socket_of_the_event():
+    layer = InMemoryChannelLayer()
+    hub = Hub(layer)
+    alice, bob, elsewhere = FakeSocket("ticket:a"), FakeSocket("ticket:b"), FakeSocket("ticket:a")
+    for member in (alice, bob):
+        await hub.join("video.event.1", member)
+    await hub.join("video.event.2", elsewhere)
+    await layer.group_send(
+        "video.event.1",
+        {"type": fanout.KICK_TYPE, "group": "video.event.1", "uid": None, "code": "y", "close_code": 4401},
+    )
+    await settle(lambda: alice.kicked and bob.kicked)
+    assert alice.kicked == bob.kicked == [("y", 4401)] and elsewhere.kicked == []
+    for member in (alice, bob):
+        await hub.leave("video.event.1", member)
+    await hub.leave("video.event.2", elsewhere)
 
 
 async def test_group_memberships_are_renewed_before_the_layer_expires_them():

@@ -4,6 +4,10 @@ Frames are JSON arrays: requests ``[action, id, payload]``, replies ``["success"
 or ``["error", id, {"code": ...}]``, broadcasts ``[name, payload]``. The consumer is thin: it
 checks the protocol and the caller's rights and calls selectors and services inside the
 organizer's scope; services broadcast after commit.
+
+Close codes: 4404 unknown event, 4403 banned, 4401 the token expired or was revoked (checked
+when authenticating, then every ``VIDEO_TOKEN_CHECK_INTERVAL`` seconds and at expiry), 4429
+too slow (see :mod:`eventyay_video.fanout`).
 """
 
 from __future__ import annotations
@@ -30,13 +34,18 @@ from django_scopes import scope, scopes_disabled
 from eventyay.base.models import Event
 from eventyay_video import fanout, realtime, selectors, services
 from eventyay_video.models import ChatChannel, Restriction
-from eventyay_video.services import VideoError
+from eventyay_video.services import TOKEN_CLOSE_CODE, VideoError
 from eventyay_video.tokens import TokenError, VideoUser, token_decode
 
 logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "video"
 MAX_FRAME_BYTES = 16 * 1024
+
+
+def token_check_interval() -> float:
+    """Seconds between two checks of an open socket's token for revocation."""
+    return float(getattr(settings, "VIDEO_TOKEN_CHECK_INTERVAL", 30))
 
 
 def viewers_key(room_id: int) -> str:
@@ -151,6 +160,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         self.moderates_all = False
         self.moderated_rooms: frozenset[int] = frozenset()
         self.groups_joined: set[str] = set()
+        self.token_watch: asyncio.Task[None] | None = None
         self.outbox = fanout.Outbox(frame_send(self.base_send), limit=self.outbox_limit)
         self.hub = fanout.hub()
         kwargs = self.scope["url_route"]["kwargs"]
@@ -178,6 +188,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
             return event
 
     async def disconnect(self, code: int) -> None:
+        if self.token_watch is not None:
+            self.token_watch.cancel()
         for room_id in list(self.entered):
             await self._viewer_left(room_id)
         for group in list(self.groups_joined):
@@ -257,12 +269,17 @@ class VideoConsumer(AsyncWebsocketConsumer):
         except TokenError as exc:
             await self.error(request_id, exc.code)
             return
-        welcome = await self._welcome(user)
-        if welcome is None:
-            await self.error(request_id, "auth.banned")
-            await self.close(code=4403)
+        try:
+            welcome = await self._welcome(user)
+        except VideoError as exc:
+            await self.error(request_id, exc.code)
+            if exc.code == "auth.banned":
+                await self.close(code=4403)
             return
         self.user = user
+        if self.token_watch is not None:
+            self.token_watch.cancel()
+        self.token_watch = asyncio.get_running_loop().create_task(self._watch_token(user))
         await self._join_group(realtime.event_group(self.event.pk))
         if request_id is None:
             await self.send(text_data=realtime.encode("authenticated", welcome))
@@ -270,9 +287,11 @@ class VideoConsumer(AsyncWebsocketConsumer):
             await self.reply(request_id, welcome)
 
     @in_scope
-    def _welcome(self, user: VideoUser) -> dict[str, Any] | None:
+    def _welcome(self, user: VideoUser) -> dict[str, Any]:
         if selectors.restriction_of(event=self.event, uid=user.uid) == Restriction.Kind.BAN:
-            return None
+            raise VideoError("auth.banned")
+        if selectors.token_revoked(event=self.event, user=user):
+            raise VideoError("auth.revoked_token")
         self.moderates_all, self.moderated_rooms = selectors.moderation_rights(event=self.event, user=user)
         rooms = selectors.rooms_for_user(event=self.event, user=user, with_modules=False)
         self.visible_rooms = frozenset(room.pk for room in rooms)
@@ -284,6 +303,35 @@ class VideoConsumer(AsyncWebsocketConsumer):
             ],
             "announcements": selectors.announcements_active(event=self.event),
         }
+
+    async def _watch_token(self, user: VideoUser) -> None:
+        """Close the socket when its token expires, or when a periodic check finds it revoked.
+
+        Revocations also close sockets at once through a kick; this check covers a kick that
+        never arrived (a process restarting its fan-out, a lost layer message).
+        """
+        interval = token_check_interval()
+        while True:
+            left = user.expires_at - time.time()
+            if left <= 0:
+                self.kick("auth.expired_token", TOKEN_CLOSE_CODE)
+                return
+            await asyncio.sleep(min(interval, left))
+            if time.time() >= user.expires_at:
+                continue
+            try:
+                revoked = await self._token_revoked(user)
+            except Exception:
+                # A database or cache hiccup must not end every open session; check again later.
+                logger.exception("video: checking a token for revocation failed")
+                continue
+            if revoked:
+                self.kick("auth.revoked_token", TOKEN_CLOSE_CODE)
+                return
+
+    @in_scope
+    def _token_revoked(self, user: VideoUser) -> bool:
+        return selectors.token_revoked_cached(event=self.event, user=user)
 
     def is_moderator(self, room_id: int | None) -> bool:
         """Moderators of all rooms moderate a room-less chat channel (``room_id`` None) too."""
@@ -308,9 +356,9 @@ class VideoConsumer(AsyncWebsocketConsumer):
     def deliver(self, message: fanout.ASGIMessage) -> None:
         self.outbox.put(message)
 
-    def kick(self, code: str) -> None:
+    def kick(self, code: str, close_code: int = 4403) -> None:
         self.outbox.put_text(realtime.encode("error", None, {"code": code}))
-        self.outbox.close(4403)
+        self.outbox.close(close_code)
 
     # --- rooms -----------------------------------------------------------------------------------
 

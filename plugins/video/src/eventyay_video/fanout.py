@@ -44,8 +44,8 @@ class Member(Protocol):
     def deliver(self, message: ASGIMessage) -> None:
         """Queue an ASGI ``websocket.send`` message for the socket; must not block."""
 
-    def kick(self, code: str) -> None:
-        """Tell the socket's user ``code`` and close the socket; must not block."""
+    def kick(self, code: str, close_code: int) -> None:
+        """Tell the socket's user ``code`` and close the socket with ``close_code``; must not block."""
 
 
 class Outbox:
@@ -241,8 +241,9 @@ class Hub:
                 member.deliver(frame)
         elif kind == KICK_TYPE:
             uid, code = message.get("uid"), message.get("code", "auth.banned")
-            for member in [m for m in members if m.uid == uid]:
-                member.kick(code)
+            close_code = int(message.get("close_code", 4403))
+            for member in [m for m in members if uid is None or m.uid == uid]:
+                member.kick(code, close_code)
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

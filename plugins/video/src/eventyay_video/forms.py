@@ -65,6 +65,10 @@ class RestrictionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Restriction"), choices=Restriction.Kind.choices)
 
 
+class TokenRevokeForm(forms.Form):
+    uid = forms.CharField(label=_("User id"), max_length=200)
+
+
 class ModeratorForm(forms.Form):
     uid = forms.CharField(label=_("User id"), max_length=200)
     name = forms.CharField(label=_("Name"), max_length=200, required=False)

@@ -243,6 +243,30 @@ class Restriction(models.Model):
         return f"{self.kind}: {self.uid}"
 
 
+class TokenRevocation(models.Model):
+    """Tokens of ``uid`` (of every user of the event when ``uid`` is empty) issued before
+    ``revoked_before`` no longer open the event, and sockets opened with them are closed.
+
+    One row per user and event (and one for the whole event); revoking again moves the cut-off.
+    Tokens issued afterwards (a freshly opened join link) work: a revocation ends sessions, a
+    ban (:class:`Restriction`) keeps a user out.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_token_revocations")
+    uid = models.CharField(_("User id"), max_length=200, blank=True)
+    revoked_before = models.DateTimeField()
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "uid"], name="video_one_token_revocation_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uid or '*'} before {self.revoked_before}"
+
+
 class ViewerSample(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="viewer_samples")
     time = models.DateTimeField(db_index=True)

@@ -54,7 +54,14 @@ def publish(group: str, name: str, payload: Any) -> None:
     transaction.on_commit(lambda: _send(message))
 
 
-def kick(*, event_id: int, uid: str, code: str) -> None:
-    """Close every connection of ``uid`` on the event (after commit) with error ``code``."""
-    message = {"type": KICK_TYPE, "group": event_group(event_id), "uid": uid, "code": code}
+def kick(*, event_id: int, uid: str | None, code: str, close_code: int = 4403) -> None:
+    """Close every connection of ``uid`` (of everyone when None) on the event, after commit,
+    with error ``code`` and websocket close code ``close_code``."""
+    message = {
+        "type": KICK_TYPE,
+        "group": event_group(event_id),
+        "uid": uid,
+        "code": code,
+        "close_code": close_code,
+    }
     transaction.on_commit(lambda: _send(message))

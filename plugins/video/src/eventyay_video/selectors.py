@@ -12,6 +12,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from eventyay.base.models import Event
@@ -28,6 +29,7 @@ from eventyay_video.models import (
     QuestionVote,
     Restriction,
     Room,
+    TokenRevocation,
     ViewerSample,
 )
 from eventyay_video.tokens import VideoUser
@@ -80,6 +82,43 @@ def moderation_rights(*, event: Event, user: VideoUser) -> tuple[bool, frozenset
 def restriction_of(*, event: Event, uid: str) -> str | None:
     """``"ban"``, ``"silence"`` or None."""
     return Restriction.objects.filter(event=event, uid=uid).values_list("kind", flat=True).first()
+
+
+#: Seconds an event's revocations stay cached for the periodic check of open sockets; a
+#: revocation also clears the cache when it commits, and connecting always asks the database.
+REVOCATIONS_CACHE_SECONDS = 60
+
+
+def revocations_cache_key(event_id: int) -> str:
+    return f"eventyay_video:revocations:{event_id}"
+
+
+def _revoked(user: VideoUser, cutoffs: dict[str, float]) -> bool:
+    return any(
+        user.issued_at < cutoff for cutoff in (cutoffs.get(user.uid), cutoffs.get("")) if cutoff is not None
+    )
+
+
+def token_revoked(*, event: Event, user: VideoUser) -> bool:
+    """Whether an organizer revoked the token ``user`` came with (asks the database)."""
+    rows = TokenRevocation.objects.filter(event=event, uid__in=[user.uid, ""])
+    return _revoked(user, {row.uid: row.revoked_before.timestamp() for row in rows})
+
+
+def token_revoked_cached(*, event: Event, user: VideoUser) -> bool:
+    """:func:`token_revoked` from the event's cached revocations: open sockets check it
+    periodically, and one query per event and cache period serves all of them."""
+    key = revocations_cache_key(event.pk)
+    cutoffs = cache.get(key)
+    if cutoffs is None:
+        cutoffs = {
+            uid: revoked_before.timestamp()
+            for uid, revoked_before in TokenRevocation.objects.filter(event=event).values_list(
+                "uid", "revoked_before"
+            )
+        }
+        cache.set(key, cutoffs, timeout=REVOCATIONS_CACHE_SECONDS)
+    return _revoked(user, cutoffs)
 
 
 def bbb_call_url(*, config: dict[str, Any], user: VideoUser, moderator: bool) -> str:

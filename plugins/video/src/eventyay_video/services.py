@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -34,6 +35,7 @@ from eventyay_video.models import (
     QuestionVote,
     Restriction,
     Room,
+    TokenRevocation,
     ViewerSample,
 )
 from eventyay_video.tokens import VideoUser
@@ -311,6 +313,46 @@ def restriction_lift(*, restriction: Restriction, actor: Actor = None) -> None:
             data={"uid": restriction.uid, "kind": restriction.kind},
         )
         restriction.delete()
+
+
+# --- access tokens -------------------------------------------------------------------------------
+
+#: Close code of a socket whose token expired or was revoked: the client needs a new join link.
+TOKEN_CLOSE_CODE = 4401
+
+
+def _revoke(*, event: Event, uid: str, action: str, actor: Actor) -> TokenRevocation:
+    with transaction.atomic():
+        revocation, _created = TokenRevocation.objects.update_or_create(
+            event=event, uid=uid, defaults={"revoked_before": timezone.now()}
+        )
+        log_action(action=action, organizer=event.organizer, event=event, actor=actor, data={"uid": uid})
+        # Readers cache what the database says (see selectors.token_revoked_cached); clearing
+        # after commit keeps them from caching the state before this revocation for long.
+        key = selectors.revocations_cache_key(event.pk)
+        transaction.on_commit(lambda: cache.delete(key))
+        realtime.kick(
+            event_id=event.pk, uid=uid or None, code="auth.revoked_token", close_code=TOKEN_CLOSE_CODE
+        )
+    return revocation
+
+
+def token_revoke(*, event: Event, uid: str, actor: Actor = None) -> TokenRevocation:
+    """Void every token of ``uid`` issued so far and close the user's open sockets.
+
+    New tokens (the user opening their join link again) work; ban the user to keep them out.
+    """
+    uid = (uid or "").strip()
+    if not uid:
+        raise ValidationError({"uid": [_("Enter the user id.")]})
+    if len(uid) > 200:
+        raise ValidationError({"uid": [_("A user id has at most 200 characters.")]})
+    return _revoke(event=event, uid=uid, action="eventyay_video.tokens.revoked", actor=actor)
+
+
+def token_revoke_all(*, event: Event, actor: Actor = None) -> TokenRevocation:
+    """Void every token of the event issued so far and close all its open sockets."""
+    return _revoke(event=event, uid="", action="eventyay_video.tokens.revoked_all", actor=actor)
 
 
 # --- chat ----------------------------------------------------------------------------------------

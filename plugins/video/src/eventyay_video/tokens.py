@@ -2,7 +2,9 @@
 
 The key is derived from the instance's secret key and the event, and the audience names the
 event, so a token never opens another event. Claims: ``iss`` (the site URL), ``aud``, ``exp``,
-``iat``, ``uid`` (stable per ticket or team member), ``traits`` and ``name``.
+``iat``, ``uid`` (stable per ticket or team member), ``traits`` and ``name``. ``iat`` keeps its
+fraction of a second, so that a revocation (see :class:`~eventyay_video.models.TokenRevocation`)
+tells the tokens issued just before it from those issued just after.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class VideoUser:
     uid: str
     name: str
     traits: frozenset[str] = field(default_factory=frozenset)
+    #: Unix times the token was issued at and expires at.
+    issued_at: float = 0.0
+    expires_at: float = 0.0
 
     @property
     def is_organizer(self) -> bool:
@@ -77,7 +82,7 @@ def token_issue(
     payload = {
         "iss": issuer(),
         "aud": audience(event),
-        "iat": now,
+        "iat": now.timestamp(),
         "exp": now + dt.timedelta(seconds=max(1, min(int(expires_in), MAX_EXPIRES_IN))),
         "uid": str(uid),
         "traits": sorted({str(trait) for trait in traits}),
@@ -111,7 +116,13 @@ def token_decode(*, event: Event, token: object) -> VideoUser:
     if not isinstance(uid, str) or not uid or not isinstance(traits, list):
         raise TokenError("auth.invalid_token")
     name = str(claims.get("name") or "")[:200]
-    return VideoUser(uid=uid[:200], name=name or uid[:40], traits=frozenset(str(t) for t in traits))
+    return VideoUser(
+        uid=uid[:200],
+        name=name or uid[:40],
+        traits=frozenset(str(t) for t in traits),
+        issued_at=float(claims["iat"]),
+        expires_at=float(claims["exp"]),
+    )
 
 
 def ticket_uid(*, event: Event, order_code: str, positionid: int) -> str:

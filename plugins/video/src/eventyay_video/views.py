@@ -7,7 +7,6 @@ from functools import wraps
 from typing import Any, TypedDict
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms import BaseForm
@@ -18,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from eventyay.base.models import Event
 from eventyay.base.permissions import grant_for_user
+from eventyay.base.services.login import login_redirect
+from eventyay.control.permissions import two_factor_setup_redirect
 from eventyay_video import selectors, services
 from eventyay_video.access import team_member_token
 from eventyay_video.forms import (
@@ -27,6 +28,7 @@ from eventyay_video.forms import (
     RestrictionForm,
     RoomForm,
     SettingsForm,
+    TokenRevokeForm,
 )
 from eventyay_video.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_video.models import (
@@ -45,16 +47,24 @@ View = Callable[..., HttpResponse]
 
 
 def team_permission(*permissions: str) -> Callable[[View], View]:
-    """Members who cannot see the event get 404; those without any of ``permissions`` 403."""
+    """Members who cannot see the event get 404; those without any of ``permissions`` 403.
+
+    Like the core's control decorators: visitors who are not logged in (or owe their second
+    factor) go to the login, members of an organizer requiring 2FA without it to its set-up.
+    """
 
     def decorator(view: View) -> View:
-        @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, organizer: str, event: str, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return login_redirect(request)
             the_event: Event = request.event  # type: ignore[attr-defined]
             grant = grant_for_user(request.user, the_event.organizer)
             if not grant.can_see_event(the_event):
                 raise Http404()
+            setup = two_factor_setup_redirect(request, the_event.organizer)
+            if setup is not None:
+                return setup
             if not any(grant.has_event_permission(the_event, p) for p in permissions):
                 raise PermissionDenied()
             request.video_may_write = grant.has_event_permission(the_event, WRITE_PERMISSION)  # type: ignore[attr-defined]
@@ -235,8 +245,20 @@ def moderation(request: HttpRequest, event: Event) -> HttpResponse:
     moderator_form = ModeratorForm(
         request.POST or None if "add_moderator" in request.POST else None, prefix="m", event=event
     )
+    revoke_form = TokenRevokeForm(
+        request.POST or None if "revoke_tokens" in request.POST else None, prefix="t"
+    )
     if request.method == "POST":
-        if "restrict" in request.POST:
+        if "revoke_tokens" in request.POST:
+            if revoke_form.is_valid():
+                services.token_revoke(event=event, uid=revoke_form.cleaned_data["uid"], actor=request.user)
+                messages.success(request, _("The user's access tokens have been revoked."))
+                return redirect("plugins:video:control.moderation", **_kwargs(event))
+        elif "revoke_all_tokens" in request.POST:
+            services.token_revoke_all(event=event, actor=request.user)
+            messages.success(request, _("All access tokens of this event have been revoked."))
+            return redirect("plugins:video:control.moderation", **_kwargs(event))
+        elif "restrict" in request.POST:
             if restriction_form.is_valid():
                 services.restriction_set(
                     event=event,
@@ -257,6 +279,7 @@ def moderation(request: HttpRequest, event: Event) -> HttpResponse:
     context = {
         "restriction_form": restriction_form,
         "moderator_form": moderator_form,
+        "revoke_form": revoke_form,
         "chat_messages": ChatMessage.objects.filter(channel__event=event, deleted=False)
         .select_related("channel__room")
         .order_by("-pk")[:50],
@@ -336,6 +359,9 @@ def page_strings() -> dict[str, Any]:
         "errors": {
             "auth.invalid_token": _("Your link is not valid. Please open it again from your order page."),
             "auth.expired_token": _("Your link has expired. Please open it again from your order page."),
+            "auth.revoked_token": _(
+                "Your session was ended by the organizer. Please open your link again from your order page."
+            ),
             "auth.banned": _("You have been removed from this online event."),
             "event.unknown_event": _("This online event is not available."),
             "chat.flood": _("You are writing too fast. Please wait a moment."),

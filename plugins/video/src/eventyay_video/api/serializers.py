@@ -36,6 +36,15 @@ class RoomSerializer(serializers.ModelSerializer):
         return channel.pk if channel else None
 
 
+class TokenRevokeSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=200)
+
+
+class TokenRevocationSerializer(serializers.Serializer):
+    uid = serializers.CharField(help_text="The user whose tokens were revoked; empty for all users.")
+    revoked_before = serializers.DateTimeField(help_text="Tokens issued before this moment are void.")
+
+
 class TokenRequestSerializer(serializers.Serializer):
     uid = serializers.CharField(max_length=200)
     traits = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)

@@ -8,5 +8,7 @@ router.register("video/rooms", views.RoomViewSet, basename="rooms")
 
 event_patterns = [
     path("video/tokens/", views.TokenView.as_view(), name="tokens"),
+    path("video/tokens/revoke/", views.TokenRevokeView.as_view(), name="tokens.revoke"),
+    path("video/tokens/revoke-all/", views.TokenRevokeAllView.as_view(), name="tokens.revoke_all"),
     *router.urls,
 ]

@@ -1,4 +1,5 @@
-"""``.../video/tokens/`` (issue access tokens) and ``.../video/rooms/`` (rooms CRUD)."""
+"""``.../video/tokens/`` (issue access tokens), ``.../video/tokens/revoke/`` and
+``.../video/tokens/revoke-all/`` (revoke them) and ``.../video/rooms/`` (rooms CRUD)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from rest_framework.views import APIView
 
 from eventyay.api.mixins import EventViewMixin
 from eventyay_video import services
-from eventyay_video.api.serializers import RoomSerializer, TokenRequestSerializer
+from eventyay_video.api.serializers import (
+    RoomSerializer,
+    TokenRequestSerializer,
+    TokenRevocationSerializer,
+    TokenRevokeSerializer,
+)
 from eventyay_video.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_video.models import Room
 from eventyay_video.tokens import join_url, token_issue
@@ -42,6 +48,34 @@ class TokenView(EventViewMixin, APIView):
         return Response(
             {"token": token, "url": join_url(event=self.event, token=token)}, status=status.HTTP_201_CREATED
         )
+
+
+@extend_schema(request=TokenRevokeSerializer, responses={200: TokenRevocationSerializer})
+class TokenRevokeView(EventViewMixin, APIView):
+    """Void every token of one user issued so far and close the user's open connections."""
+
+    permission = WRITE_PERMISSION
+    write_permission = WRITE_PERMISSION
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        serializer = TokenRevokeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        revocation = services.token_revoke(
+            event=self.event, uid=serializer.validated_data["uid"], actor=request.auth or request.user
+        )
+        return Response(TokenRevocationSerializer(revocation).data)
+
+
+@extend_schema(request=None, responses={200: TokenRevocationSerializer})
+class TokenRevokeAllView(EventViewMixin, APIView):
+    """Void every token of the event issued so far and close all its open connections."""
+
+    permission = WRITE_PERMISSION
+    write_permission = WRITE_PERMISSION
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        revocation = services.token_revoke_all(event=self.event, actor=request.auth or request.user)
+        return Response(TokenRevocationSerializer(revocation).data)
 
 
 class RoomViewSet(EventViewMixin, viewsets.ModelViewSet):
