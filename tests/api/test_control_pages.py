@@ -82,7 +82,7 @@ def test_authorized_applications_can_be_revoked(member_client, user):
 
 
 @pytest.mark.django_db
-@override_settings(WEBHOOKS_ALLOW_PRIVATE=True)
+@override_settings(OUTGOING_HTTP_ALLOW_PRIVATE=True)
 def test_webhook_pages(member_client, organizer, event, django_capture_on_commit_callbacks):
     assert "Webhooks" in member_client.get("/control/organizer/example/").content.decode()
     response = member_client.post(

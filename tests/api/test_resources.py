@@ -223,7 +223,7 @@ def test_webhook_to_private_address_is_refused(api_client, organizer):
 
 
 @pytest.mark.django_db
-@override_settings(WEBHOOKS_ALLOW_PRIVATE=True)
+@override_settings(OUTGOING_HTTP_ALLOW_PRIVATE=True)
 def test_webhook_crud_validates_action_types(api_client, organizer):
     bad = api_client.post(
         "/api/v1/organizers/example/webhooks/",
@@ -264,7 +264,7 @@ def test_session_writes_need_the_csrf_token(user, organizer):
 
 
 @pytest.mark.django_db
-@override_settings(WEBHOOKS_ALLOW_PRIVATE=True)
+@override_settings(OUTGOING_HTTP_ALLOW_PRIVATE=True)
 def test_delivery_list_query_count_is_constant(api_client, organizer, event, django_assert_max_num_queries):
     from eventyay.base.services.webhooks import webhook_emit
 

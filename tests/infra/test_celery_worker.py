@@ -111,7 +111,7 @@ def webhook_receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 def test_webhook_is_delivered_through_the_worker(
     celery_worker_real, organizer, webhook_receiver, settings, executed_tasks
 ):
-    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    settings.OUTGOING_HTTP_ALLOW_PRIVATE = True
     url, received = webhook_receiver
     with scopes_disabled():
         hook = WebHook.objects.create(organizer=organizer, target_url=url, action_types=["test.pinged"])

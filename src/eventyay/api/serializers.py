@@ -237,6 +237,8 @@ class WebHookDeliverySerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "delivery_id",
+    response_headers = serializers.DictField(child=serializers.CharField(), read_only=True)
+
             "action_type",
             "payload",
             "status",
@@ -249,6 +251,7 @@ class WebHookDeliverySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+            "response_headers",
 
 class MeSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["user", "token"])

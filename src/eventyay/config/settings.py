@@ -327,8 +327,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["eventyay.api.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": config.get("api_rate_limit", "1200/min")},
 }
-# Webhook targets on loopback/private networks are refused unless this is set (SSRF guard).
-WEBHOOKS_ALLOW_PRIVATE = config.get_bool("webhooks_allow_private", False)
+# Requests to URLs that organizers typed (webhooks, plugins' fetches) may reach loopback and
+# private networks only when this is set (SSRF guard, eventyay.base.services.http). The older
+# name webhooks_allow_private is still read.
+OUTGOING_HTTP_ALLOW_PRIVATE = config.get_bool(
+    "outgoing_http_allow_private", config.get_bool("webhooks_allow_private", False)
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "eventyay API",
     "VERSION": "1",

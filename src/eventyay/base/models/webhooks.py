@@ -49,10 +49,19 @@ class WebHookDelivery(models.Model):
     action_type = models.CharField(max_length=190)
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    #: Every attempt, scheduled or asked for by hand.
     attempts = models.PositiveIntegerField(default=0)
+    #: Attempts asked for by hand: they do not move the retry schedule on, and their failure
+    #: never switches the webhook off.
+    manual_attempts = models.PositiveIntegerField(default=0)
+    #: The next attempt was asked for by hand.
+    manual_retry = models.BooleanField(default=False)
     next_attempt = models.DateTimeField(null=True, blank=True, db_index=True)
     response_code = models.PositiveIntegerField(null=True, blank=True)
+    #: A short, truncated excerpt of the receiver's answer (or why there was none).
     response_body = models.TextField(blank=True)
+    #: A few headers of the receiver's answer (content type, length, location, retry-after).
+    response_headers = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     delivered = models.DateTimeField(null=True, blank=True)
 

@@ -3,24 +3,23 @@
 A delivery is sent by Celery after commit, signed (``X-Eventyay-Signature``: hex HMAC-SHA256
 over ``<timestamp>.<body>`` with the webhook's secret) and retried with growing delays for a
 bit more than three days. A webhook whose deliveries keep failing that long is switched off
-and the organizer's administrators are told by mail. Targets resolving to loopback, private or
-link-local addresses are refused unless the instance allows them (``webhooks_allow_private``).
+and the organizer's administrators are told by mail; attempts asked for by hand do not count
+toward that. Deliveries go through :mod:`eventyay.base.services.http`, which refuses targets
+that are not public (unless the instance allows them), connects only to the checked address
+and reads only a short excerpt of the answer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import socket
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from eventyay.base.models import Team, WebHook, WebHookDelivery
+from eventyay.base.services.http import OutgoingRequestError, outgoing_request, outgoing_url_problem
 from eventyay.base.services.log import Actor, changes, log_action
 
 if TYPE_CHECKING:
@@ -41,6 +41,10 @@ RETRY_DELAYS_SECONDS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 
 #: How long one attempt may take before another worker may pick the delivery up again.
 SEND_TIMEOUT_SECONDS = 10
 CLAIM_SECONDS = 5 * SEND_TIMEOUT_SECONDS
+#: How much of a receiver's answer is read and kept: enough to see what went wrong.
+RESPONSE_EXCERPT_BYTES = 1024
+#: The receiver's headers kept with a delivery; the others are not needed to debug it.
+RESPONSE_HEADERS_KEPT = ("content-type", "content-length", "location", "retry-after")
 
 
 def webhook_action_types() -> dict[str, str]:
@@ -53,43 +57,9 @@ def webhook_action_types() -> dict[str, str]:
     }
 
 
-def _private_targets_allowed() -> bool:
-    return bool(getattr(settings, "WEBHOOKS_ALLOW_PRIVATE", False))
-
-
 def webhook_target_problem(url: str) -> str | None:
-    """Why ``url`` may not receive webhooks (SSRF guard), or None when it may.
-
-    Every address the host name resolves to must be public, unless the instance allows
-    private targets.
-    """
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return _("This is not a valid URL.")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return _("Only http:// and https:// URLs can receive webhooks.")
-    if _private_targets_allowed():
-        return None
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return _("The host name could not be resolved.")
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if (
-            address.is_loopback
-            or address.is_private
-            or address.is_link_local
-            or address.is_multicast
-            or address.is_reserved
-            or address.is_unspecified
-        ):
-            return _("Webhooks cannot be sent to local or private network addresses.")
-    return None
+    """Why ``url`` may not receive webhooks (SSRF guard), or None when it may."""
+    return outgoing_url_problem(url)
 
 
 def _webhook_snapshot(hook: WebHook) -> dict[str, Any]:
@@ -226,15 +196,36 @@ def _claim(delivery_pk: int) -> WebHookDelivery | None:
         ):
             return None
         delivery.attempts += 1
+        if delivery.manual_retry:
+            delivery.manual_attempts += 1
         delivery.next_attempt = now + timedelta(seconds=CLAIM_SECONDS)
-        delivery.save(update_fields=["attempts", "next_attempt"])
+        delivery.save(update_fields=["attempts", "manual_attempts", "next_attempt"])
     return delivery
 
 
-def webhook_deliver(*, delivery_pk: int) -> bool:
-    """Send one due delivery. Returns True when done (succeeded or given up), False otherwise."""
-    import requests
+def _excerpt(body: str, *, truncated: bool) -> str:
+    """The receiver's answer as plain text to show: control characters replaced, cut marked."""
+    text = "".join(
+        char if char in "\n\t" or unicodedata.category(char)[0] != "C" else "\ufffd" for char in body
+    )
+    return text + " […]" if truncated else text
 
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: _excerpt(headers[name][:255], truncated=len(headers[name]) > 255)
+        for name in RESPONSE_HEADERS_KEPT
+        if name in headers
+    }
+
+
+def webhook_deliver(*, delivery_pk: int) -> bool:
+    """Send one due delivery. Returns True when done (succeeded or given up), False otherwise.
+
+    An attempt asked for by hand (:func:`webhook_delivery_retry`) that fails leaves the retry
+    schedule where it was: a delivery that had used up its retries is failed again, without
+    switching the webhook off.
+    """
     delivery = _claim(delivery_pk)
     if delivery is None:
         return False
@@ -249,37 +240,44 @@ def webhook_deliver(*, delivery_pk: int) -> bool:
         "X-Eventyay-Delivery": str(delivery.delivery_id),
     }
     code: int | None = None
-    problem = webhook_target_problem(hook.target_url)
-    if problem:
-        text = str(problem)
+    kept_headers: dict[str, str] = {}
+    try:
+        response = outgoing_request(
+            "POST",
+            hook.target_url,
+            data=body,
+            headers=headers,
+            timeout=SEND_TIMEOUT_SECONDS,
+            max_response_bytes=RESPONSE_EXCERPT_BYTES,
+        )
+    except OutgoingRequestError as exc:
+        text = str(exc)[:RESPONSE_EXCERPT_BYTES]
     else:
-        try:
-            response = requests.post(
-                hook.target_url,
-                data=body,
-                headers=headers,
-                timeout=SEND_TIMEOUT_SECONDS,
-                allow_redirects=False,
-            )
-            code, text = response.status_code, response.text[:4000]
-        except requests.RequestException as exc:
-            text = f"{type(exc).__name__}: {exc}"[:4000]
+        code, kept_headers = response.status, _kept_headers(response.headers)
+        text = _excerpt(response.text, truncated=response.truncated)
     succeeded = code is not None and 200 <= code < 300
+    scheduled_attempts = delivery.attempts - delivery.manual_attempts
+    retries_used_up = scheduled_attempts > len(RETRY_DELAYS_SECONDS)
     given_up = False
     with scopes_disabled(), transaction.atomic():
-        updates: dict[str, Any] = {"response_code": code, "response_body": text}
+        updates: dict[str, Any] = {
+            "response_code": code,
+            "response_body": text,
+            "response_headers": kept_headers,
+            "manual_retry": False,
+        }
         if succeeded:
             updates.update(
                 status=WebHookDelivery.Status.SUCCEEDED, delivered=timezone.now(), next_attempt=None
             )
-        elif delivery.attempts > len(RETRY_DELAYS_SECONDS):
+        elif retries_used_up:
             updates.update(status=WebHookDelivery.Status.FAILED, next_attempt=None)
             given_up = True
         else:
-            delay = RETRY_DELAYS_SECONDS[delivery.attempts - 1]
+            delay = RETRY_DELAYS_SECONDS[max(scheduled_attempts, 1) - 1]
             updates.update(next_attempt=timezone.now() + timedelta(seconds=delay))
         WebHookDelivery.objects.filter(pk=delivery.pk).update(**updates)
-        if given_up:
+        if given_up and not delivery.manual_retry:
             _webhook_disable_failing(hook)
     return succeeded or given_up
 
@@ -322,10 +320,13 @@ def _webhook_disable_failing(hook: WebHook) -> None:
 
 
 def webhook_delivery_retry(*, delivery: WebHookDelivery, actor: Actor = None) -> WebHookDelivery:
-    """Send a delivery again by hand, with the same delivery id (receivers can deduplicate)."""
+    """Send a delivery again by hand, with the same delivery id (receivers can deduplicate).
+
+    The attempt does not count toward the retry schedule or switching the webhook off.
+    """
     with transaction.atomic():
         WebHookDelivery.objects.filter(pk=delivery.pk).update(
-            status=WebHookDelivery.Status.PENDING, next_attempt=timezone.now()
+            status=WebHookDelivery.Status.PENDING, next_attempt=timezone.now(), manual_retry=True
         )
         log_action(
             action="eventyay.webhook.delivery.retried",
