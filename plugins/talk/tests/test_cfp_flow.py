@@ -87,7 +87,7 @@ def test_existing_user_logs_in_at_the_account_step(talk_event, talk_type, make_s
         url(talk_event, "submit.step", step="account"),
         {"action": "login", "login_email": "known@example.org", "login_password": "nope"},
     )
-    assert b"do not match" in wrong.content
+    assert b"the password is wrong" in wrong.content
     response = client.post(
         url(talk_event, "submit.step", step="account"),
         {"action": "login", "login_email": "known@example.org", "login_password": "speaker horse battery"},

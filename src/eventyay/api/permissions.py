@@ -21,7 +21,8 @@ writing; everything else (tenancy, OAuth scopes, 404 for outsiders) is decided h
 
 Rules, in order:
 
-1. No credentials: 401.
+1. No credentials: 401. A browser session of an account with a second factor counts only
+   once that session confirmed the code; before, it is no credential at all.
 2. The actor is not a member of the URL's organizer (or cannot see the URL's event): 404,
    exactly what a URL of a non-existent organizer answers, so nothing leaks existence.
 3. The actor lacks the view's permission: 403.
@@ -41,6 +42,7 @@ from rest_framework.request import Request
 
 from eventyay.base.models import Event, Organizer, TeamAPIToken
 from eventyay.base.permissions import Grant, grant_for_team, grant_for_user
+from eventyay.base.services.login import session_unverified_user
 
 __all__ = [
     "EventPermission",
@@ -128,6 +130,10 @@ def _check_oauth_scope(request: Request, permission: str | None) -> None:
 class _TenantPermission(BasePermission):
     def _authenticated(self, request: Request) -> None:
         if request.user is None or not request.user.is_authenticated:
+            if session_unverified_user(request._request) is not None:
+                raise exceptions.NotAuthenticated(
+                    "This session has not confirmed its second factor; log in again with the code."
+                )
             raise exceptions.NotAuthenticated()
 
     def _organizer(self, request: Request) -> Organizer:

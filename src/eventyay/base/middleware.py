@@ -1,6 +1,8 @@
-"""Resolves the organizer and event of a URL and opens the django-scopes tenant scope.
+"""Request set-up shared by every view: who is logged in, and the URL's tenant.
 
-Every view under ``<organizer>/`` or ``<organizer>/<event>/`` runs inside
+:class:`SecondFactorMiddleware` treats a session that owes its second factor as anonymous.
+:class:`TenantMiddleware` resolves the organizer and event of a URL and opens the django-scopes
+tenant scope. Every view under ``<organizer>/`` or ``<organizer>/<event>/`` runs inside
 ``scope(organizer=...)``; a query on a scoped model outside any scope raises. URLs of a plugin
 that is switched off for the event answer 404.
 """
@@ -8,14 +10,45 @@ that is switched off for the event answer 404.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.functional import SimpleLazyObject
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Event, Organizer
+from eventyay.base.services.auth import user_needs_second_factor
+from eventyay.base.services.login import UNVERIFIED_ATTR
 
 PLUGIN_NAMESPACE = "plugins"
+
+
+class SecondFactorMiddleware:
+    """A session whose account has a second factor counts as logged in only once it verified it.
+
+    The login service never logs such an account in before the code step; this catches every
+    other way a session can get there (a plugin calling Django's ``login()``, a session from
+    before the account got its authenticator), so ``login_required``, the control decorators,
+    the API's session authentication and plugins' own checks all see an anonymous visitor.
+    Goes right after django-otp's ``OTPMiddleware``, whose verification it reads.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        request.user = SimpleLazyObject(lambda: _verified_user(request, user))  # type: ignore[assignment]
+        return self.get_response(request)
+
+
+def _verified_user(request: HttpRequest, user: Any) -> Any:
+    if not user.is_authenticated or user.is_verified() or not user_needs_second_factor(user):
+        return user
+    setattr(request, UNVERIFIED_ATTR, user)
+    return AnonymousUser()
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:

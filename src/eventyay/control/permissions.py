@@ -6,9 +6,10 @@ under ``/control/event/<organizer>/<event>/`` with :func:`event_view`::
     @event_view("event.orders:read", post="event.orders:write")
     def orders(request, organizer, event): ...
 
-Anonymous users are sent to the login page; users who are no member of the organizer (or
-cannot see the event) get 404, so nothing tells them it exists; members lacking the
-permission get 403. When the organizer requires two-factor authentication, members without
+Anonymous users are sent to the login page. A session of an account with a second factor
+that has not confirmed it is anonymous too and goes to the second-factor page instead (see
+:mod:`eventyay.base.services.login`). Users who are no member of the organizer (or cannot see
+the event) get 404, so nothing tells them it exists; members lacking the permission get 403. When the organizer requires two-factor authentication, members without
 it are sent to set it up first. The user's permissions are computed once per request.
 """
 
@@ -19,9 +20,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -30,8 +30,10 @@ from django.utils.translation import gettext as _
 from eventyay.base.models import Organizer
 from eventyay.base.permissions import Grant, grant_for_user
 from eventyay.base.services.auth import user_has_2fa
+from eventyay.base.services.login import login_redirect
 
-View = Callable[..., HttpResponse]
+# Views may stream (FileResponse, e.g. eventyay.base.storage.serve_private_file).
+View = Callable[..., HttpResponseBase]
 
 
 def request_grant(request: HttpRequest, organizer: Organizer) -> Grant:
@@ -50,6 +52,17 @@ def _two_factor_missing(request: HttpRequest, organizer: Organizer) -> bool:
     if user_id not in memo:
         memo[user_id] = user_has_2fa(request.user)
     return not memo[user_id]
+
+
+def two_factor_setup_redirect(request: HttpRequest, organizer: Organizer) -> HttpResponse | None:
+    """The way to the two-factor set-up if ``organizer`` requires it and the user has none yet.
+
+    For plugins' control pages that check permissions themselves instead of using the
+    decorators; call it after the membership check, so outsiders learn nothing.
+    """
+    if _two_factor_missing(request, organizer):
+        return _two_factor_redirect(request, organizer)
+    return None
 
 
 def _two_factor_redirect(request: HttpRequest, organizer: Organizer) -> HttpResponse:
@@ -80,9 +93,9 @@ def organizer_view(permission: Permissions = None, *, post: str | None = None) -
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return login_redirect(request)
             organizer = getattr(request, "organizer", None)
             if organizer is None:
                 raise Http404()
@@ -109,9 +122,9 @@ def event_view(permission: Permissions = None, *, post: str | None = None) -> Ca
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return login_redirect(request)
             event = getattr(request, "event", None)
             if event is None:
                 raise Http404()

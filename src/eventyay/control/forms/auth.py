@@ -7,19 +7,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.models import User
-from eventyay.base.services.security import (
-    client_address,
-    login_blocked,
-    login_failure_record,
-    login_failures_clear,
-)
 from eventyay.control.forms import BootstrapMixin
 
 
@@ -27,40 +19,15 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-TOO_MANY_ATTEMPTS = _("Too many failed attempts. Please wait a few minutes before you try again.")
-
-
 class LoginForm(BootstrapMixin, forms.Form):
+    """Email and password; the view hands them to the login service, which checks them."""
+
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-
-    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        self.request = request
-        self.user: User | None = None
-        super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        email = (data.get("email") or "").strip().lower()
-        password = data.get("password")
-        if not email or not password:
-            return data
-        address = client_address(self.request)
-        if login_blocked(address=address, email=email):
-            raise forms.ValidationError(TOO_MANY_ATTEMPTS, code="throttled")
-        user = authenticate(self.request, username=email, password=password)
-        if user is None:
-            login_failure_record(address=address, email=email)
-            raise forms.ValidationError(
-                _("The email address or the password is wrong."), code="invalid_login"
-            )
-        login_failures_clear(address=address, email=email)
-        self.user = user  # type: ignore[assignment]
-        return data
 
 
 class SecondFactorForm(BootstrapMixin, forms.Form):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,33 +15,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django_otp import match_token
 from django_scopes import scopes_disabled
 
 from eventyay.base.models import TeamInvite, User
-from eventyay.base.services.auth import password_reset_request, user_needs_second_factor, user_signup
+from eventyay.base.services.auth import password_reset_request, user_signup
+from eventyay.base.services.login import (
+    login_complete,
+    login_pending_user,
+    login_with_password,
+    second_factor_url,
+    session_unverified_user,
+)
+from eventyay.base.services.login import login_second_factor as login_second_factor_check
 from eventyay.base.services.security import (
     client_address,
     login_blocked,
     login_failure_record,
-    login_failures_clear,
 )
 from eventyay.base.services.teams import invite_accept as accept_invite
 from eventyay.control.forms import add_service_errors
 from eventyay.control.forms.auth import (
-    TOO_MANY_ATTEMPTS,
     LoginForm,
     PasswordResetRequestForm,
     SecondFactorForm,
     SetPasswordForm,
     SignupForm,
 )
-
-PENDING_USER = "eventyay_2fa_user"
-PENDING_SINCE = "eventyay_2fa_since"
-PENDING_NEXT = "eventyay_2fa_next"
-#: How long the password step stays valid while the second factor is asked for.
-PENDING_SECONDS = 300
 
 
 def safe_next(request: HttpRequest, candidate: str | None = None) -> str:
@@ -56,7 +52,7 @@ def safe_next(request: HttpRequest, candidate: str | None = None) -> str:
 
 
 def finish_login(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
-    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    """Answer a completed login: go on to ``next_url`` in the user's language."""
     response = HttpResponseRedirect(next_url)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.locale, samesite="Lax")
     return response
@@ -67,17 +63,24 @@ def finish_login(request: HttpRequest, user: User, next_url: str) -> HttpRespons
 def login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(safe_next(request))
-    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    if session_unverified_user(request) is not None:
+        # Logged in, but the second factor is still owed: ask for it rather than the password.
+        return redirect(second_factor_url(safe_next(request)))
+    form = LoginForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        user = form.user
-        assert user is not None
-        next_url = safe_next(request)
-        if user_needs_second_factor(user):
-            request.session[PENDING_USER] = user.pk
-            request.session[PENDING_SINCE] = time.time()
-            request.session[PENDING_NEXT] = next_url
-            return redirect("control:auth.login.2fa")
-        return finish_login(request, user, next_url)
+        try:
+            result = login_with_password(
+                request=request,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                next_url=safe_next(request),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if not result.verified:
+                return redirect(result.next_url)
+            return finish_login(request, result.user, result.next_url)
     return render(
         request,
         "eventyay_control/auth/login.html",
@@ -92,30 +95,18 @@ def login(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 @never_cache
 def login_second_factor(request: HttpRequest) -> HttpResponse:
-    user_id = request.session.get(PENDING_USER)
-    since = request.session.get(PENDING_SINCE, 0)
-    if not user_id or time.time() - since > PENDING_SECONDS:
+    user = login_pending_user(request)
+    if user is None:
         messages.info(request, _("Please log in again."))
         return redirect("control:auth.login")
-    user = get_object_or_404(User, pk=user_id, is_active=True)
     form = SecondFactorForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
-        if login_blocked(address=address, email=user.email, purpose="2fa"):
-            form.add_error(None, TOO_MANY_ATTEMPTS)
+        try:
+            next_url = login_second_factor_check(request=request, user=user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            add_service_errors(form, error)
         else:
-            device = match_token(user, form.cleaned_data["code"].strip().replace(" ", ""))
-            if device is None:
-                login_failure_record(address=address, email=user.email, purpose="2fa")
-                form.add_error("code", _("This code is not valid."))
-            else:
-                login_failures_clear(address=address, email=user.email, purpose="2fa")
-                next_url = request.session.get(PENDING_NEXT) or reverse("control:index")
-                for key in (PENDING_USER, PENDING_SINCE, PENDING_NEXT):
-                    request.session.pop(key, None)
-                # django-otp marks the session verified when the user carries the device.
-                user.otp_device = device  # type: ignore[attr-defined]
-                return finish_login(request, user, safe_next(request, next_url))
+            return finish_login(request, user, safe_next(request, next_url or None))
     return render(request, "eventyay_control/auth/login_2fa.html", {"form": form})
 
 
@@ -142,6 +133,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            login_complete(request=request, user=user)
             messages.success(request, _("Welcome! Your account has been created."))
             return finish_login(request, user, safe_next(request))
     return render(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from eventyay.base.models import Event
+from eventyay.base.services.login import login_complete, login_with_password
 from eventyay_talk import selectors
 from eventyay_talk.forms import LoginForm, ProfileForm, QuestionsForm, SignupForm, SubmissionInfoForm
 from eventyay_talk.models import AccessCode, Question, SubmissionType, Track
@@ -205,17 +205,20 @@ def _step_account(
         if request.POST.get("action") == "login":
             login_form = LoginForm(request.POST)
             if login_form.is_valid():
-                user = authenticate(
-                    request,
-                    username=login_form.cleaned_data["login_email"].lower(),
-                    password=login_form.cleaned_data["login_password"],
-                )
-                if user is None:
-                    login_form.add_error(None, _("Email and password do not match."))
+                _save_state(request, ev, state)
+                try:
+                    # The core's login service: throttled, and an account with a second factor
+                    # confirms it on the core's page first, which then returns to the profile step.
+                    result = login_with_password(
+                        request=request,
+                        email=login_form.cleaned_data["login_email"],
+                        password=login_form.cleaned_data["login_password"],
+                        next_url=_url(ev, "submit.step", step="profile"),
+                    )
+                except ValidationError as exc:
+                    _add_errors(login_form, exc)
                 else:
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                    _save_state(request, ev, state)
-                    return redirect(_url(ev, "submit.step", step="profile"))
+                    return redirect(result.next_url)
         else:
             signup_form = SignupForm(request.POST)
             if signup_form.is_valid():
@@ -229,7 +232,7 @@ def _step_account(
                 except ValidationError as exc:
                     _add_errors(signup_form, exc)
                 else:
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                    login_complete(request=request, user=user)
                     _save_state(request, ev, state)
                     return redirect(_url(ev, "submit.step", step="profile"))
     return {"login_form": login_form, "signup_form": signup_form}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.permissions import grant_for_user
+from eventyay.base.services.login import login_redirect
+from eventyay.control.permissions import two_factor_setup_redirect
 from eventyay_tickets.services import OrderError, bank_statement_match
 
 
@@ -21,10 +23,14 @@ class BankStatementForm(forms.Form):
 def bank_statement(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ev = request.event  # type: ignore[attr-defined]
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
-    if not grant_for_user(request.user, ev.organizer).has_event_permission(ev, "event.orders:write"):
+        return login_redirect(request)
+    grant = grant_for_user(request.user, ev.organizer)
+    if not grant.can_see_event(ev):
+        raise Http404()
+    setup = two_factor_setup_redirect(request, ev.organizer)
+    if setup is not None:
+        return setup
+    if not grant.has_event_permission(ev, "event.orders:write"):
         raise PermissionDenied()
     form = BankStatementForm(request.POST or None, request.FILES or None)
     result = None
