@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import LazyObject
 from django.utils.http import content_disposition_header
@@ -98,7 +98,7 @@ def serve_private_file(
     filename: str,
     content_type: str | None = None,
     as_attachment: bool = True,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Answer ``request`` with the private file ``name``; the caller has checked permission.
 
     With ``EVENTYAY_PRIVATE_X_ACCEL`` set, nginx sends the file from its ``internal`` location
@@ -109,7 +109,7 @@ def serve_private_file(
     if not name or not private_storage.exists(name):
         raise Http404()
     if settings.PRIVATE_X_ACCEL:
-        response = HttpResponse(content_type=content_type or "application/octet-stream")
+        response: HttpResponseBase = HttpResponse(content_type=content_type or "application/octet-stream")
         response["X-Accel-Redirect"] = settings.PRIVATE_X_ACCEL_LOCATION + quote(name)
         disposition = content_disposition_header(as_attachment, filename)
         if disposition:

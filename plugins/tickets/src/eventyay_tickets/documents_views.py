@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import path
 
 from eventyay.base.storage import serve_private_file
@@ -28,7 +28,7 @@ def _order(request: HttpRequest, code: str, secret: str) -> Order:
 
 def ticket(
     request: HttpRequest, organizer: str, event: str, code: str, secret: str, positionid: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     order = _order(request, code, secret)
     if order.status != Order.Status.PAID:
         raise Http404()
@@ -47,7 +47,7 @@ def ticket(
 
 def invoice(
     request: HttpRequest, organizer: str, event: str, code: str, secret: str, pk: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     order = _order(request, code, secret)
     found = Invoice.objects.select_related("event", "order", "refers").filter(order=order, pk=pk).first()
     if found is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponseBase
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -55,7 +55,7 @@ class InvoiceViewSet(  # type: ignore[misc]
         return invoices.order_by("pk")
 
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+    def download(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         invoice = self.get_object()
         return serve_private_file(
             request,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -215,7 +215,9 @@ def invoice_cancel_view(request: HttpRequest, organizer: str, event: str, code: 
 
 
 @event_view(READ)
-def invoice_download(request: HttpRequest, organizer: str, event: str, code: str, pk: int) -> HttpResponse:
+def invoice_download(
+    request: HttpRequest, organizer: str, event: str, code: str, pk: int
+) -> HttpResponseBase:
     order = _order(request, code)
     invoice: Invoice = get_object_or_404(
         Invoice.objects.select_related("event", "order", "refers"), order=order, pk=pk
@@ -228,7 +230,7 @@ def invoice_download(request: HttpRequest, organizer: str, event: str, code: str
 @event_view(READ)
 def ticket_download(
     request: HttpRequest, organizer: str, event: str, code: str, positionid: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     order = _order(request, code)
     position = get_object_or_404(
         order.positions.select_related("product", "variation"), positionid=positionid
@@ -242,7 +244,7 @@ def ticket_download(
 @event_view(READ)
 def answer_file_download(
     request: HttpRequest, organizer: str, event: str, code: str, positionid: int, pk: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The file an attendee uploaded to a file question, under the name it was uploaded with."""
     order = _order(request, code)
     answer = get_object_or_404(
