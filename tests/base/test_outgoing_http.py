@@ -306,3 +306,74 @@ def test_webhook_delivery_goes_to_the_checked_address_when_dns_changes_its_answe
     assert internal.requests == [] and len(public.requests) == 1
     with scopes_disabled():
         assert WebHookDelivery.objects.get(pk=delivery.pk).response_body == "public"
+
+
+def _certificate_authority(tmp_path: Any, host: str) -> tuple[str, str, str]:
+    """A CA file, and a certificate and key for ``host`` signed by it."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def certificate(subject: str, key: Any, issuer: str, issuer_key: Any, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            ).add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False
+            ).add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
+            )
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    paths = [str(tmp_path / name) for name in ("ca.pem", "leaf.pem", "leaf.key")]
+    pem = serialization.Encoding.PEM
+    with open(paths[0], "wb") as out:
+        out.write(certificate("Test CA", ca_key, "Test CA", ca_key, True).public_bytes(pem))
+    with open(paths[1], "wb") as out:
+        out.write(certificate(host, leaf_key, "Test CA", ca_key, False).public_bytes(pem))
+    with open(paths[2], "wb") as out:
+        out.write(
+            leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+    return paths[0], paths[1], paths[2]
+
+
+def test_https_to_a_pinned_address_verifies_the_certificate_of_the_host_name(
+    internet, servers, tmp_path, monkeypatch
+):
+    import ssl
+
+    import requests.utils
+
+    ca, leaf, key = _certificate_authority(tmp_path, "secure.test")
+    server = servers(answer(200, b"over tls"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(leaf, key)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    monkeypatch.setattr(requests.utils, "DEFAULT_CA_BUNDLE_PATH", ca)
+    internet.public_port = server.port
+    internet.answers["secure.test"] = [[PUBLIC_ADDRESS]]
+    internet.answers["impostor.test"] = [[PUBLIC_ADDRESS]]
+    response = outgoing_request("GET", f"https://secure.test:{server.port}/")
+    assert response.body == b"over tls"
+    assert internet.connected == [(PUBLIC_ADDRESS, server.port)]
+    with pytest.raises(OutgoingRequestFailed, match="certificate"):
+        outgoing_request("GET", f"https://impostor.test:{server.port}/")
