@@ -194,14 +194,19 @@ class InviteSerializer(serializers.ModelSerializer):
 
 
 class TokenSerializer(serializers.ModelSerializer):
-    token = serializers.CharField(
-        read_only=True, required=False, help_text="The secret; only in the answer that creates the token."
-    )
-
     class Meta:
         model = TeamAPIToken
-        fields = ["id", "name", "prefix", "active", "created", "last_used", "token"]
+        fields = ["id", "name", "prefix", "active", "created", "last_used"]
         read_only_fields = ["prefix", "active", "created", "last_used"]
+
+
+class TokenCreatedSerializer(TokenSerializer):
+    """The answer to creating a token: the only one that carries the secret."""
+
+    token = serializers.CharField(read_only=True, help_text="The secret; it is not shown again.")
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "token"]
 
 
 class WebHookSerializer(serializers.ModelSerializer):

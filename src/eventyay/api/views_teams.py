@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from eventyay.api.mixins import OrganizerViewMixin
-from eventyay.api.serializers import InviteSerializer, MemberSerializer, TeamSerializer, TokenSerializer
+from eventyay.api.serializers import (
+    InviteSerializer,
+    MemberSerializer,
+    TeamSerializer,
+    TokenCreatedSerializer,
+    TokenSerializer,
+)
 from eventyay.api.views import actor_of
 from eventyay.base.models import Event, Organizer, Team, TeamAPIToken, TeamInvite, User
 from eventyay.base.services.teams import (
@@ -168,15 +175,15 @@ class TokenViewSet(
             return TeamAPIToken.objects.none()
         return TeamAPIToken.objects.filter(team=self.team)
 
+    @extend_schema(responses={201: TokenCreatedSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, secret = token_create(
             team=self.team, name=serializer.validated_data["name"], actor=actor_of(request)
         )
-        data = dict(self.get_serializer(token).data)
-        data["token"] = secret
-        return Response(data, status=201)
+        # Only the hash is stored: the secret exists in this answer alone (TokenCreatedSerializer).
+        return Response({**self.get_serializer(token).data, "token": secret}, status=201)
 
     def perform_destroy(self, instance: TeamAPIToken) -> None:
         token_revoke(token=instance, actor=actor_of(self.request))
