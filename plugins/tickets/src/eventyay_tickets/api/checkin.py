@@ -31,9 +31,16 @@ CHECKIN = "event.checkin:write"
 ITEMS_WRITE = "event.items:write"
 
 
+#: The largest primary key (a 64-bit ``BigAutoField``): a larger id names no list, and the
+#: database cannot even compare it, so it is refused as input.
+MAX_ID = 2**63 - 1
+
+
 class RedeemSerializer(serializers.Serializer):
     secret = serializers.CharField(max_length=190)
-    lists = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=50)
+    lists = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=50
+    )
     nonce = serializers.CharField(max_length=190, required=False, allow_blank=True, default="")
     type = serializers.ChoiceField(choices=Checkin.Type.choices, default=Checkin.Type.ENTRY)
     datetime = serializers.DateTimeField(required=False, allow_null=True, default=None)
