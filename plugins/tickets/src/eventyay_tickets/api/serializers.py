@@ -25,6 +25,7 @@ from eventyay_tickets.models import (
     TaxRule,
     Voucher,
 )
+from eventyay_tickets.payment.base import PUBLIC_INFO
 
 
 class EventScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -256,15 +257,27 @@ class OrderPositionSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
 
 
 class PaymentSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+    details = serializers.SerializerMethodField()
+
     class Meta:
         model = OrderPayment
-        fields = ["local_id", "provider", "amount", "state", "created", "payment_date"]
+        fields = ["local_id", "provider", "amount", "state", "created", "payment_date", "details"]
+
+    def get_details(self, obj: OrderPayment) -> dict[str, str]:
+        """The provider's public ids (e.g. the payment service's transaction ids)."""
+        return dict(obj.info.get(PUBLIC_INFO) or {})
 
 
 class RefundSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+    details = serializers.SerializerMethodField()
+
     class Meta:
         model = OrderRefund
-        fields = ["local_id", "provider", "amount", "state", "created", "execution_date"]
+        fields = ["local_id", "provider", "amount", "state", "created", "execution_date", "details"]
+
+    def get_details(self, obj: OrderRefund) -> dict[str, str]:
+        """The provider's public ids of the refund."""
+        return dict(obj.info.get(PUBLIC_INFO) or {})
 
 
 class OrderSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from eventyay_tickets.api import checkin, invoices, views
+from eventyay_tickets.api import checkin, invoices, payments, views
 
 router = SimpleRouter(use_regex_path=False)
 router.register("categories", views.CategoryViewSet, basename="category")
@@ -15,6 +15,14 @@ router.register("orders", views.OrderViewSet, basename="order")
 router.register("orderpositions", views.OrderPositionViewSet, basename="orderposition")
 router.register("invoices", invoices.InvoiceViewSet, basename="invoice")
 router.register("checkinlists", checkin.CheckinListViewSet, basename="checkinlist")
+router.register("payment-providers", payments.PaymentProviderViewSet, basename="paymentprovider")
 
-event_patterns = router.urls
+event_patterns = [
+    *router.urls,
+    path(
+        "orders/<str:code>/payments/<int:payment>/refund/",
+        payments.PaymentRefundView.as_view(),
+        name="order.payment.refund",
+    ),
+]
 organizer_patterns = [path("checkinrpc/redeem/", checkin.RedeemView.as_view(), name="checkinrpc.redeem")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -12,9 +13,17 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from eventyay.base.secrets import SecretError, SecretFormField, is_encrypted, secret_decrypt
+
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from eventyay.base.models import Event
     from eventyay_tickets.models import Order, OrderPayment, OrderRefund
+
+
+#: Key of ``OrderPayment.info`` / ``OrderRefund.info`` holding the ids shown in the API.
+PUBLIC_INFO = "public"
 
 
 class PaymentError(Exception):
@@ -36,6 +45,14 @@ class BasePaymentProvider:
     :attr:`refunds_automatically` is set. Webhooks from the payment service arrive at
     ``/<organizer>/<event>/tickets/payment/<identifier>/webhook/`` and go to
     :meth:`process_webhook`.
+
+    Secrets (API keys, passwords) are settings fields of type
+    :class:`eventyay.base.secrets.SecretFormField`: stored encrypted, never shown again, left
+    out of :meth:`public_settings`; read them with :meth:`secret`. Ids worth showing to the
+    organizer and in the API (transaction ids at the payment service) go into the payment's or
+    refund's ``info`` under :data:`PUBLIC_INFO`; the rest of ``info`` stays internal. Refunds
+    made outside eventyay (in the payment service's dashboard, lost disputes) are recorded with
+    :func:`eventyay_tickets.payment.refunds.refund_record_external`.
     """
 
     #: Unique, URL-safe name, e.g. ``"stripe"``.
@@ -73,6 +90,28 @@ class BasePaymentProvider:
             "products": forms.CharField(
                 label=_("Only for these product ids (comma separated)"), required=False
             ),
+        }
+
+    def secret(self, key: str) -> str:
+        """The plain value of the secret setting ``key`` ("" when unset or unreadable)."""
+        stored = self.settings.get(key)
+        if not isinstance(stored, str) or not is_encrypted(stored):
+            return ""
+        try:
+            return secret_decrypt(stored).reveal()
+        except SecretError:
+            logger.warning("Secret %r of payment provider %r cannot be decrypted", key, self.identifier)
+            return ""
+
+    def public_settings(self) -> dict[str, Any]:
+        """The settings without secrets: what the API and exports may show."""
+        secret_keys = {
+            key for key, field in self.settings_form_fields().items() if isinstance(field, SecretFormField)
+        }
+        return {
+            key: value
+            for key, value in self.settings.items()
+            if key not in secret_keys and not is_encrypted(value)
         }
 
     @property

@@ -1,0 +1,152 @@
+"""The buyer's way through Stripe Checkout, and what the order shows afterwards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django_scopes import scope
+
+pytestmark = pytest.mark.django_db
+
+
+def start(order):
+    from eventyay_tickets.services import order_payment_start
+
+    with scope(organizer=order.event.organizer):
+        return order_payment_start(order=order, request=None)
+
+
+def refreshed(order):
+    with scope(organizer=order.event.organizer):
+        order.refresh_from_db()
+        return order
+
+
+def test_the_checkout_flow_from_session_to_paid_order_with_tickets_mailed(shop, place, fake, deliver):
+    order = place()
+    url = start(order)
+    [created] = fake.posts("/v1/checkout/sessions")
+    payment = order.payments.get()
+    session_id = next(iter(fake.objects))
+    assert url == f"https://checkout.stripe.test/c/pay/{session_id}"
+    assert created.idempotency_key == f"eventyay-payment-{payment.pk}-1"
+    params = created.params
+    assert params["mode"] == "payment"
+    assert params["client_reference_id"] == order.code
+    assert params["line_items[0][price_data][unit_amount]"] == "10000"
+    assert params["line_items[0][price_data][currency]"] == "eur"
+    assert params["metadata[order]"] == order.code and params["metadata[payment]"] == str(payment.pk)
+    assert params["payment_intent_data[metadata][payment]"] == str(payment.pk)
+    assert params["customer_email"] == "buyer@example.org"
+    assert urlsplit(params["cancel_url"]).path == order.get_absolute_url()
+    assert params["success_url"].endswith("/return/?session_id={CHECKOUT_SESSION_ID}")
+    assert f"/stripe/order/{order.code}/{order.secret}/" in params["success_url"]
+
+    session = fake.pay(session_id)
+    mail.outbox.clear()
+    response = deliver("checkout.session.completed", {"id": session["id"], "object": "checkout.session"})
+    assert response.status_code == 200
+    assert refreshed(order).status == "paid"
+    payment.refresh_from_db()
+    assert payment.state == "confirmed"
+    assert payment.info["public"] == {
+        "checkout_session": session["id"],
+        "payment_intent": session["payment_intent"],
+    }
+    [paid_mail] = [m for m in mail.outbox if m.subject.startswith("Payment received")]
+    assert any(name.endswith(".pdf") for name, _data, _type in paid_mail.attachments)
+
+
+def test_the_session_follows_the_payment_deadline_within_stripes_window(shop, place, fake):
+    order = place()
+    with scope(organizer=shop.event.organizer):
+        order.expires = timezone.now() + dt.timedelta(hours=3)
+        order.save(update_fields=["expires"])
+    start(order)
+    [created] = fake.posts("/v1/checkout/sessions")
+    assert abs(int(created.params["expires_at"]) - order.expires.timestamp()) < 2
+
+    later = place()
+    with scope(organizer=shop.event.organizer):
+        later.expires = timezone.now() + dt.timedelta(days=14)
+        later.save(update_fields=["expires"])
+    start(later)
+    expires_at = int(fake.posts("/v1/checkout/sessions")[-1].params["expires_at"])
+    assert expires_at <= (timezone.now() + dt.timedelta(hours=24)).timestamp()
+
+
+def test_return_and_webhook_racing_confirm_once(
+    shop, place, fake, deliver, client, django_capture_on_commit_callbacks
+):
+    order = place()
+    start(order)
+    session_id = next(iter(fake.objects))
+    fake.pay(session_id)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        returned = client.get(
+            f"/{shop.event.organizer.slug}/{shop.event.slug}/stripe/order/{order.code}/{order.secret}/return/",
+            {"session_id": session_id},
+        )
+    assert returned.status_code == 302 and returned["Location"] == order.get_absolute_url()
+    assert deliver("checkout.session.completed", {"id": session_id}).status_code == 200
+    assert refreshed(order).status == "paid"
+    with scope(organizer=shop.event.organizer):
+        from eventyay.base.models import LogEntry
+
+        assert (
+            LogEntry.objects.filter(action_type="eventyay_tickets.order.paid", event=shop.event).count() == 1
+        )
+    assert len([m for m in mail.outbox if m.subject.startswith("Payment received")]) == 1
+
+
+def test_a_delayed_payment_shows_pending_and_finishes_by_webhook(shop, place, fake, deliver, client):
+    order = place()
+    start(order)
+    session_id = next(iter(fake.objects))
+    fake.pay(session_id, delayed=True)
+    assert deliver("checkout.session.completed", {"id": session_id}).status_code == 200
+    assert refreshed(order).status == "pending"
+    page = client.get(order.get_absolute_url())
+    assert "Payment pending" in page.content.decode()
+    fake.settle(session_id)
+    assert deliver("checkout.session.async_payment_succeeded", {"id": session_id}).status_code == 200
+    assert refreshed(order).status == "paid"
+
+
+def test_cancelling_at_stripe_leaves_the_payment_retryable(shop, place, fake, client):
+    order = place()
+    start(order)
+    first = next(iter(fake.objects))
+    page = client.get(order.get_absolute_url())
+    assert 'data-testid="stripe-pay"' in page.content.decode()
+    pay_url = f"/{shop.event.organizer.slug}/{shop.event.slug}/stripe/order/{order.code}/{order.secret}/pay/"
+    again = client.post(pay_url)
+    assert again["Location"].endswith(first)  # the open session is reused, not a second charge
+    assert len(fake.posts("/v1/checkout/sessions")) == 1
+    fake.objects[first]["status"] = "expired"
+    retried = client.post(pay_url)
+    keys = [r.idempotency_key for r in fake.posts("/v1/checkout/sessions")]
+    payment = order.payments.get()
+    assert keys == [f"eventyay-payment-{payment.pk}-1", f"eventyay-payment-{payment.pk}-2"]
+    assert retried["Location"] != again["Location"]
+
+
+def test_expiring_an_order_expires_its_open_session(shop, place, fake, django_capture_on_commit_callbacks):
+    from eventyay_tickets.services import order_expire
+
+    order = place()
+    start(order)
+    session_id = next(iter(fake.objects))
+    with scope(organizer=shop.event.organizer):
+        order.expires = timezone.now() - dt.timedelta(minutes=1)
+        order.save(update_fields=["expires"])
+        with django_capture_on_commit_callbacks(execute=True):
+            order_expire(order=order)
+    [expired] = fake.posts(f"/v1/checkout/sessions/{session_id}/expire")
+    assert expired.idempotency_key == f"eventyay-payment-{order.payments.get().pk}-expire-{session_id}"
+    assert fake.objects[session_id]["status"] == "expired"
