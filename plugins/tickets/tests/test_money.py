@@ -326,3 +326,36 @@ def test_one_broken_event_does_not_stop_the_expiry_of_others(catalogue, make_eve
     with scopes_disabled():
         assert Order.objects.get(pk=order.pk).status == "expired"
     assert any(str(broken.pk) in record.getMessage() for record in caplog.records)
+
+
+# --- nothing after commit turns a placed order into an error --------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_error_after_commit_still_answers_201_and_places_one_order(
+    api_client, catalogue, monkeypatch
+):
+    import eventyay_tickets.services.notifications as notifications
+
+    from eventyay.base.tasks import send_mail
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(send_mail, "delay", broker_down)
+    monkeypatch.setattr(notifications, "notify", broker_down)
+    url = "/api/v1/organizers/example/events/shop/orders/"
+    body = {
+        "email": "a@example.org",
+        "payment_provider": "banktransfer",
+        "positions": [ticket_position(catalogue)],
+        "send_email": True,
+    }
+    first = api_client.post(url, body, format="json", HTTP_X_IDEMPOTENCY_KEY="order-1")
+    assert first.status_code == 201
+    again = api_client.post(url, body, format="json", HTTP_X_IDEMPOTENCY_KEY="order-1")
+    assert again.status_code == 201 and again.json() == first.json()
+    with scopes_disabled():
+        assert Order.objects.count() == 1
+        # The mail is in the outbox, due now: the sweep sends it although its task was lost.
+        assert OutgoingMail.objects.filter(subject__contains=Order.objects.get().code).count() == 1

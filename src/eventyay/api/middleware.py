@@ -8,6 +8,10 @@ middleware rather than a view mixin, so every route under ``/api/v1/`` gets the 
 method, path and body gets the stored answer and changes nothing; the same key with another
 request is HTTP 409, as is a repeat while the first request is still running. Answers 401,
 429 and 5xx are not stored, so the client can simply try again.
+
+The first request holds its key for a short lease (``settings.API_IDEMPOTENCY_LEASE_SECONDS``,
+longer than any request may run): if its worker died, the key stays "in progress" only until
+then, and a retry with the same request takes it over instead of getting 409 for a day.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -26,6 +32,10 @@ HEADER = "X-Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NOT_STORED = frozenset({401, 429})
 KEEP_FOR = timedelta(days=1)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "API_IDEMPOTENCY_LEASE_SECONDS", 120)))
 
 
 def _actor(request: HttpRequest) -> str | None:
@@ -81,17 +91,23 @@ class ApiMiddleware:
         IdempotencyKey.objects.filter(actor=actor, created__lt=timezone.now() - KEEP_FOR).delete()
         try:
             with transaction.atomic():
-                record = IdempotencyKey.objects.create(actor=actor, key=key, request_hash=request_hash)
+                record = IdempotencyKey.objects.create(
+                    actor=actor, key=key, request_hash=request_hash, lease_until=timezone.now() + _lease()
+                )
         except IntegrityError:
             return self._repeat(actor=actor, key=key, request_hash=request_hash, request=request)
+        return self._run(record_pk=record.pk, request=request)
+
+    def _run(self, *, record_pk: int, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.status_code >= 500 or response.status_code in NOT_STORED or response.streaming:
-            IdempotencyKey.objects.filter(pk=record.pk).delete()
+            IdempotencyKey.objects.filter(pk=record_pk).delete()
             return response
-        IdempotencyKey.objects.filter(pk=record.pk).update(
+        IdempotencyKey.objects.filter(pk=record_pk).update(
             response_status=response.status_code,
             response_body=bytes(response.content),
             response_content_type=response.get("Content-Type", ""),
+            lease_until=None,
         )
         return response
 
@@ -104,9 +120,18 @@ class ApiMiddleware:
                 {"detail": f"This {HEADER} was already used for a different request."}, status=409
             )
         if record.response_status is None:
-            return JsonResponse(
+            now = timezone.now()
+            lapsed = Q(lease_until__lt=now) | Q(lease_until=None, created__lt=now - _lease())
+            # One conditional update: of several retries after the lease ran out, one takes over.
+            if IdempotencyKey.objects.filter(lapsed, pk=record.pk, response_status=None).update(
+                lease_until=now + _lease()
+            ):
+                return self._run(record_pk=record.pk, request=request)
+            busy = JsonResponse(
                 {"detail": f"A request with this {HEADER} is still being processed."}, status=409
             )
+            busy["Retry-After"] = "1"
+            return busy
         response = HttpResponse(
             bytes(record.response_body),
             status=record.response_status,

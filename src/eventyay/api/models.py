@@ -55,6 +55,9 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField(max_length=64)
     #: None while the first request is still being processed.
     response_status = models.PositiveIntegerField(null=True, blank=True)
+    #: While the first request runs, its claim on the key lasts until then; a worker that died
+    #: leaves an in-progress key that a retry may take over afterwards.
+    lease_until = models.DateTimeField(null=True, blank=True)
     response_body = models.BinaryField(default=b"")
     response_content_type = models.CharField(max_length=190, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)

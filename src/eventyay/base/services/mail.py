@@ -94,7 +94,8 @@ def mail_queue(
         from eventyay.base.tasks import send_mail
 
         mail_id = mail.pk
-        transaction.on_commit(lambda: send_mail.delay(mail_id))
+        # A broker error is logged, not raised into the committed request; the sweep sends it.
+        transaction.on_commit(lambda: send_mail.delay(mail_id), robust=True)
     return mail
 
 

@@ -171,7 +171,8 @@ def webhook_emit(
 def _enqueue_after_commit(ids: list[int]) -> None:
     from eventyay.base.tasks import deliver_webhook
 
-    transaction.on_commit(lambda: [deliver_webhook.delay(pk) for pk in ids])
+    # A broker error is logged, not raised into the committed request; the retry sweep delivers.
+    transaction.on_commit(lambda: [deliver_webhook.delay(pk) for pk in ids], robust=True)
 
 
 def signature(*, secret: str, timestamp: str, body: bytes) -> str:
