@@ -359,3 +359,44 @@ def test_a_broker_error_after_commit_still_answers_201_and_places_one_order(
         assert Order.objects.count() == 1
         # The mail is in the outbox, due now: the sweep sends it although its task was lost.
         assert OutgoingMail.objects.filter(subject__contains=Order.objects.get().code).count() == 1
+
+
+# --- rate limits on the public cart and voucher codes ---------------------------------------
+
+SHOP = "/example/shop/tickets/"
+
+
+def test_adding_to_the_cart_too_often_answers_429_with_a_message(catalogue, client, monkeypatch):
+    import eventyay_tickets.views.shop as shop
+
+    monkeypatch.setattr(shop, "CART_RATE_LIMIT", "2/m")
+    add = {f"product_{catalogue.ticket.pk}": "1"}
+    assert [client.post(SHOP + "cart/add/", add).status_code for _i in range(2)] == [302, 302]
+    blocked = client.post(SHOP + "cart/add/", add)
+    assert blocked.status_code == 429 and blocked["Retry-After"] == "60"
+    assert "too often" in blocked.content.decode()
+    partial = client.post(SHOP + "cart/add/", add, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 429 and "too often" in partial.content.decode()
+    assert "<html" not in partial.content.decode()
+    with scopes_disabled():
+        assert CartPosition.objects.count() == 2
+
+
+def test_a_new_session_from_the_same_address_is_limited_too(catalogue, client, monkeypatch):
+    import eventyay_tickets.views.shop as shop
+    from django.test import Client
+
+    monkeypatch.setattr(shop, "CART_RATE_LIMIT", "2/m")
+    add = {f"product_{catalogue.ticket.pk}": "1"}
+    for _i in range(2):
+        assert Client().post(SHOP + "cart/add/", add).status_code == 302
+    assert Client().post(SHOP + "cart/add/", add).status_code == 429
+
+
+def test_guessing_voucher_codes_is_limited(catalogue, client, monkeypatch):
+    import eventyay_tickets.views.shop as shop
+
+    monkeypatch.setattr(shop, "VOUCHER_RATE_LIMIT", "3/m")
+    codes = [client.get(SHOP, {"voucher": f"GUESS{i}"}).status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert client.get(SHOP).status_code == 200  # the shop itself stays open

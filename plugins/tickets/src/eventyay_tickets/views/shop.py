@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, overload
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -82,6 +83,37 @@ def is_htmx(request: HttpRequest) -> bool:
     )
 
 
+#: Requests per IP address and per shopper (session) to the cart and to voucher codes, in
+#: django-ratelimit's notation; enough for any person, too few to hold the stock or guess codes.
+CART_RATE_LIMIT = getattr(settings, "TICKETS_CART_RATE_LIMIT", "30/m")
+VOUCHER_RATE_LIMIT = getattr(settings, "TICKETS_VOUCHER_RATE_LIMIT", "10/m")
+RATE_LIMIT_RETRY_AFTER = 60
+
+
+def _rate_limited(request: HttpRequest, event: Event, purpose: str, rate: str) -> bool:
+    """Count this request against ``rate`` per client address and per session; True if over."""
+    from django_ratelimit.core import is_ratelimited
+
+    session = cart_id_for(request, event, create=True)
+    group = f"tickets:{purpose}:{event.pk}"
+    by_address = is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+    by_session = is_ratelimited(
+        request, group=group, key=lambda _group, _request: session, rate=rate, increment=True
+    )
+    return by_address or by_session
+
+
+def _too_many(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    from django.utils.translation import gettext
+
+    messages.error(
+        request, gettext("You have tried this too often in a short time. Please wait a minute and try again.")
+    )
+    response = index(request, organizer, event, status=429, voucher_code="")
+    response["Retry-After"] = str(RATE_LIMIT_RETRY_AFTER)
+    return response
+
+
 def _voucher_from(request: HttpRequest, event: Event, code: str) -> Voucher | None:
     if not code:
         return None
@@ -98,6 +130,8 @@ def index(
     """The shop page; to an HTMX request only its body (with the messages), to swap in place."""
     ev = shop_event(request)
     code = (request.GET.get("voucher") if voucher_code is None else voucher_code) or ""
+    if voucher_code is None and code.strip() and _rate_limited(request, ev, "voucher", VOUCHER_RATE_LIMIT):
+        return _too_many(request, organizer, event)
     voucher = _voucher_from(request, ev, code.strip())
     partial = is_htmx(request)
     context = {
@@ -151,6 +185,10 @@ def cart_add_view(request: HttpRequest, organizer: str, event: str) -> HttpRespo
             if product_id.isdigit() and variation_id.isdigit():
                 items.append({"product": int(product_id), "variation": int(variation_id), "count": count})
     voucher_code = request.POST.get("voucher", "").strip()
+    if _rate_limited(request, ev, "cart", CART_RATE_LIMIT) or (
+        voucher_code and _rate_limited(request, ev, "voucher", VOUCHER_RATE_LIMIT)
+    ):
+        return _too_many(request, organizer, event)
     try:
         cart_add(
             event=ev, cart_id=cart_id_for(request, ev, create=True), items=items, voucher_code=voucher_code
