@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -59,7 +60,7 @@ def test_every_organizer_b_url_answers_like_a_missing_organizer(api_client, even
     with scopes_disabled():
         team = Team.objects.filter(organizer=other_organizer).first()
         hook = WebHook.objects.create(organizer=other_organizer, target_url="https://example.org/hook")
-    values = {"event": "otherconf", "team": str(team.pk), "webhook": str(hook.pk)}
+    values = {"event": "otherconf", "team": str(team.pk), "webhook": str(hook.pk), "job": str(uuid.uuid4())}
     routes = _api_routes()
     core_event_routes = ("/events/<slug:event>/", "/events/<slug:event>/clone/")
     assert any("/events/<slug:event>/" in r and not r.endswith(core_event_routes) for r in routes), routes

@@ -31,3 +31,38 @@ def webhooks_retry_due() -> None:
 
     for pk in webhook_deliveries_due():
         deliver_webhook.delay(pk)
+
+
+@shared_task(name="eventyay.base.tasks.run_job", ignore_result=True)
+def run_job(job_id: str) -> None:
+    from eventyay.base.services.jobs import JobBusy, job_run
+
+    try:
+        job_run(job_id=job_id)
+    except JobBusy:
+        # The organizer's slots are taken; the sweep queues the job again once one is free.
+        if not run_job.app.conf.task_always_eager:
+            run_job.apply_async(args=(job_id,), countdown=10)
+
+
+@shared_task(name="eventyay.base.tasks.jobs_sweep", ignore_result=True)
+def jobs_sweep() -> None:
+    from eventyay.base.services.jobs import jobs_sweep as sweep
+
+    for job_id in sweep():
+        run_job.delay(job_id)
+
+
+@shared_task(name="eventyay.base.tasks.run_scheduled_exports", ignore_result=True)
+def run_scheduled_exports() -> None:
+    from eventyay.base.services.exports import scheduled_exports_due
+
+    for schedule_id in scheduled_exports_due():
+        run_scheduled_export.delay(schedule_id)
+
+
+@shared_task(name="eventyay.base.tasks.run_scheduled_export", ignore_result=True)
+def run_scheduled_export(schedule_id: int) -> None:
+    from eventyay.base.services.exports import scheduled_export_run
+
+    scheduled_export_run(schedule_id=schedule_id)

@@ -179,6 +179,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "eventyay-outbox-retry": {"task": "eventyay.base.tasks.outbox_retry_due", "schedule": 60.0},
     "eventyay-webhooks-retry": {"task": "eventyay.base.tasks.webhooks_retry_due", "schedule": 60.0},
+    "eventyay-jobs-sweep": {"task": "eventyay.base.tasks.jobs_sweep", "schedule": 60.0},
+    "eventyay-scheduled-exports": {"task": "eventyay.base.tasks.run_scheduled_exports", "schedule": 300.0},
 }
 
 # --- mail --------------------------------------------------------------------------------------

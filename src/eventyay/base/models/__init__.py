@@ -1,4 +1,5 @@
 from eventyay.base.models.event import Event, EventPlugin
+from eventyay.base.models.jobs import Job, ScheduledExport
 from eventyay.base.models.log import LogEntry
 from eventyay.base.models.organizer import Organizer, Team, TeamAPIToken, TeamInvite
 from eventyay.base.models.outbox import OutgoingMail
@@ -9,9 +10,11 @@ from eventyay.base.models.webhooks import WebHook, WebHookDelivery
 __all__ = [
     "Event",
     "EventPlugin",
+    "Job",
     "LogEntry",
     "Organizer",
     "OutgoingMail",
+    "ScheduledExport",
     "Setting",
     "Team",
     "TeamAPIToken",

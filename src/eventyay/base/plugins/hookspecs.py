@@ -18,6 +18,7 @@ from eventyay.base.plugins.markers import hookspec
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from eventyay.base.exporters import BaseExporter
     from eventyay.base.models import Event, Organizer
     from eventyay.base.plugins.records import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType
 
@@ -274,4 +275,61 @@ def mail_placeholders(event: Event) -> dict[str, Any]:
             return {"venue": event.settings.get("venue", "")}
 
     .. versionadded:: 1.0
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_data_exporters(event: Event) -> list[type[BaseExporter]]:
+    """Offer exports of one event's data: orders, attendees, proposals, ...
+
+    Scope: ``event``. The exporters appear on the event's Export page and under
+    ``/api/v1/organizers/<organizer>/events/<event>/exporters/`` for actors holding each
+    exporter's ``required_permission`` on the event. Identifiers must be unique among the
+    event's exporters; a second one of the same name is ignored and logged.
+
+    :param event: the event whose exporters are listed or run.
+    :return: a list of exporter classes, subclasses of
+        :class:`~eventyay.base.exporters.BaseExporter` (usually
+        :class:`~eventyay.base.exporters.ListExporter` or
+        :class:`~eventyay.base.exporters.PDFExporter`).
+
+    Example::
+
+        @hookimpl
+        def register_data_exporters(event):
+            from eventyay_myplugin.exporters import AttendeeListExporter
+
+            return [AttendeeListExporter]
+
+    .. versionadded:: 1.1
+    """
+
+
+@hookspec
+def register_organizer_exporters(organizer: Organizer) -> list[type[BaseExporter]]:
+    """Offer exports across the events of an organizer.
+
+    Scope: ``global``. The exporter's ``events`` are the organizer's events that have the
+    registering plugin switched on and on which the requester holds ``required_permission``;
+    exporters appear on the organizer's Export page and under
+    ``/api/v1/organizers/<organizer>/exporters/``.
+
+    :param organizer: the organizer whose exporters are listed or run.
+    :return: a list of exporter classes, subclasses of
+        :class:`~eventyay.base.exporters.BaseExporter`.
+
+    Example::
+
+        @hookimpl
+        def register_organizer_exporters(organizer):
+            from eventyay_myplugin.exporters import AllAttendeesExporter
+
+            return [AllAttendeesExporter]
+
+    .. versionadded:: 1.1
     """
