@@ -294,5 +294,6 @@ def test_every_operation_answers_within_the_schema(fuzz_data: FuzzData) -> None:
     print("never past 404:", report.unreached())
     assert not report.errors, "\n\n".join(report.errors)
     assert not new_findings, "\n\n".join(new_findings)
-    for name in enabled:
+    # The examples phase has nothing to send while the schema documents no examples.
+    for name in set(enabled) - {"examples"}:
         assert report.phases[name] in ("success", "failure"), f"the {name} phase did not run"
