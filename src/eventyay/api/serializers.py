@@ -237,13 +237,13 @@ class WebHookSerializer(serializers.ModelSerializer):
 
 
 class WebHookDeliverySerializer(serializers.ModelSerializer):
+    response_headers = serializers.DictField(child=serializers.CharField(), read_only=True)
+
     class Meta:
         model = WebHookDelivery
         fields = [
             "id",
             "delivery_id",
-    response_headers = serializers.DictField(child=serializers.CharField(), read_only=True)
-
             "action_type",
             "payload",
             "status",
@@ -251,12 +251,12 @@ class WebHookDeliverySerializer(serializers.ModelSerializer):
             "next_attempt",
             "response_code",
             "response_body",
+            "response_headers",
             "created",
             "delivered",
         ]
         read_only_fields = fields
 
-            "response_headers",
 
 class MeSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["user", "token"])
