@@ -78,7 +78,8 @@ def _session_expires_at(order: Order, now: dt.datetime) -> int:
 
 
 def checkout_start(*, provider: StripeProvider, payment: OrderPayment) -> str:
-    """The URL of a Stripe Checkout Session for ``payment``: its open one, or a new one.
+    """Open a Stripe Checkout Session for ``payment`` (or keep its open one); returns the URL of
+    the page that sends the buyer there.
 
     Runs under the payment's row lock, so a double click gets the same session; each new
     session is a numbered attempt whose idempotency key is derived from the payment's id.
@@ -97,7 +98,7 @@ def checkout_start(*, provider: StripeProvider, payment: OrderPayment) -> str:
             except stripe.StripeError as exc:
                 raise PaymentError(_("Stripe could not be reached: %s") % exc.user_message) from exc
             if current.status == "open" and current.url:
-                return current.url
+                return _redirect_page(order)
         attempt = int(locked.info.get("stripe_attempts") or 0) + 1
         currency = order.event.currency
         order_url = order.get_absolute_url()
@@ -142,10 +143,27 @@ def checkout_start(*, provider: StripeProvider, payment: OrderPayment) -> str:
             logger.warning("Stripe refused a Checkout Session for payment %s: %s", locked.pk, exc)
             raise PaymentError(_("Stripe could not start the payment: %s") % exc.user_message) from exc
         info = _public(locked.info, checkout_session=session.id)
-        info.update(stripe_session=session.id, stripe_attempts=attempt)
+        info.update(stripe_session=session.id, stripe_url=session.url, stripe_attempts=attempt)
         OrderPayment.objects.filter(pk=locked.pk).update(state=OrderPayment.State.PENDING, info=info)
         payment.info, payment.state = info, OrderPayment.State.PENDING
-        return str(session.url)
+        return _redirect_page(order)
+
+
+def _redirect_page(order: Order) -> str:
+    """Our page that sends the buyer on to Stripe.
+
+    The shop's forms may only submit to this site (CSP ``form-action 'self'``, which browsers
+    also apply to the redirects after a POST), so the POST ends here and this page navigates on.
+    """
+    return reverse(
+        "plugins:stripe:redirect",
+        kwargs={
+            "organizer": order.event.organizer.slug,
+            "event": order.event.slug,
+            "code": order.code,
+            "secret": order.secret,
+        },
+    )
 
 
 def session_apply(
@@ -363,7 +381,9 @@ def _session_event(provider: StripeProvider, payment: OrderPayment, session: Any
         payment_fail(payment=payment, info={"stripe_session": session.id})
     elif kind == "checkout.session.expired":
         if payment.info.get("stripe_session") == session.id:
-            OrderPayment.objects.filter(pk=payment.pk).update(info={**payment.info, "stripe_session": None})
+            OrderPayment.objects.filter(pk=payment.pk).update(
+                info={**payment.info, "stripe_session": None, "stripe_url": None}
+            )
     else:
         from eventyay_tickets.services import OrderError
 

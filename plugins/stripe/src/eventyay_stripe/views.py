@@ -101,6 +101,17 @@ def return_view(request: HttpRequest, organizer: str, event: str, code: str, sec
     return redirect(order.get_absolute_url())
 
 
+def redirect_page(request: HttpRequest, organizer: str, event: str, code: str, secret: str) -> HttpResponse:
+    """Sends the buyer on to the order's open Checkout Session (see ``services._redirect_page``)."""
+    _provider(request)
+    order = _order(request, code, secret)
+    payment = _stripe_payment(order, state=OrderPayment.State.PENDING)
+    target = (payment.info.get("stripe_url") if payment else None) or ""
+    if order.status != Order.Status.PENDING or not target.startswith("https://"):
+        return redirect(order.get_absolute_url())
+    return render(request, "eventyay_stripe/redirect.html", {"order": order, "target": target})
+
+
 @require_POST
 def pay(request: HttpRequest, organizer: str, event: str, code: str, secret: str) -> HttpResponse:
     """The order page's pay button: back to the open Checkout Session, or a new attempt."""

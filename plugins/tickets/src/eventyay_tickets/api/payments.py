@@ -41,7 +41,10 @@ class PaymentProviderViewSet(TicketsAPIMixin, viewsets.GenericViewSet):
     serializer_class = PaymentProviderSerializer
     permission = READ
     pagination_class = None
+    # Providers are not model rows; this only tells the schema the type of the URL's ids.
+    queryset = OrderPayment.objects.none()
 
+    @extend_schema(responses=PaymentProviderSerializer(many=True))
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         providers = list(payment_providers(self.event).values())
         return Response(self.get_serializer(providers, many=True).data)
