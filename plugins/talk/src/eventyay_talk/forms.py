@@ -176,7 +176,10 @@ class QuestionsForm(BootstrapMixin, forms.Form):
             if isinstance(value, dt.date):
                 value = value.isoformat()
             elif (
-                value is not None and not isinstance(value, list | bool | str) and not hasattr(value, "read")
+                # Dicts are uploads the CfP form kept for its draft (see views.cfp._stash).
+                value is not None
+                and not isinstance(value, list | bool | str | dict)
+                and not hasattr(value, "read")
             ):
                 value = str(value)
             result[question.pk] = value

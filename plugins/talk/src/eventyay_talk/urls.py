@@ -22,6 +22,7 @@ event_patterns = [
     path("me/submissions/<str:code>/", speaker.submission_detail, name="speaker.submission"),
     path("me/submissions/<str:code>/state/", speaker.submission_state, name="speaker.submission.state"),
     path("me/submissions/<str:code>/invite/", speaker.submission_invite, name="speaker.submission.invite"),
+    path("me/files/<int:pk>/", speaker.answer_file, name="speaker.answer_file"),
     path("me/starred/reset/", schedule.feed_reset, name="starred.reset"),
     path("invitation/<str:token>/", speaker.invitation_accept, name="invitation.accept"),
     path("schedule/", schedule.schedule, name="schedule"),

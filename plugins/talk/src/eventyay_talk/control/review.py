@@ -190,6 +190,9 @@ def review_form(request: HttpRequest, organizer: str, event: str, code: str) -> 
     )
     blind = phase is not None and not phase.can_see_speaker_names
     speakers = [] if blind else list(submission.speakers.all())
+    answers = list(
+        submission.answers.select_related("question").order_by("question__position", "question__pk")
+    )
     return render(
         request,
         "eventyay_talk/control/review_form.html",
@@ -199,6 +202,7 @@ def review_form(request: HttpRequest, organizer: str, event: str, code: str) -> 
             "can_review": can_review,
             "blind": blind,
             "speakers": speakers,
+            "answers": answers,
             "others": others,
             "show_others": show_others,
             "phase": phase,

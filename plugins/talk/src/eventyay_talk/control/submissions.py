@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from eventyay.base.models import User
 from eventyay.base.services.log import Actor
+from eventyay.base.storage import serve_private_file
 from eventyay.control.pagination import page_of
-from eventyay.control.permissions import event_view
+from eventyay.control.permissions import event_view, request_grant
 from eventyay_talk.control import forms
 from eventyay_talk.control.common import READ, WRITE, error_text, in_event_timezone, to
-from eventyay_talk.models import Submission, SubmissionStates
+from eventyay_talk.models import Answer, Question, Submission, SubmissionStates
+from eventyay_talk.selectors import is_reviewer_for
 from eventyay_talk.services.submissions import (
     TRANSITIONS,
     submission_decision_queue,
@@ -81,6 +86,16 @@ def submission_detail(request: HttpRequest, organizer: str, event: str, code: st
         code=code,
     )
     reviews = list(submission.reviews.select_related("user").prefetch_related("scores__category"))
+    speaker_answers = list(
+        Answer.objects.filter(
+            question__event=ev,
+            question__target=Question.Target.SPEAKER,
+            person__in=submission.speakers.all(),
+        )
+        .select_related("question", "person")
+        .prefetch_related("options")
+        .order_by("person__email", "question__position", "question__pk")
+    )
     allowed = [(state, SubmissionStates(state).label) for state in sorted(TRANSITIONS[submission.state])]
     return render(
         request,
@@ -89,6 +104,7 @@ def submission_detail(request: HttpRequest, organizer: str, event: str, code: st
             "submission": submission,
             "transitions": allowed,
             "reviews": reviews,
+            "speaker_answers": speaker_answers,
             "pending_label": (
                 SubmissionStates(submission.pending_state).label if submission.pending_state else ""
             ),
@@ -149,3 +165,24 @@ def apply_decisions(request: HttpRequest, actor: Actor) -> None:
 def decisions_apply(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     apply_decisions(request, request.user)  # type: ignore[arg-type]
     return to(request, "control.submissions")
+
+
+@event_view()
+def answer_file(request: HttpRequest, organizer: str, event: str, pk: int) -> HttpResponseBase:
+    """A file a speaker uploaded, under the name it was uploaded with.
+
+    For team members who may read the event's proposals, and for reviewers of the proposal the
+    file belongs to (files about speakers are not theirs to see).
+    """
+    ev = request.event  # type: ignore[attr-defined]
+    answer: Answer = get_object_or_404(
+        Answer.objects.select_related("submission__event").exclude(answer_file__isnull=True),
+        question__event=ev,
+        pk=pk,
+        answer_file__gt="",
+    )
+    if not request_grant(request, ev.organizer).has_event_permission(ev, READ):
+        submission = answer.submission
+        if submission is None or not is_reviewer_for(user=cast(User, request.user), submission=submission):
+            raise PermissionDenied(_("You cannot see this proposal."))
+    return serve_private_file(request, answer.answer_file.name, filename=answer.answer or "upload")

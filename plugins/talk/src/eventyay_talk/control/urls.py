@@ -19,6 +19,7 @@ patterns = [
     path("talk/submissions/<str:code>/", submissions.submission_detail, name="control.submission"),
     path("talk/submissions/<str:code>/state/", submissions.submission_state, name="control.submission.state"),
     path("talk/submissions/<str:code>/queue/", submissions.submission_queue, name="control.submission.queue"),
+    path("talk/files/<int:pk>/", submissions.answer_file, name="control.answer_file"),
     path("talk/review/", review.dashboard, name="control.review.dashboard"),
     path("talk/review/settings/", review.phases, name="control.review.settings"),
     path("talk/review/assignments/", assignments.assignments, name="control.review.assignments"),

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from i18nfield.fields import I18nCharField, I18nTextField
 
+from eventyay.base.storage import UnguessableName, get_private_storage
+
 #: The fields of the CfP form an organizer can ask for, and their built-in defaults.
 CFP_FIELDS: dict[str, dict[str, Any]] = {
     "title": {"visibility": "required", "min_length": None, "max_length": 200},
@@ -164,7 +166,11 @@ class Answer(models.Model):
         "eventyay_talk.Review", on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
     )
     answer = models.TextField(blank=True)
-    answer_file = models.FileField(upload_to="talk/answers/", null=True, blank=True)
+    #: The file of a file question, private to the speaker, the organizers and the proposal's
+    #: reviewers; its original name is kept in ``answer``.
+    answer_file = models.FileField(
+        storage=get_private_storage, upload_to=UnguessableName("talk/answers"), null=True, blank=True
+    )
     options = models.ManyToManyField(QuestionOption, blank=True, related_name="answers")
 
     objects = ScopedManager(organizer="question__event__organizer")

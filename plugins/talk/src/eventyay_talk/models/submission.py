@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from eventyay.base.storage import UnguessableName
 from eventyay_talk.models.codes import generate_code
 
 if TYPE_CHECKING:
@@ -37,7 +38,10 @@ class SpeakerProfile(models.Model):
     code = models.CharField(max_length=16, default=generate_code, db_index=True)
     name = models.CharField(_("Name shown publicly"), max_length=255, blank=True)
     biography = models.TextField(_("Biography"), blank=True)
-    avatar = models.FileField(_("Profile picture"), upload_to="talk/avatars/", null=True, blank=True)
+    #: Shown on the public speaker pages, so it stays in the public storage, under a random name.
+    avatar = models.FileField(
+        _("Profile picture"), upload_to=UnguessableName("talk/avatars"), null=True, blank=True
+    )
     #: ``[{"start": iso datetime, "end": iso datetime}, ...]``; empty means "always".
     availabilities = models.JSONField(default=list, blank=True)
 
@@ -74,7 +78,8 @@ class Submission(models.Model):
         "eventyay_talk.SubmissionType", on_delete=models.PROTECT, related_name="submissions"
     )
     content_locale = models.CharField(_("Language"), max_length=16, default="en")
-    image = models.FileField(_("Image"), upload_to="talk/images/", null=True, blank=True)
+    #: Shown on the public talk page, so it stays in the public storage, under a random name.
+    image = models.FileField(_("Image"), upload_to=UnguessableName("talk/images"), null=True, blank=True)
     state = models.CharField(
         max_length=20, choices=SubmissionStates.choices, default=SubmissionStates.DRAFT, db_index=True
     )

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from i18nfield.strings import LazyI18nString
 
 from eventyay.base.models import Event, User
 from eventyay.base.services.log import Actor, log_action
+from eventyay.base.storage import private_storage, unguessable_name
 from eventyay_talk.models import AccessCode, Answer, CfP, Question, Submission, SubmissionType, Track
 from eventyay_talk.models.cfp import CFP_FIELDS, VISIBILITIES
 
@@ -82,6 +86,9 @@ def submission_data_validate(*, cfp: CfP, data: dict[str, Any], partial: bool = 
     for name in ("track", "duration", "content_locale", "image"):
         if cfp.requires(name) and not data.get(name) and not (partial and name not in data):
             errors[name] = [_("This field is required.")]
+    if isinstance(data.get("image"), str) and data["image"]:
+        # A name instead of a file could point at any stored file; uploads come as files.
+        errors["image"] = [_("Upload the file again.")]
     if data.get("duration") is not None and data.get("duration") != "":
         try:
             if int(data["duration"]) <= 0 or int(data["duration"]) > 24 * 60:
@@ -142,13 +149,83 @@ def access_code_save(
     return access_code
 
 
-def _clean_answer(question: Question, value: Any) -> tuple[str, list[int], Any]:
-    """Validate one raw value for ``question``: (text, option ids, file)."""
+class DraftUpload(TypedDict):
+    """A file the CfP form keeps for one draft until the proposal exists (kept in the session)."""
+
+    #: The file's name in the private storage, inside the draft's own folder.
+    name: str
+    #: The name it was uploaded with, shown to the speaker and used for downloads.
+    filename: str
+
+
+def _draft_uploads(event: Event, draft_id: str) -> str:
+    """The private folder of one draft's uploads, named after a keyed digest of the draft's id."""
+    digest = salted_hmac("eventyay_talk.draft_uploads", f"{event.pk}:{draft_id}").hexdigest()[:32]
+    return f"talk/uploads/{event.pk}/{digest}"
+
+
+def draft_upload_save(*, event: Event, draft_id: str, upload: File) -> DraftUpload:
+    """Keep a file uploaded in the CfP form until the proposal is saved.
+
+    ``draft_id`` is a secret of the visitor's session; only the same ``draft_id`` can later
+    name this file (:func:`answers_save`, :func:`draft_upload_open`).
+    """
+    filename = (upload.name or "").rsplit("/", 1)[-1][:255]
+    name = private_storage.save(unguessable_name(_draft_uploads(event, draft_id), filename), upload)
+    return {"name": name, "filename": filename}
+
+
+def _draft_upload_owned(event: Event, draft_id: str | None, reference: Any) -> DraftUpload | None:
+    """``reference`` if it names an upload of this very draft, never any other stored file."""
+    if not draft_id or not isinstance(reference, Mapping):
+        return None
+    name, filename = reference.get("name"), reference.get("filename")
+    if not isinstance(name, str) or not isinstance(filename, str):
+        return None
+    folder, _sep, leaf = name.rpartition("/")
+    if folder != _draft_uploads(event, draft_id) or leaf in ("", ".", ".."):
+        return None
+    if not private_storage.exists(name):
+        return None
+    return {"name": name, "filename": filename[:255] or leaf}
+
+
+def draft_upload_open(*, event: Event, draft_id: str | None, reference: Any, field: str) -> File:
+    """The file of an upload of this draft, opened for reading; the caller closes it.
+
+    Anything that is not an upload of ``draft_id`` is refused as an error of ``field``.
+    """
+    owned = _draft_upload_owned(event, draft_id, reference)
+    if owned is None:
+        raise ValidationError({field: [_("Upload the file again.")]})
+    return File(private_storage.open(owned["name"], "rb"), name=owned["filename"])
+
+
+def draft_upload_discard(*, event: Event, draft_id: str | None, reference: Any) -> None:
+    """Delete an upload of this draft once the current transaction commits (it was copied)."""
+    owned = _draft_upload_owned(event, draft_id, reference)
+    if owned is not None:
+        transaction.on_commit(lambda: private_storage.delete(owned["name"]))
+
+
+def _clean_answer(
+    question: Question, value: Any, *, event: Event, draft_id: str | None
+) -> tuple[str, list[int], Any]:
+    """Validate one raw value for ``question``: (text, option ids, file).
+
+    A file is an upload (its original name becomes the text) or a :class:`DraftUpload` of
+    ``draft_id``, which gives its storage name; any other name is refused.
+    """
     variant = question.variant
     if variant == Question.Variant.FILE:
-        if value and not isinstance(value, UploadedFile | str):
-            raise ValidationError(_("Upload a file."))
-        return "", [], value or None
+        if value in (None, "", False):
+            return "", [], None
+        if isinstance(value, UploadedFile):
+            return (value.name or "").rsplit("/", 1)[-1][:255], [], value
+        owned = _draft_upload_owned(event, draft_id, value)
+        if owned is None:
+            raise ValidationError(_("Upload the file again."))
+        return owned["filename"], [], owned["name"]
     if variant == Question.Variant.MULTIPLE_CHOICE:
         ids = [int(v) for v in (value or [])]
         valid = {option.pk for option in question.options.all()}
@@ -195,50 +272,54 @@ def answers_save(
     person: User | None = None,
     review: Any = None,
     partial: bool = False,
+    draft_id: str | None = None,
 ) -> list[Answer]:
     """Validate and store answers to the event's active questions of ``target``.
 
-    ``values`` maps question id to the raw value (option ids for choices). Required questions
-    without an answer are refused unless ``partial`` (drafts).
+    ``values`` maps question id to the raw value (option ids for choices; for files an upload,
+    or a :class:`DraftUpload` of ``draft_id``). No value for a file question keeps the file
+    already given. Required questions without an answer are refused unless ``partial`` (drafts).
     """
     questions = list(
         Question.objects.filter(event=event, target=target, active=True).prefetch_related("options")
     )
+    owner = {"submission": submission, "person": person, "review": review}
+    existing = {
+        answer.question_id: answer for answer in Answer.objects.filter(question__in=questions, **owner)
+    }
     errors: dict[str, list[str]] = {}
     cleaned: dict[int, tuple[str, list[int], Any]] = {}
     for question in questions:
         raw = values.get(question.pk)
         try:
-            text, option_ids, upload = _clean_answer(question, raw)
+            text, option_ids, upload = _clean_answer(question, raw, event=event, draft_id=draft_id)
         except ValidationError as exc:
             errors[f"question_{question.pk}"] = exc.messages
             continue
-        if question.required and not (text or option_ids or upload) and not partial:
+        kept_file = question.pk in existing and bool(existing[question.pk].answer_file)
+        if question.required and not (text or option_ids or upload or kept_file) and not partial:
             errors[f"question_{question.pk}"] = [_("This question is required.")]
             continue
         cleaned[question.pk] = (text, option_ids, upload)
     if errors:
         raise ValidationError(errors)
-    owner = {"submission": submission, "person": person, "review": review}
     saved = []
     with transaction.atomic():
         for question in questions:
             if question.pk not in cleaned:
                 continue
             text, option_ids, upload = cleaned[question.pk]
-            answer = Answer.objects.filter(question=question, **owner).first()
+            answer = existing.get(question.pk)
             if not (text or option_ids or upload):
                 if answer is not None and question.variant != Question.Variant.FILE:
                     answer.delete()
                 continue
             answer = answer or Answer(question=question, **owner)
             answer.answer = text
-            if upload is not None:
-                if isinstance(upload, str):
-                    answer.answer_file.name = upload
-                else:
-                    answer.answer_file = upload
-                answer.answer = answer.answer_file.name.rsplit("/", 1)[-1]
+            if isinstance(upload, str):
+                answer.answer_file.name = upload
+            elif upload is not None:
+                answer.answer_file = upload
             answer.save()
             answer.options.set(option_ids)
             saved.append(answer)

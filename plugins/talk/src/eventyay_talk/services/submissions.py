@@ -125,10 +125,7 @@ def submission_create(
         )
         for field in EDITABLE_FIELDS:
             if field in data and field != "content_locale" and data[field] is not None:
-                if field == "image" and isinstance(data[field], str):
-                    submission.image.name = data[field]
-                else:
-                    setattr(submission, field, data[field])
+                setattr(submission, field, data[field])
         submission.save()
         submission.speakers.add(speaker)
         SpeakerProfile.objects.get_or_create(
@@ -164,10 +161,7 @@ def submission_update(
     before = submission_snapshot(submission)
     with transaction.atomic():
         for field, value in data.items():
-            if field == "image" and isinstance(value, str):
-                submission.image.name = value
-            else:
-                setattr(submission, field, value)
+            setattr(submission, field, value)
         submission.save()
         diff = changes(before, submission_snapshot(submission))
         if diff["after"]:

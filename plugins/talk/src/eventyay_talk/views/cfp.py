@@ -6,11 +6,13 @@ forth; logged-in speakers can also save a draft proposal at the first steps.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +25,14 @@ from eventyay_talk import selectors
 from eventyay_talk.forms import LoginForm, ProfileForm, QuestionsForm, SignupForm, SubmissionInfoForm
 from eventyay_talk.models import AccessCode, Question, SubmissionType, Track
 from eventyay_talk.services.accounts import speaker_account_create
-from eventyay_talk.services.cfp import access_code_redeem, answers_save
+from eventyay_talk.services.cfp import (
+    DraftUpload,
+    access_code_redeem,
+    answers_save,
+    draft_upload_discard,
+    draft_upload_open,
+    draft_upload_save,
+)
 from eventyay_talk.services.submissions import speaker_profile_update, submission_create
 from eventyay_talk.views import public_event, signed_in_user
 
@@ -64,9 +73,12 @@ def _save_state(request: HttpRequest, event: Event, state: dict[str, Any]) -> No
     request.session.modified = True
 
 
-def _stash(upload: Any) -> str:
-    """Keep an uploaded file until the proposal exists; returns its storage name."""
-    return default_storage.save(f"talk/uploads/{upload.name}", upload)
+def _stash(event: Event, state: dict[str, Any], upload: Any) -> DraftUpload:
+    """Keep an uploaded file until the proposal exists, for this session's draft only."""
+    # A secret of this session (kept across the login at the account step) that scopes the
+    # uploads, so no other visitor can name them.
+    draft_id = state.setdefault("draft_id", secrets.token_urlsafe(24))
+    return draft_upload_save(event=event, draft_id=draft_id, upload=upload)
 
 
 def _access_code(event: Event, state: dict[str, Any]) -> AccessCode | None:
@@ -155,7 +167,7 @@ def _step_info(request: HttpRequest, ev: Event, state: dict[str, Any], types: li
             info["track"] = data["track"].pk if data.get("track") else None
             info["submission_type"] = data["submission_type"].pk
             if data.get("image"):
-                info["image"] = _stash(data["image"])
+                info["image"] = _stash(ev, state, data["image"])
             elif state.get("info", {}).get("image"):
                 info["image"] = state["info"]["image"]
             if not selectors.cfp_is_open(
@@ -183,7 +195,7 @@ def _step_questions(
         if form.is_valid():
             values = {}
             for pk, value in form.values().items():
-                values[str(pk)] = _stash(value) if hasattr(value, "read") else value
+                values[str(pk)] = _stash(ev, state, value) if hasattr(value, "read") else value
                 if value is None and state.get("questions", {}).get(str(pk)):
                     values[str(pk)] = state["questions"][str(pk)]
             state["questions"] = values
@@ -246,26 +258,35 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _submission_data(state: dict[str, Any]) -> dict[str, Any]:
-    data = dict(state["info"])
-    return {k: v for k, v in data.items() if v not in (None, "")}
+@contextmanager
+def _submission_data(ev: Event, state: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The proposal's data from the session, its image opened from this draft's uploads.
+
+    Runs inside the transaction that creates the proposal; once that commits, the stashed
+    image (copied into the public storage by then) is deleted.
+    """
+    data = {k: v for k, v in state["info"].items() if v not in (None, "")}
+    reference = data.get("image")
+    if reference is None:
+        yield data
+        return
+    draft_id = state.get("draft_id")
+    with draft_upload_open(event=ev, draft_id=draft_id, reference=reference, field="image") as image:
+        yield {**data, "image": image}
+    draft_upload_discard(event=ev, draft_id=draft_id, reference=reference)
 
 
 def _save_draft(request: HttpRequest, ev: Event, state: dict[str, Any]) -> HttpResponse:
     try:
-        with transaction.atomic():
-            submission = submission_create(
-                event=ev,
-                speaker=signed_in_user(request),
-                data=_submission_data(state),
-                submit=False,
-            )
+        with transaction.atomic(), _submission_data(ev, state) as data:
+            submission = submission_create(event=ev, speaker=signed_in_user(request), data=data, submit=False)
             answers_save(
                 event=ev,
                 target=Question.Target.SUBMISSION,
                 values={int(k): v for k, v in state.get("questions", {}).items()},
                 submission=submission,
                 partial=True,
+                draft_id=state.get("draft_id"),
             )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -319,23 +340,20 @@ def _finish(
     request: HttpRequest, ev: Event, state: dict[str, Any], form: Any, questions_form: Any, access_code: Any
 ) -> Any:
     user = signed_in_user(request)
-    with transaction.atomic():
+    with transaction.atomic(), _submission_data(ev, state) as data:
         if access_code is not None:
             access_code = access_code_redeem(event=ev, code=access_code.code)
         profile_data = {k: v for k, v in form.cleaned_data.items() if k != "avatar" or v}
         speaker_profile_update(event=ev, user=user, data=profile_data)
         submission = submission_create(
-            event=ev,
-            speaker=user,
-            data=_submission_data(state),
-            submit=False,
-            access_code=access_code,
+            event=ev, speaker=user, data=data, submit=False, access_code=access_code
         )
         answers_save(
             event=ev,
             target=Question.Target.SUBMISSION,
             values={int(k): v for k, v in state.get("questions", {}).items()},
             submission=submission,
+            draft_id=state.get("draft_id"),
         )
         answers_save(event=ev, target=Question.Target.SPEAKER, values=questions_form.values(), person=user)
         from eventyay_talk.services.submissions import submission_state_change

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from eventyay.base.storage import serve_private_file
 from eventyay_talk import selectors
 from eventyay_talk.forms import (
     InviteForm,
@@ -22,7 +24,7 @@ from eventyay_talk.forms import (
     SubmissionInfoForm,
     format_availabilities,
 )
-from eventyay_talk.models import Question, Submission, SubmissionInvitation, SubmissionType
+from eventyay_talk.models import Answer, Question, Submission, SubmissionInvitation, SubmissionType
 from eventyay_talk.services.cfp import answers_save
 from eventyay_talk.services.submissions import (
     SPEAKER_TRANSITIONS,
@@ -77,6 +79,9 @@ def submission_detail(request: HttpRequest, organizer: str, event: str, code: st
         answer = answers.get(question.pk)
         if answer is None:
             continue
+        if question.variant == Question.Variant.FILE:
+            # The stored file is kept unless a new one is uploaded; its name is no form value.
+            continue
         if question.variant == Question.Variant.MULTIPLE_CHOICE:
             initial_answers[f"question_{question.pk}"] = [str(o.pk) for o in answer.options.all()]
         elif question.variant == Question.Variant.CHOICE:
@@ -95,6 +100,7 @@ def submission_detail(request: HttpRequest, organizer: str, event: str, code: st
     }
     form = SubmissionInfoForm(initial=initial, event=ev, cfp=the_cfp, types=types)
     questions_form = QuestionsForm(initial=initial_answers, questions=questions)
+    files = [answers[q.pk] for q in questions if q.pk in answers and answers[q.pk].answer_file]
     if request.method == "POST":
         if not can_edit:
             messages.error(request, _("This proposal can no longer be changed."))
@@ -105,6 +111,8 @@ def submission_detail(request: HttpRequest, organizer: str, event: str, code: st
         questions_form = QuestionsForm(
             request.POST, request.FILES, questions=questions, initial=initial_answers
         )
+        for answer in files:
+            questions_form.fields[f"question_{answer.question_id}"].required = False
         if form.is_valid() and questions_form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "image" or v}
             try:
@@ -133,8 +141,26 @@ def submission_detail(request: HttpRequest, organizer: str, event: str, code: st
         "invite_form": InviteForm(),
         "speakers": list(submission.speakers.all()),
         "invitations": list(submission.invitations.all()),
+        "files": files,
     }
     return render(request, "eventyay_talk/speaker_submission.html", context)
+
+
+@login_required
+def answer_file(request: HttpRequest, organizer: str, event: str, pk: int) -> HttpResponseBase:
+    """A file the speaker uploaded, for a proposal of theirs or about themselves."""
+    ev = public_event(request)
+    user = signed_in_user(request)
+    answer = (
+        Answer.objects.filter(question__event=ev, pk=pk)
+        .filter(Q(submission__speakers=user) | Q(person=user))
+        .exclude(answer_file="")
+        .exclude(answer_file__isnull=True)
+        .first()
+    )
+    if answer is None:
+        raise Http404()
+    return serve_private_file(request, answer.answer_file.name, filename=answer.answer or "upload")
 
 
 @login_required
