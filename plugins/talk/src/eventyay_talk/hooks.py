@@ -49,6 +49,13 @@ def register_schedule_exporters(event: Any) -> list[Any]:
 
 
 @hookimpl
+def register_data_exporters(event: Any) -> list[Any]:
+    from eventyay_talk.data_exporters import DATA_EXPORTERS
+
+    return list(DATA_EXPORTERS)
+
+
+@hookimpl
 def event_public_sections(event: Any, request: Any) -> list[Section]:
     from eventyay_talk.selectors import cfp_is_open, cfp_of, latest_schedule
 
