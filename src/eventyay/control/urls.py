@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from eventyay.control.views import auth, events, organizers, plugins, teams, user
+from eventyay.control.views import auth, events, exports, organizers, plugins, teams, user
 
 app_name = "control"
 
@@ -65,6 +65,19 @@ urlpatterns = [
     path(EVENT + "clone/", events.event_clone_view, name="event.clone"),
     path(EVENT + "delete/", events.event_delete_view, name="event.delete"),
     path(EVENT + "log/", events.event_log, name="event.log"),
+    # Export pages, the same views at both levels.
+    *[
+        path(prefix + tail, view, name=f"{level}.{name}")
+        for level, prefix in (("organizer", ORGANIZER), ("event", EVENT))
+        for tail, view, name in (
+            ("export/", exports.export_index, "export"),
+            ("export/jobs/<uuid:job>/", exports.export_job, "export.job"),
+            ("export/jobs/<uuid:job>/download/", exports.export_download, "export.download"),
+            ("export/schedules/add/<str:identifier>/", exports.schedule_create, "export.schedule.add"),
+            ("export/schedules/<int:pk>/", exports.schedule_edit, "export.schedule"),
+            ("export/schedules/<int:pk>/delete/", exports.schedule_delete, "export.schedule.delete"),
+        )
+    ],
     # Pages for API access (OAuth applications, webhooks) live with the API in urls_api.py.
     path("", include("eventyay.control.urls_api")),
 ]

@@ -162,6 +162,8 @@ def scheduled_export_save(
         if problem:
             raise ValidationError({"webhook_url": [problem]})
     schedule = instance or ScheduledExport(organizer=organizer, event=event, owner=owner)
+    # It runs with the permissions of whoever set it up last: those were just checked.
+    schedule.owner = owner
     schedule.identifier = identifier
     schedule.options = cleaned
     schedule.interval = interval
@@ -183,6 +185,20 @@ def scheduled_export_save(
             data={"identifier": identifier, "interval": interval},
         )
     return schedule
+
+
+def scheduled_export_delete(*, schedule: ScheduledExport, actor: User) -> None:
+    """Remove a schedule; runs already claimed find it gone and do nothing."""
+    with transaction.atomic():
+        log_action(
+            action="eventyay.export.unscheduled",
+            organizer=schedule.organizer,
+            event=schedule.event,
+            obj=schedule,
+            actor=actor,
+            data={"identifier": schedule.identifier},
+        )
+        schedule.delete()
 
 
 def scheduled_exports_due(*, now: dt.datetime | None = None) -> list[int]:

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from eventyay.base.exporters.registry import exporters_for
 from eventyay.base.plugins.manager import hooks_for, plugin_manager
 from eventyay.base.plugins.records import NavItem
 from eventyay.control.permissions import request_grant
@@ -56,6 +57,8 @@ def organizer_nav(request: HttpRequest, organizer: Any) -> list[Entry]:
     core: list[tuple[Any, str, bool]] = [
         (_("Events"), reverse("control:organizer.index", kwargs=kwargs), True)
     ]
+    if exporters_for(organizer=organizer, event=None, grant=grant):
+        core.append((_("Export"), reverse("control:organizer.export", kwargs=kwargs), False))
     if grant.has_organizer_permission("organizer.teams:write"):
         core.append((_("Teams"), reverse("control:organizer.teams", kwargs=kwargs), False))
     if grant.has_organizer_permission("organizer.settings:write"):
@@ -79,6 +82,8 @@ def event_nav(request: HttpRequest, event: Any) -> list[Entry]:
         ]
         if grant.has_organizer_permission("organizer.events:create"):
             core.append((_("Clone"), reverse("control:event.clone", kwargs=kwargs), False))
+    if exporters_for(organizer=event.organizer, event=event, grant=grant):
+        core.append((_("Export"), reverse("control:event.export", kwargs=kwargs), False))
     if grant.has_event_permission(event, "event.settings:write"):
         core.append((_("Delete"), reverse("control:event.delete", kwargs=kwargs), False))
     extra = hooks_for(event).control_nav_event(event=event, request=request)
