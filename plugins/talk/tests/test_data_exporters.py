@@ -166,6 +166,36 @@ def test_proposals_csv_filters_by_state_and_track_and_neutralises_formulas(talk_
     assert [row[1] for row in csv_rows(data)[1:]] == ["Unfinished draft"]
 
 
+def test_a_blind_review_phase_hides_nothing_from_those_who_may_read_proposals(talk_event, proposals) -> None:
+    from eventyay_talk.models import ReviewPhase
+    from eventyay_talk.services.reviews import review_phase_activate
+
+    review_phase_activate(
+        phase=ReviewPhase.objects.create(event=talk_event, name="Blind", can_see_speaker_names=False)
+    )
+    exporter = ProposalsExporter(organizer=talk_event.organizer, event=talk_event)
+    rows = csv_rows(render(exporter, _format="csv", state=["confirmed"])[2])
+    assert rows[1][5] == "Zoë Ångström\nДмитрий"
+    rows = csv_rows(render(exporter, _format="csv", _sheet="reviews", state=["confirmed"])[2])
+    assert sorted(row[2] for row in rows[1:]) == ["Øystein Reviewer", "Ярослава Рецензент"]
+
+
+def test_totals_for_the_progress_bar_count_what_the_sheets_hold(talk_event, proposals) -> None:
+    exporter = ProposalsExporter(organizer=talk_event.organizer, event=talk_event)
+    everything = exporter.clean_options({})
+    assert (exporter.sheet_total("proposals", everything), exporter.sheet_total("reviews", everything)) == (
+        3,
+        3,
+    )
+    submitted = exporter.clean_options({"state": ["submitted"]})
+    assert (exporter.sheet_total("proposals", submitted), exporter.sheet_total("reviews", submitted)) == (
+        1,
+        1,
+    )
+    speakers = SpeakersExporter(organizer=talk_event.organizer, event=talk_event)
+    assert speakers.total(speakers.clean_options({})) == 3
+
+
 def test_proposals_export_reads_in_a_fixed_number_of_queries(
     talk_event, proposals, make_submission, make_speaker, django_assert_max_num_queries
 ) -> None:
@@ -313,7 +343,7 @@ def test_schedule_pdf_before_the_first_release_says_so(talk_event, rooms) -> Non
     assert "No schedule has been released yet." in pdf_pages(data)[0]
 
 
-def test_options_are_listed_and_bad_values_name_the_field(talk_event, proposals, rooms) -> None:
+def test_an_unknown_room_or_day_names_the_field(talk_event, proposals, rooms) -> None:
     exporter = SchedulePDFExporter(organizer=talk_event.organizer, event=talk_event)
     with pytest.raises(ValidationError) as invalid:
         exporter.clean_options({"room": "999999", "day": "2031-01-01"})
@@ -378,10 +408,24 @@ def test_speakers_export_runs_end_to_end_through_the_api(
     assert {row[1] for row in rows[1:]} == {"Zoë Ångström", "Дмитрий", "'" + HOSTILE_NAME}
 
 
-def test_a_bad_option_answers_400_naming_it(api_client, talk_event, proposals) -> None:
-    answer = api_client.post(API + "talk_proposals/run/", {"state": ["nonsense"]}, format="json")
+@pytest.mark.parametrize(
+    ("identifier", "options", "field"),
+    [
+        ("talk_proposals", {"state": ["nonsense"]}, "state"),
+        ("talk_proposals", {"state": "submitted"}, "state"),
+        ("talk_proposals", {"track": [{"pk": 1}]}, "track"),
+        ("talk_speakers", {"state": None, "_format": "pdf"}, "_format"),
+        ("talk_schedule_pdf", {"room": {"id": 1}}, "room"),
+        ("talk_schedule_pdf", {"day": "2030-13-45"}, "day"),
+        ("talk_schedule_pdf", {"version": "v1"}, "version"),
+    ],
+)
+def test_a_bad_option_answers_400_naming_it(
+    api_client, talk_event, proposals, identifier, options, field
+) -> None:
+    answer = api_client.post(API + f"{identifier}/run/", options, format="json")
     assert answer.status_code == 400
-    assert "state" in answer.json()
+    assert field in answer.json()
 
 
 def test_the_control_export_page_offers_and_runs_them(
