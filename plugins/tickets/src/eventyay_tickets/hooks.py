@@ -79,3 +79,17 @@ def demo_data(event: Any) -> None:
     from eventyay_tickets.demo import tickets_demo_data
 
     tickets_demo_data(event=event)
+
+
+@hookimpl
+def register_data_exporters(event: Any) -> list[type]:
+    from eventyay_tickets.exporters import EVENT_EXPORTERS
+
+    return list(EVENT_EXPORTERS)
+
+
+@hookimpl
+def register_organizer_exporters(organizer: Any) -> list[type]:
+    from eventyay_tickets.exporters import ORGANIZER_EXPORTERS
+
+    return list(ORGANIZER_EXPORTERS)

@@ -16,11 +16,10 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
     from eventyay.base.models import Event, Organizer
     from eventyay.base.plugins.records import Text
 
@@ -159,7 +158,8 @@ def input_parameters(exporter: BaseExporter) -> list[dict[str, Any]]:
 def _json_value(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, list | tuple | set | frozenset):
+    # A model multiple choice field cleans to a QuerySet: stored as the list of primary keys.
+    if isinstance(value, list | tuple | set | frozenset | QuerySet):
         return [_json_value(item) for item in value]
     if hasattr(value, "pk"):
         return value.pk
