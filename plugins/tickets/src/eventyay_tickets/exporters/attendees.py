@@ -6,14 +6,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from reportlab.platypus import Flowable
 
 from eventyay.base.exporters import Column, ListExporter, PDFExporter, Progress
 from eventyay_tickets.exporters.common import CHUNK, TicketsExporter
-from eventyay_tickets.models import Checkin, CheckinList, Order, OrderPosition, QuestionAnswer
+from eventyay_tickets.models import Checkin, CheckinList, Order, OrderPosition
 from eventyay_tickets.services.checkin import checkin_list_positions
 
 UNCHECKED = "☐"
@@ -60,14 +60,7 @@ class AttendeeListExporter(TicketsExporter, ListExporter):
 
     def rows(self, options: dict[str, Any]) -> Iterable[Sequence[Any]]:
         positions = self.attendees(options).annotate(entered=_entered())
-        if self.questions:
-            positions = positions.prefetch_related(
-                Prefetch(
-                    "answers",
-                    queryset=QuestionAnswer.objects.only("pk", "position_id", "question_id", "answer"),
-                )
-            )
-        for position in positions.iterator(chunk_size=CHUNK):
+        for position, answers in self.with_answers(positions.iterator(chunk_size=CHUNK)):
             order = position.order
             event = [self.event_slugs.get(order.event_id, "")] if self.event is None else []
             yield [
@@ -78,10 +71,10 @@ class AttendeeListExporter(TicketsExporter, ListExporter):
                 position.price,
                 order.code,
                 position.positionid,
-                order.get_status_display(),
+                self.status_labels[order.status],
                 order.email,
                 position.entered,
-                *self.answer_cells(position),
+                *answers,
             ]
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from functools import cached_property
-from typing import Any, ClassVar
+from itertools import islice
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.conf import settings
@@ -15,12 +18,32 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.exporters import BaseExporter, Column
-from eventyay_tickets.models import Order, OrderPosition, Product, ProductVariation, Question
+from eventyay_tickets.models import Order, OrderPosition, Product, ProductVariation, Question, QuestionAnswer
 
 #: The tickets plugin's permission to read orders; every tickets exporter needs it.
 READ = "event.orders:read"
 #: Rows are read in chunks of this size, with their related rows prefetched per chunk.
 CHUNK = 1000
+
+T = TypeVar("T")
+
+
+def in_chunks(rows: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def grouped(rows: Iterable[tuple[Any, ...]]) -> dict[Any, list[tuple[Any, ...]]]:
+    """``(key, *values)`` tuples as lists of ``values`` by key.
+
+    Related rows of a chunk are read with one ``values_list`` query each and grouped here:
+    Django's ``prefetch_related`` builds a queryset per object, which costs more than the rows.
+    """
+    groups: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+    for key, *values in rows:
+        groups[key].append(tuple(values))
+    return groups
 
 
 class TicketsExporter(BaseExporter):
@@ -107,6 +130,10 @@ class TicketsExporter(BaseExporter):
         return dt.datetime.combine(dt.date.fromisoformat(day), dt.time.min, tzinfo=self.zone)
 
     @cached_property
+    def status_labels(self) -> dict[str, str]:
+        return {value: str(label) for value, label in Order.Status.choices}
+
+    @cached_property
     def event_slugs(self) -> dict[int, str]:
         return dict(self.events.values_list("pk", "slug"))
 
@@ -136,9 +163,16 @@ class TicketsExporter(BaseExporter):
     def question_columns(self) -> list[Column]:
         return [Column(f"question_{question.pk}", str(question.question)) for question in self.questions]
 
-    def answer_cells(self, position: OrderPosition) -> list[str]:
-        """One cell per question, from ``answers`` prefetched with the position."""
-        if not self.questions:
-            return []
-        given = {answer.question_id: answer.answer for answer in position.answers.all()}
-        return [given.get(question.pk, "") for question in self.questions]
+    def with_answers(self, positions: Iterable[OrderPosition]) -> Iterator[tuple[OrderPosition, list[str]]]:
+        """Each position with one cell per question (read per chunk of positions)."""
+        for chunk in in_chunks(positions):
+            answers: dict[Any, list[tuple[Any, ...]]] = {}
+            if self.questions:
+                answers = grouped(
+                    QuestionAnswer.objects.filter(position_id__in=[p.pk for p in chunk]).values_list(
+                        "position_id", "question_id", "answer"
+                    )
+                )
+            for position in chunk:
+                given = dict(answers.get(position.pk, ()))
+                yield position, [given.get(question.pk, "") for question in self.questions]

@@ -6,18 +6,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.exporters import Column, MultiSheetListExporter, Sheet
-from eventyay_tickets.exporters.common import CHUNK, TicketsExporter
+from eventyay_tickets.exporters.common import CHUNK, TicketsExporter, grouped, in_chunks
 from eventyay_tickets.models import (
     Invoice,
     Order,
     OrderPayment,
     OrderPosition,
     OrderRefund,
-    QuestionAnswer,
 )
 
 
@@ -91,53 +90,59 @@ class OrdersExporter(TicketsExporter, MultiSheetListExporter):
         return self._position_rows(options)
 
     def _order_rows(self, options: dict[str, Any]) -> Iterator[list[Any]]:
-        orders = self.orders(options).prefetch_related(
-            Prefetch(
-                "positions",
-                queryset=OrderPosition.objects.only("pk", "order_id", "positionid", "attendee_name"),
-            ),
-            Prefetch(
-                "payments",
-                queryset=OrderPayment.objects.only(
-                    "pk", "order_id", "local_id", "provider", "amount", "state", "payment_date"
-                ),
-            ),
-            Prefetch("refunds", queryset=OrderRefund.objects.only("pk", "order_id", "amount", "state")),
-            Prefetch("invoices", queryset=Invoice.objects.only("pk", "order_id", "full_number")),
-        )
         confirmed = (OrderPayment.State.CONFIRMED, OrderPayment.State.REFUNDED)
-        for order in orders.iterator(chunk_size=CHUNK):
-            payments = [p for p in order.payments.all() if p.state in confirmed]
-            refunded = sum(
-                (r.amount for r in order.refunds.all() if r.state == OrderRefund.State.DONE), Decimal("0.00")
+        for chunk in in_chunks(self.orders(options).iterator(chunk_size=CHUNK)):
+            ids = [order.pk for order in chunk]
+            names = grouped(
+                OrderPosition.objects.filter(order_id__in=ids)
+                .order_by("positionid")
+                .values_list("order_id", "attendee_name")
             )
-            positions = list(order.positions.all())
-            named = [
-                p.attendee_name for p in sorted(positions, key=lambda p: p.positionid) if p.attendee_name
-            ]
-            paid_dates = [p.payment_date for p in payments if p.payment_date is not None]
-            providers = sorted({p.provider for p in order.payments.all()} | {order.payment_provider} - {""})
-            event = [self.event_slugs.get(order.event_id, "")] if self.event is None else []
-            yield [
-                *event,
-                order.code,
-                order.get_status_display(),
-                order.email,
-                named[0] if named else "",
-                order.locale,
-                order.datetime,
-                order.expires,
-                max(paid_dates) if paid_dates else None,
-                order.total,
-                order.payment_fee,
-                order.cancellation_fee,
-                sum((p.amount for p in payments), Decimal("0.00")),
-                refunded,
-                ", ".join(providers),
-                len(positions),
-                ", ".join(sorted(invoice.full_number for invoice in order.invoices.all())),
-                order.require_approval,
-            ]
+            payments = grouped(
+                OrderPayment.objects.filter(order_id__in=ids).values_list(
+                    "order_id", "provider", "amount", "state", "payment_date"
+                )
+            )
+            refunds = grouped(
+                OrderRefund.objects.filter(order_id__in=ids, state=OrderRefund.State.DONE).values_list(
+                    "order_id", "amount"
+                )
+            )
+            invoices = grouped(
+                Invoice.objects.filter(order_id__in=ids)
+                .order_by("prefix", "number")
+                .values_list("order_id", "full_number")
+            )
+            for order in chunk:
+                paid = [
+                    (amount, date)
+                    for _p, amount, state, date in payments.get(order.pk, ())
+                    if state in confirmed
+                ]
+                paid_dates = [date for _amount, date in paid if date is not None]
+                providers = {provider for provider, *_rest in payments.get(order.pk, ())}
+                attendees = [name for (name,) in names.get(order.pk, ()) if name]
+                event = [self.event_slugs.get(order.event_id, "")] if self.event is None else []
+                yield [
+                    *event,
+                    order.code,
+                    self.status_labels[order.status],
+                    order.email,
+                    attendees[0] if attendees else "",
+                    order.locale,
+                    order.datetime,
+                    order.expires,
+                    max(paid_dates) if paid_dates else None,
+                    order.total,
+                    order.payment_fee,
+                    order.cancellation_fee,
+                    sum((amount for amount, _date in paid), Decimal("0.00")),
+                    sum((amount for (amount,) in refunds.get(order.pk, ())), Decimal("0.00")),
+                    ", ".join(sorted((providers | {order.payment_provider}) - {""})),
+                    len(names.get(order.pk, ())),
+                    ", ".join(number for (number,) in invoices.get(order.pk, ())),
+                    order.require_approval,
+                ]
 
     def _position_rows(self, options: dict[str, Any]) -> Iterator[list[Any]]:
         positions = (
@@ -145,21 +150,14 @@ class OrdersExporter(TicketsExporter, MultiSheetListExporter):
             .select_related("voucher")
             .order_by("order__datetime", "order_id", "positionid")
         )
-        if self.questions:
-            positions = positions.prefetch_related(
-                Prefetch(
-                    "answers",
-                    queryset=QuestionAnswer.objects.only("pk", "position_id", "question_id", "answer"),
-                )
-            )
-        for position in positions.iterator(chunk_size=CHUNK):
+        for position, answers in self.with_answers(positions.iterator(chunk_size=CHUNK)):
             order = position.order
             event = [self.event_slugs.get(order.event_id, "")] if self.event is None else []
             yield [
                 *event,
                 order.code,
                 position.positionid,
-                order.get_status_display(),
+                self.status_labels[order.status],
                 order.datetime,
                 order.email,
                 self.product_label(position),
@@ -169,5 +167,5 @@ class OrdersExporter(TicketsExporter, MultiSheetListExporter):
                 position.attendee_name,
                 position.attendee_email,
                 position.voucher.code if position.voucher is not None else "",
-                *self.answer_cells(position),
+                *answers,
             ]
