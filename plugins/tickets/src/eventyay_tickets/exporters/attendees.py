@@ -73,7 +73,7 @@ class AttendeeListExporter(TicketsExporter, ListExporter):
                 position.positionid,
                 self.status_labels[order.status],
                 order.email,
-                position.entered,
+                position.entered,  # type: ignore[attr-defined]
                 *answers,
             ]
 
