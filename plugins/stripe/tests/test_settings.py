@@ -50,7 +50,23 @@ def test_the_settings_form_never_shows_the_secret_and_empty_keeps_it(shop, organ
     with scopes_disabled():
         from eventyay.base.models import LogEntry
 
-        assert SECRET_KEY not in str(list(LogEntry.objects.values_list("data", flat=True)))
+    replaced = organizer_client.post(
+        url,
+        {
+            "provider": "stripe",
+            "stripe-enabled": "on",
+            "stripe-label": "Card or Apple Pay",
+            "stripe-publishable_key": "pk_test_fake",
+            "stripe-secret_key": "sk_test_replaced_5678",
+            "stripe-webhook_secrets": "",
+        },
+    )
+    assert replaced.status_code == 302
+    with scopes_disabled():
+        logged = str(list(LogEntry.objects.values_list("data", flat=True)))
+    assert SECRET_KEY not in logged and "sk_test_replaced_5678" not in logged
+    assert "(secret, replaced)" in logged
+    assert "enc1:" not in logged, "not even the encrypted secret belongs in the audit log"
 
 
 def test_check_connection_reports_the_account_and_mode(shop, organizer_client, fake):

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from eventyay.base.models import Event
+from eventyay.base.secrets import is_encrypted
 from eventyay.base.services.log import Actor, changes, log_action
 
 
@@ -48,6 +49,20 @@ def payment_provider_settings_save(
             organizer=event.organizer,
             event=event,
             actor=actor,
-            data={"provider": provider.identifier, **changes(before, stored)},
+            data={"provider": provider.identifier, **changes(*_without_secrets(before, stored))},
         )
     event.__dict__.pop("_tickets_providers", None)
+
+
+def _without_secrets(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The settings as the audit log may show them: an encrypted secret only says that it changed."""
+
+    def shown(value: Any, previous: Any = None) -> Any:
+        if not is_encrypted(value):
+            return value
+        return "(secret)" if previous is None or value == previous else "(secret, replaced)"
+
+    return (
+        {key: shown(value) for key, value in before.items()},
+        {key: shown(value, before.get(key)) for key, value in after.items()},
+    )
