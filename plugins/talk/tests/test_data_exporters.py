@@ -321,6 +321,8 @@ def test_schedule_pdf_for_one_room_and_day_or_the_work_in_progress(
     assert "Room B" in page and "日本語" not in page
     assert "Ĉu vi parolas?" in page
     assert "Saal Ü" not in page and "Über Fahrpläne" not in page and "Mittagspause" not in page
+    (empty,) = pdf_pages(render(exporter, room=str(rooms[2].pk), day="2030-06-01")[2])
+    assert "Nothing is scheduled here." in empty
 
     wip = wip_schedule(event=talk_event)
     late = make_submission(title="Late addition", state="accepted")
