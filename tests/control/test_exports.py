@@ -350,3 +350,16 @@ def test_another_organizers_schedules_are_not_found(client_for, user, event, oth
     assert outsider.get(theirs).status_code == 404
     with scopes_disabled():
         assert ScheduledExport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_export_pages_speak_german(client_for, user, event, start):
+    client = client_for(user)
+    client.post("/control/user/settings/", {"fullname": "", "locale": "de", "timezone": "UTC"})
+    page = client.get(EVENT).content.decode()
+    assert "Export starten" in page and "Geplante Exporte" in page and "Planen" in page
+    start(client, EVENT, {"exporter": "eventnames", "eventnames-_format": "csv"})
+    job = only_job()
+    assert "Herunterladen" in client.get(f"{EVENT}jobs/{job.pk}/").content.decode()
+    form = client.get(f"{EVENT}schedules/add/eventnames/").content.decode()
+    assert "Wochentag" in form and "Per E-Mail an" in form and "Mittwoch" in form
