@@ -363,3 +363,16 @@ def test_the_export_pages_speak_german(client_for, user, event, start):
     assert "Herunterladen" in client.get(f"{EVENT}jobs/{job.pk}/").content.decode()
     form = client.get(f"{EVENT}schedules/add/eventnames/").content.decode()
     assert "Wochentag" in form and "Per E-Mail an" in form and "Mittwoch" in form
+
+
+@pytest.mark.django_db
+def test_whoever_saves_a_schedule_last_owns_it(client_for, user, organizer, event):
+    client_for(user).post(f"{EVENT}schedules/add/eventnames/", schedule_post())
+    with scopes_disabled():
+        schedule = ScheduledExport.objects.get()
+    colleague = member(organizer, "colleague@example.org", ["event.settings:read", "event.settings:write"])
+    response = client_for(colleague).post(f"{EVENT}schedules/{schedule.pk}/", schedule_post())
+    assert response.status_code == 302
+    schedule.refresh_from_db()
+    # The colleague's permissions were the ones checked, so the export runs with them.
+    assert schedule.owner == colleague
