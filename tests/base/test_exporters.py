@@ -139,7 +139,9 @@ def test_xlsx_keeps_types_and_never_holds_a_formula(berlin_event):
     assert rows[1][3] is True
     for row in sheet.iter_rows(min_row=2):
         assert row[0].data_type != "f"
-    assert [row[0] for row in rows[len(NAMES) + 1 :]] == ["'" + value.replace("\r", "\n") for value in HOSTILE]
+    assert [row[0] for row in rows[len(NAMES) + 1 :]] == [
+        "'" + value.replace("\r", "\n") for value in HOSTILE
+    ]
 
 
 @pytest.mark.django_db
@@ -210,3 +212,31 @@ def test_pdf_has_page_numbers_repeated_headers_and_every_script(berlin_event):
     for name in NAMES:
         assert name in everything
     assert "Attendees – all of them" in everything
+
+
+@pytest.mark.django_db
+def test_options_chosen_from_models_are_stored_by_primary_key(berlin_event, make_event):
+    from eventyay.base.models import Event
+
+    other = make_event(slug="other")
+
+    class ByEventExporter(PeopleExporter):
+        def option_fields(self):
+            return {
+                "events": forms.ModelMultipleChoiceField(queryset=Event.objects.all(), required=False),
+                "since": forms.DateField(required=False),
+                "fee": forms.DecimalField(required=False),
+            }
+
+    exporter = ByEventExporter(organizer=berlin_event.organizer, event=berlin_event)
+    from django_scopes import scope
+
+    with scope(organizer=berlin_event.organizer):
+        cleaned = exporter.clean_options(
+            {"events": [berlin_event.pk, other.pk], "since": "2030-01-31", "fee": "1.50"}
+        )
+    assert json.loads(json.dumps(cleaned)) == {
+        "events": sorted([berlin_event.pk, other.pk]),
+        "since": "2030-01-31",
+        "fee": "1.50",
+    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django import forms
@@ -163,4 +164,6 @@ def _json_value(value: Any) -> Any:
         return [_json_value(item) for item in value]
     if hasattr(value, "pk"):
         return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
     return value

@@ -123,5 +123,12 @@ def exporter_for(
 
 def exporters_for(*, organizer: Organizer, event: Event | None, grant: Grant) -> list[RegisteredExporter]:
     """The exporters ``grant`` may run, for the Export page and the API's list."""
-    entries = event_exporters(event) if event is not None else organizer_exporters(organizer)
-    return [entry for entry in entries if may_run(grant, entry, event)]
+    if event is not None:
+        return [entry for entry in event_exporters(event) if may_run(grant, entry, event)]
+    # A plugin's organizer exporters only show once the plugin is on for an event they may read.
+    return [
+        entry
+        for entry in organizer_exporters(organizer)
+        if may_run(grant, entry, None)
+        and (entry.plugin == CORE or permitted_events(organizer, grant, entry).exists())
+    ]

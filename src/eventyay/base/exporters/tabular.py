@@ -116,8 +116,8 @@ class MultiSheetListExporter(BaseExporter):
                 label=_("File format"),
                 choices=[(name, FORMATS[name].label) for name in self.formats],
                 initial=self.formats[0],
+                # The API may leave it out and gets the first format, as pretix clients expect.
                 required=False,
-                help_text=_("Leave empty for %(default)s.") % {"default": FORMATS[self.formats[0]].label},
             )
         }
         sheets = self.sheets({})
