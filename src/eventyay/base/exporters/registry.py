@@ -92,10 +92,10 @@ def permitted_events(organizer: Organizer, grant: Grant, entry: RegisteredExport
 def may_run(grant: Grant, entry: RegisteredExporter, event: Event | None) -> bool:
     """Whether ``grant`` holds the exporter's permission (on ``event``, or on some event)."""
     permission = entry.exporter.required_permission
-    if event is not None:
-        return grant.has_event_permission(event, permission)
     if permission.startswith("organizer."):
         return grant.has_organizer_permission(permission)
+    if event is not None:
+        return grant.has_event_permission(event, permission)
     return (
         grant.is_admin
         or permission in grant.all_events_permissions
