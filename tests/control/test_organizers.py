@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django_scopes import scopes_disabled
 
@@ -72,3 +74,13 @@ def test_invalid_organizer_settings_change_nothing(client_for, user, organizer):
     organizer.refresh_from_db()
     assert organizer.name == "Example Org"
     assert organizer.settings.get("contact_email") == ""
+
+
+@pytest.mark.django_db
+def test_help_texts_are_announced_with_their_field(client_for, user):
+    page = client_for(user).get("/control/organizers/add/").content.decode()
+    assert "form-text" in page
+    described = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert described, "a field with help text should point at it"
+    for target in described:
+        assert f'id="{target}"' in page, target
