@@ -43,3 +43,27 @@ def test_team_change_accepts_a_form_encoded_body(api_client, make_team, method):
     assert response.status_code == 200, response.content
     assert response.json()["name"] == "Door scanners"
     assert response.json()["permissions"] == ["event.checkin:write"]
+
+
+@pytest.mark.parametrize("text", ['{"": {"x": null}}', "123", "null", '"quoted"'])
+def test_a_translated_text_that_parses_as_json_is_kept_as_a_text(api_client, event, client, text):
+    from eventyay.testing.openapi import assert_answer_documented
+
+    url = f"/api/v1/organizers/example/events/{event.slug}/"
+    changed = api_client.patch(url, {"description": text}, format="json")
+    assert changed.status_code == 200, changed.content
+    answer = api_client.get(url)
+    assert answer.json()["description"] == {"en": text}
+    document = client.get("/api/v1/schema/?format=json").json()
+    assert_answer_documented(
+        document, answer, path="/api/v1/organizers/{organizer}/events/{event}/", method="get"
+    )
+
+
+def test_a_body_without_content_type_is_a_documented_415(api_client, client):
+    from eventyay.testing.openapi import assert_answer_documented
+
+    response = api_client.generic("POST", "/api/v1/organizers/example/events/", b"\xc2\x83", content_type="")
+    assert response.status_code == 415
+    document = client.get("/api/v1/schema/?format=json").json()
+    assert_answer_documented(document, response, path="/api/v1/organizers/{organizer}/events/", method="post")

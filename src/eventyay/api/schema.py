@@ -60,6 +60,7 @@ ERROR_RESPONSES = {
     "403": ("Authenticated, but not allowed.", "Error"),
     "404": ("Not found, or not visible to the caller.", "Error"),
     "409": ("The X-Idempotency-Key was used for another request, or is still being processed.", "Error"),
+    "415": ("The body has no Content-Type, or one the operation does not read.", "Error"),
     "429": ("Rate limit exceeded; see the Retry-After header.", "Error"),
 }
 
@@ -87,6 +88,8 @@ def error_responses(result: dict[str, Any], generator: Any, request: Any, public
             responses = operation.setdefault("responses", {})
             for code, (description, schema) in ERROR_RESPONSES.items():
                 if code == "409" and method not in ("post", "put", "patch", "delete"):
+                    continue
+                if code == "415" and method not in ("post", "put", "patch"):
                     continue
                 if code == "401" and path == "/api/v1/":
                     continue

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
+from i18nfield.strings import LazyI18nString
 from rest_framework import serializers
 
 from eventyay.base.models import (
@@ -60,6 +61,10 @@ class I18nField(serializers.Field):
             raise serializers.ValidationError(
                 f"Ensure this field has no more than {self.max_length} characters."
             )
+        if isinstance(data, str) and LazyI18nString(data).data != data:
+            # i18n fields store a plain text as it is and read any text that parses as JSON
+            # ("123", "true", "{...}") back as that JSON value; as a translation it stays a text.
+            return {settings.LANGUAGE_CODE: data}
         return data
 
 
