@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, RelatedField
 
@@ -19,6 +21,7 @@ from eventyay_talk.models import (
     Schedule,
     SpeakerProfile,
     Submission,
+    SubmissionStates,
     SubmissionType,
     TalkSlot,
     Track,
@@ -43,9 +46,25 @@ class TrackSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "color", "description", "position"]
 
 
+class OffsetDateTimeField(serializers.DateTimeField):
+    """A datetime kept in the offset it was given in; a naive one is left for the service to refuse."""
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        return value
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    """One window in which a room or speaker is available (ISO datetimes with offset)."""
+
+    start = OffsetDateTimeField()
+    end = OffsetDateTimeField()
+
+
 class RoomSerializer(serializers.ModelSerializer):
     name = I18nField(max_length=100)
     description = I18nField(required=False, allow_null=True)
+    # The service checks the windows' order and time zones; the field only checks the shape.
+    availabilities = AvailabilitySerializer(many=True, required=False)
 
     class Meta:
         model = Room
@@ -83,11 +102,12 @@ class QuestionSerializer(serializers.ModelSerializer):
 
 
 class AnswerSerializer(serializers.ModelSerializer):
+    # An answer belongs to a submission, a speaker or a review: the other two are null.
     submission: serializers.SlugRelatedField[Submission] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     person: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="email", read_only=True
+        slug_field="email", read_only=True, allow_null=True
     )
     options: serializers.PrimaryKeyRelatedField[QuestionOption] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True
@@ -98,8 +118,20 @@ class AnswerSerializer(serializers.ModelSerializer):
         fields = ["id", "question", "submission", "person", "review", "answer", "options"]
 
 
+class SubmissionSpeakerSerializer(serializers.Serializer):
+    """A speaker of a submission; ``code`` is null until the speaker has a profile at the event."""
+
+    code = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
 class SubmissionSerializer(serializers.ModelSerializer):
     speakers = serializers.SerializerMethodField()
+    # Read-only fields lose the model's blank=True, so the empty "no pending state" is declared here.
+    pending_state = serializers.ChoiceField(
+        choices=SubmissionStates.choices, allow_blank=True, read_only=True
+    )
     submission_type: serializers.PrimaryKeyRelatedField[SubmissionType] = serializers.PrimaryKeyRelatedField(
         queryset=SubmissionType.objects.none()
     )
@@ -144,6 +176,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             track_field = cast("RelatedField[Track, Any, Any]", self.fields["track"])
             track_field.queryset = Track.objects.filter(event=event)
 
+    @extend_schema_field(SubmissionSpeakerSerializer(many=True))
     def get_speakers(self, submission: Submission) -> list[dict[str, Any]]:
         profiles = self.context.get("profiles", {})
         return [
@@ -164,6 +197,7 @@ class SpeakerSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
     submissions = serializers.SerializerMethodField()
+    availabilities = AvailabilitySerializer(many=True, read_only=True)
 
     class Meta:
         model = SpeakerProfile
@@ -216,8 +250,9 @@ class ReleaseSerializer(serializers.Serializer):
 
 
 class SlotSerializer(serializers.ModelSerializer):
+    # Breaks and blockers have no submission.
     submission: serializers.SlugRelatedField[Submission] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     schedule = serializers.SerializerMethodField()
     description = I18nField(required=False, allow_null=True)

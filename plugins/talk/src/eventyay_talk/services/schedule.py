@@ -42,6 +42,8 @@ def wip_schedule(*, event: Event) -> Schedule:
 
 def availabilities_clean(value: Any) -> list[dict[str, str]]:
     """Validate ``[{"start": ..., "end": ...}]`` (ISO datetimes with offset) and sort it."""
+    if value is not None and not isinstance(value, list | tuple):
+        raise ValidationError({"availabilities": [_("Give a list of availabilities.")]})
     result = []
     for item in value or []:
         try:
