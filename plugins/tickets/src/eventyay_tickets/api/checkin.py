@@ -83,6 +83,36 @@ def redeem_response(result: RedeemResult) -> dict[str, Any]:
     return data
 
 
+class CheckinDataSerializer(serializers.Serializer):
+    """One check-in as ``_checkin_data`` writes it, for the API schema."""
+
+    id = serializers.IntegerField()
+    list = serializers.IntegerField()
+    type = serializers.CharField()
+    datetime = serializers.DateTimeField()
+
+
+class PositionDataSerializer(serializers.Serializer):
+    """A position as ``_position_data`` writes it, for the API schema."""
+
+    id = serializers.IntegerField()
+    order = serializers.CharField()
+    positionid = serializers.IntegerField()
+    product = serializers.IntegerField()
+    product_name = serializers.CharField()
+    variation = serializers.IntegerField(allow_null=True)
+    attendee_name = serializers.CharField(allow_blank=True)
+    attendee_email = serializers.CharField(allow_blank=True)
+    order_status = serializers.CharField()
+
+
+class ScannerPositionSerializer(PositionDataSerializer):
+    """A row of ``positions/``: the position with its secret and this list's check-ins."""
+
+    secret = serializers.CharField()
+    checkins = CheckinDataSerializer(many=True)
+
+
 class RedeemResultSerializer(serializers.Serializer):
     """The answer to one scan, for the API schema (``redeem_response`` builds it)."""
 
@@ -92,8 +122,8 @@ class RedeemResultSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_null=True)
     when = serializers.DateTimeField(required=False)
     list = serializers.IntegerField(required=False)
-    position = serializers.DictField(required=False)
-    checkin = serializers.DictField(required=False)
+    position = PositionDataSerializer(required=False)
+    checkin = CheckinDataSerializer(required=False)
     replayed = serializers.BooleanField(required=False)
 
 
@@ -194,6 +224,7 @@ class CheckinListViewSet(EventViewMixin, viewsets.ModelViewSet):  # type: ignore
     def perform_destroy(self, instance: CheckinList) -> None:
         checkin_list_delete(event=self.event, instance=instance, actor=actor_of(self.request))
 
+    @extend_schema(responses=ScannerPositionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def positions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Positions the list admits, with secrets and this list's check-ins, for offline scanning.

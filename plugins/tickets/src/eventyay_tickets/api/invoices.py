@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -17,8 +19,9 @@ from eventyay_tickets.services.documents import PDF, invoice_pdf_filename, invoi
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    order = serializers.CharField(source="order.code")
-    refers = serializers.CharField(source="refers.full_number", default=None)
+    order = serializers.CharField(source="order.code", read_only=True)
+    # The number of the invoice a cancellation cancels; null on ordinary invoices.
+    refers = serializers.CharField(source="refers.full_number", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Invoice
@@ -54,6 +57,7 @@ class InvoiceViewSet(  # type: ignore[misc]
             invoices = invoices.filter(order__code=code.upper())
         return invoices.order_by("pk")
 
+    @extend_schema(responses={(200, PDF): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         invoice = self.get_object()

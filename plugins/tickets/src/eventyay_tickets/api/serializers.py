@@ -122,6 +122,16 @@ class QuotaSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "size", "products", "variations", "close_when_sold_out", "closed"]
 
 
+class QuotaAvailabilitySerializer(serializers.Serializer):
+    """What ``quota_availability`` answers for one quota; null numbers mean unlimited."""
+
+    size = serializers.IntegerField(allow_null=True)
+    used = serializers.IntegerField()
+    available_number = serializers.IntegerField(allow_null=True)
+    available = serializers.BooleanField()
+    closed = serializers.BooleanField()
+
+
 class QuestionOptionSerializer(serializers.ModelSerializer):
     answer = I18nField(max_length=400)
     identifier = serializers.CharField(max_length=64, required=False)

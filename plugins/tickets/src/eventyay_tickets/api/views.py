@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -150,6 +151,7 @@ class QuotaViewSet(CatalogueViewSet):
     def get_queryset(self) -> QuerySet[Quota]:
         return Quota.objects.filter(event=self.event).prefetch_related("products", "variations")
 
+    @extend_schema(responses=s.QuotaAvailabilitySerializer)
     @action(detail=True, methods=["get"])
     def availability(self, request: Request, **kwargs: Any) -> Response:
         quota = self.get_object()
@@ -313,6 +315,7 @@ class OrderViewSet(
         order_deny(order=order, send_email=body.validated_data["send_email"], actor=actor_of(request))
         return self._respond(order)
 
+    @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def resend_link(self, request: Request, **kwargs: Any) -> Response:
         order = self.get_object()
