@@ -51,7 +51,11 @@ urlpatterns = [
         name="event-exporter-download",
     ),
     path(f"{ORG}/exporters/", OrganizerExporterList.as_view(), name="organizer-exporter-list"),
-    path(f"{ORG}/exporters/<str:identifier>/run/", OrganizerExporterRun.as_view(), name="organizer-exporter-run"),
+    path(
+        f"{ORG}/exporters/<str:identifier>/run/",
+        OrganizerExporterRun.as_view(),
+        name="organizer-exporter-run",
+    ),
     path(
         f"{ORG}/exporters/<str:identifier>/download/<uuid:job>/",
         OrganizerExportDownload.as_view(),
