@@ -107,6 +107,11 @@ class FakeStripe(stripe.HTTPClient):
         session["payment_status"] = "paid"
         self.objects[session["payment_intent"]]["status"] = "succeeded"
 
+    def bounce(self, session_id: str) -> None:
+        """A delayed payment fails (a SEPA debit the bank returns)."""
+        session = self.objects[session_id]
+        self.objects[session["payment_intent"]]["status"] = "requires_payment_method"
+
     def dashboard_refund(self, charge_id: str, amount: int) -> dict[str, Any]:
         """The organizer refunds in Stripe's dashboard."""
         charge = self.objects[charge_id]

@@ -157,3 +157,100 @@ def test_expiring_an_order_expires_its_open_session(shop, place, fake, django_ca
     [expired] = fake.posts(f"/v1/checkout/sessions/{session_id}/expire")
     assert expired.idempotency_key == f"eventyay-payment-{order.payments.get().pk}-expire-{session_id}"
     assert fake.objects[session_id]["status"] == "expired"
+
+
+def payments_of(order):
+    from eventyay_tickets.models import OrderPayment
+
+    with scope(organizer=order.event.organizer):
+        return list(OrderPayment.objects.filter(order_id=order.pk).order_by("local_id"))
+
+
+def pay_url(order):
+    return f"/{order.event.organizer.slug}/{order.event.slug}/stripe/order/{order.code}/{order.secret}/pay/"
+
+
+def test_a_failed_delayed_payment_can_be_paid_again_with_a_new_attempt(shop, place, fake, deliver, client):
+    order = place()
+    start(order)
+    first_session = next(iter(fake.objects))
+    fake.pay(first_session, delayed=True)
+    assert deliver("checkout.session.completed", {"id": first_session}).status_code == 200
+    processing = client.get(order.get_absolute_url()).content.decode()
+    assert "Payment pending" in processing and 'data-testid="stripe-pay"' not in processing
+
+    fake.bounce(first_session)
+    assert deliver("checkout.session.async_payment_failed", {"id": first_session}).status_code == 200
+    assert refreshed(order).status == "pending"
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="stripe-pay"' in page and "Payment pending" not in page
+
+    onward = client.get(client.post(pay_url(order))["Location"]).content.decode()
+    # A double click reuses the new attempt's open session.
+    assert client.get(client.post(pay_url(order))["Location"]).content.decode() == onward
+    failed, retry = payments_of(order)
+    assert (failed.state, retry.state) == ("failed", "pending")
+    assert (retry.local_id, retry.amount) == (2, order.total)
+    keys = [r.idempotency_key for r in fake.posts("/v1/checkout/sessions")]
+    assert keys == [f"eventyay-payment-{failed.pk}-1", f"eventyay-payment-{retry.pk}-1"]
+    second_session = list(fake.objects)[-1]
+    assert f"pay/{second_session}" in onward
+    assert fake.posts("/v1/checkout/sessions")[-1].params["metadata[payment]"] == str(retry.pk)
+
+    fake.pay(second_session)
+    assert deliver("checkout.session.completed", {"id": second_session}).status_code == 200
+    assert refreshed(order).status == "paid"
+    assert [p.state for p in payments_of(order)] == ["failed", "confirmed"]
+    paid_page = client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="stripe-pay"' not in paid_page and "Please pay by" not in paid_page
+
+
+def test_an_expired_session_is_paid_with_a_new_attempt_of_the_same_payment(
+    shop, place, fake, deliver, client
+):
+    order = place()
+    start(order)
+    first_session = next(iter(fake.objects))
+    fake.objects[first_session]["status"] = "expired"
+    assert deliver("checkout.session.expired", {"id": first_session}).status_code == 200
+    assert 'data-testid="stripe-pay"' in client.get(order.get_absolute_url()).content.decode()
+    client.post(pay_url(order))
+    [payment] = payments_of(order)
+    assert payment.state == "pending" and payment.info["stripe_session"] != first_session
+    keys = [r.idempotency_key for r in fake.posts("/v1/checkout/sessions")]
+    assert keys == [f"eventyay-payment-{payment.pk}-1", f"eventyay-payment-{payment.pk}-2"]
+
+
+def test_an_order_paid_meanwhile_shows_no_pay_button_and_starts_no_attempt(
+    shop, place, fake, deliver, client
+):
+    from eventyay_tickets.services import order_mark_paid
+
+    order = place()
+    start(order)
+    first_session = next(iter(fake.objects))
+    fake.pay(first_session, delayed=True)
+    fake.bounce(first_session)
+    assert deliver("checkout.session.async_payment_failed", {"id": first_session}).status_code == 200
+    with scope(organizer=shop.event.organizer):
+        order_mark_paid(order=order, send_email=False)
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="stripe-pay"' not in page
+    assert client.post(pay_url(order))["Location"] == order.get_absolute_url()
+    assert len(fake.posts("/v1/checkout/sessions")) == 1
+    assert [p.state for p in payments_of(order)] == ["failed", "confirmed"]
+
+
+def test_an_order_past_its_deadline_starts_no_attempt(shop, place, fake, deliver, client):
+    order = place()
+    start(order)
+    first_session = next(iter(fake.objects))
+    fake.pay(first_session, delayed=True)
+    fake.bounce(first_session)
+    assert deliver("checkout.session.async_payment_failed", {"id": first_session}).status_code == 200
+    with scope(organizer=shop.event.organizer):
+        order.expires = timezone.now() - dt.timedelta(minutes=1)
+        order.save(update_fields=["expires"])
+    assert client.post(pay_url(order))["Location"] == order.get_absolute_url()
+    assert len(fake.posts("/v1/checkout/sessions")) == 1
+    assert [p.state for p in payments_of(order)] == ["failed"]

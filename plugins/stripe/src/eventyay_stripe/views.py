@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from eventyay_tickets.models import Order, OrderPayment
 from eventyay_tickets.payment import PaymentError
 from eventyay_tickets.selectors import order_for_secret, payment_providers
-from eventyay_tickets.services import CapacityBusy, OrderError
+from eventyay_tickets.services import CapacityBusy, OrderError, order_payment_open
 
 from eventyay.control.permissions import event_view
 from eventyay_stripe.provider import StripeProvider
@@ -114,11 +114,15 @@ def redirect_page(request: HttpRequest, organizer: str, event: str, code: str, s
 
 @require_POST
 def pay(request: HttpRequest, organizer: str, event: str, code: str, secret: str) -> HttpResponse:
-    """The order page's pay button: back to the open Checkout Session, or a new attempt."""
+    """The order page's pay button: back to the open Checkout Session, or a new attempt.
+
+    After a failed payment (a SEPA debit that bounced) the order gets a new payment, so the
+    failed one stays recorded as it ended.
+    """
     provider = _provider(request)
     order = _order(request, code, secret)
-    payment = _stripe_payment(order, state__in=[OrderPayment.State.CREATED, OrderPayment.State.PENDING])
-    if order.status != Order.Status.PENDING or payment is None:
+    payment = order_payment_open(order=order)
+    if payment is None or payment.provider != StripeProvider.identifier:
         return redirect(order.get_absolute_url())
     try:
         return redirect(checkout_start(provider=provider, payment=payment))

@@ -41,8 +41,15 @@ class BasePaymentProvider:
     :meth:`checkout_form` (extra fields on the payment step), :meth:`checkout_prepare` (validate
     them; returns data stored on the payment), then, after the order is placed,
     :meth:`execute_payment` (take the money, or return a URL to send the buyer to). Pending
-    orders show :meth:`order_pending_html`. Refunds go through :meth:`execute_refund` when
-    :attr:`refunds_automatically` is set. Webhooks from the payment service arrive at
+    orders show :meth:`order_pending_html`. When a payment failed (``payment_fail``) or was
+    canceled and the order is still pending, the buyer can pay again: the order page's pay
+    button gets a new payment for the open amount from
+    :func:`eventyay_tickets.services.order_payment_open` and hands it to
+    :meth:`execute_payment`; the failed one stays recorded. Derive the idempotency keys you
+    send to the payment service from the payment's id, so each attempt is a new one and a
+    double click is not. Refunds, full or partial, from the order page in the control panel and
+    from the API go through :func:`eventyay_tickets.payment.refunds.refund_create` and, when
+    :attr:`refunds_automatically` is set, to :meth:`execute_refund`. Webhooks from the payment service arrive at
     ``/<organizer>/<event>/tickets/payment/<identifier>/webhook/`` and go to
     :meth:`process_webhook`.
 
@@ -176,7 +183,11 @@ class BasePaymentProvider:
         return None
 
     def order_pending_html(self, *, order: Order, payment: OrderPayment | None, request: HttpRequest) -> str:
-        """Instructions or a pay button on the page of a pending order (safe HTML)."""
+        """Instructions or a pay button on the page of a pending order (safe HTML).
+
+        ``payment`` is the order's created or pending payment; None after the last attempt
+        failed or was canceled, when the page should offer to pay again.
+        """
         return ""
 
     def payment_info_text(self, *, order: Order) -> str:

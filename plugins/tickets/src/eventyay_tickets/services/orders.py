@@ -870,13 +870,65 @@ def order_change_attendees(
     return order
 
 
+def order_payment_open(*, order: Order) -> OrderPayment | None:
+    """The payment the buyer pays next with the order's provider: its created or pending one, or
+    a new one for the open amount when the last attempt failed or was canceled.
+
+    None when the order cannot be paid now (not pending, waiting for approval, past its
+    deadline, nothing left to pay). The failed attempt stays recorded as failed; the new one
+    has its own id, from which providers derive their idempotency keys. Runs under the order's
+    row lock, so two clicks on *Pay now* make one new payment.
+    """
+    with transaction.atomic():
+        locked = _locked(order)
+        if (
+            locked.status != Order.Status.PENDING
+            or locked.require_approval
+            or locked.expires <= timezone.now()
+        ):
+            return None
+        payments = locked.payments.order_by("-local_id")
+        payment = payments.filter(
+            provider=locked.payment_provider,
+            state__in=[OrderPayment.State.CREATED, OrderPayment.State.PENDING],
+        ).first()
+        if payment is None:
+            paid = sum(
+                (p.amount for p in payments.filter(state=OrderPayment.State.CONFIRMED)), Decimal("0.00")
+            )
+            if locked.total - paid <= 0:
+                return None
+            payment = OrderPayment.objects.create(
+                order=locked,
+                local_id=(payments.values_list("local_id", flat=True).first() or 0) + 1,
+                provider=locked.payment_provider,
+                amount=locked.total - paid,
+            )
+            order_transition_recorded(
+                order=locked,
+                action="payment_retried",
+                data={
+                    "payment": payment.local_id,
+                    "provider": payment.provider,
+                    "amount": str(payment.amount),
+                },
+            )
+    payment.order = order
+    return payment
+
+
 def order_payment_start(*, order: Order, request: HttpRequest | None) -> str | None:
-    """Hand a freshly placed, unpaid order to its provider; returns a URL to redirect to, if any."""
-    if order.status != Order.Status.PENDING or order.require_approval:
-        return None
+    """Hand an unpaid order to its provider; returns a URL to redirect to, if any.
+
+    Right after placing, that is the order's first payment; after a failed or canceled attempt,
+    a new payment (:func:`order_payment_open`). A payment already handed over (pending) is left
+    to its provider's own page.
+    """
     provider = payment_providers(order.event).get(order.payment_provider)
-    payment = order.payments.filter(state=OrderPayment.State.CREATED).order_by("-local_id").first()
-    if provider is None or payment is None:
+    if provider is None:
+        return None
+    payment = order_payment_open(order=order)
+    if payment is None or payment.state != OrderPayment.State.CREATED:
         return None
     OrderPayment.objects.filter(pk=payment.pk).update(state=OrderPayment.State.PENDING)
     payment.state = OrderPayment.State.PENDING
