@@ -284,6 +284,29 @@ class MarkPaidForm(BootstrapMixin, forms.Form):
     send_email = forms.BooleanField(label=_("Notify the buyer"), required=False, initial=True)
 
 
+class RefundForm(BootstrapMixin, forms.Form):
+    """A full or partial refund of one payment; prefixed per payment, several fit on one page."""
+
+    amount = forms.DecimalField(
+        label=_("Amount to refund"),
+        min_value=Decimal("0.01"),
+        max_digits=13,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty for all that is left."),
+    )
+    #: What was left to refund when the page was shown: a second submit of the same form, or
+    #: one after someone else's refund, is refused instead of refunding again.
+    left = forms.DecimalField(max_digits=13, decimal_places=2, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if self.has_error("left"):
+            # Hidden fields show no errors of their own.
+            self.add_error(None, _("This form is outdated; please reload the page."))
+        return data
+
+
 class RedeemForm(forms.Form):
     secret = forms.CharField(label=_("Ticket code"), max_length=190)
     type = forms.ChoiceField(

@@ -1,9 +1,11 @@
 """The orders list (search and filters, constant queries at any size) and the order detail with
-every action: mark paid, cancel, extend, reactivate, approve, deny, resend the link, invoices."""
+every action: mark paid, cancel, extend, reactivate, approve, deny, resend the link, invoices,
+refunds."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -14,12 +16,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eventyay.base.storage import serve_private_file
+from eventyay.control.forms import add_service_errors
 from eventyay.control.forms.events import in_timezone
 from eventyay.control.pagination import page_of
 from eventyay.control.permissions import event_view
 from eventyay_tickets.control_views.common import READ, WRITE, error_text, to
-from eventyay_tickets.control_views.forms import CancelForm, ExtendForm, MarkPaidForm, OrderFilterForm
-from eventyay_tickets.models import Checkin, Invoice, Order, QuestionAnswer
+from eventyay_tickets.control_views.forms import (
+    CancelForm,
+    ExtendForm,
+    MarkPaidForm,
+    OrderFilterForm,
+    RefundForm,
+)
+from eventyay_tickets.models import Checkin, Invoice, Order, OrderPayment, OrderRefund, QuestionAnswer
+from eventyay_tickets.payment.base import PUBLIC_INFO
+from eventyay_tickets.payment.refunds import COUNTING, refund_create
 from eventyay_tickets.selectors import order_positions, payment_providers
 from eventyay_tickets.selectors_backoffice import OrderFilters, order_log, orders_search
 from eventyay_tickets.services import (
@@ -79,22 +90,62 @@ def _order(request: HttpRequest, code: str) -> Order:
 
 @event_view(READ)
 def order_detail(request: HttpRequest, organizer: str, event: str, code: str) -> HttpResponse:
+    return _detail_page(request, order_expire_if_due(order=_order(request, code)))
+
+
+def _refund_form_prefix(payment: OrderPayment) -> str:
+    return f"refund-{payment.local_id}"
+
+
+def _payment_rows(
+    order: Order, refunds: list[OrderRefund], providers: dict[str, Any], bound: RefundForm | None
+) -> list[dict[str, Any]]:
+    """Each payment with its public ids and, where its provider refunds it, a refund form."""
+    rows = []
+    for payment in order.payments.all():
+        counted = (r.amount for r in refunds if r.payment_id == payment.pk and r.state in COUNTING)
+        left = payment.amount - sum(counted, Decimal("0.00"))
+        provider = providers.get(payment.provider)
+        form = None
+        if (
+            payment.state in (OrderPayment.State.CONFIRMED, OrderPayment.State.REFUNDED)
+            and left > 0
+            and provider is not None
+            and provider.refunds_automatically
+        ):
+            prefix = _refund_form_prefix(payment)
+            if bound is not None and bound.prefix == prefix:
+                # Shown again with its errors, and with what is left now, so that correcting
+                # the amount and submitting again is not refused as outdated.
+                bound.data = {**bound.data, bound.add_prefix("left"): str(left)}
+                form = bound
+            else:
+                form = RefundForm(prefix=prefix, initial={"left": left})
+        rows.append(
+            {"payment": payment, "details": payment.info.get(PUBLIC_INFO) or {}, "left": left, "form": form}
+        )
+    return rows
+
+
+def _detail_page(
+    request: HttpRequest, order: Order, *, refund_form: RefundForm | None = None, status: int = 200
+) -> HttpResponse:
     ev = request.event  # type: ignore[attr-defined]
-    order = order_expire_if_due(order=_order(request, code))
     positions = list(order_positions(order).prefetch_related("checkins__checkin_list"))
     invoices = list(
         Invoice.objects.filter(order=order).select_related("refers").prefetch_related("cancellations")
     )
     log = list(order_log(order)[:100])
     providers = payment_providers(ev)
+    refunds = list(order.refunds.all())
     return render(
         request,
         TEMPLATES + "order.html",
         {
             "order": order,
             "positions": positions,
-            "payments": list(order.payments.all()),
-            "refunds": list(order.refunds.all()),
+            "payments": _payment_rows(order, refunds, providers, refund_form),
+            "refunds": [{"refund": r, "details": r.info.get(PUBLIC_INFO) or {}} for r in refunds],
             "invoices": invoices,
             "log": log,
             "provider": providers.get(order.payment_provider),
@@ -103,6 +154,7 @@ def order_detail(request: HttpRequest, organizer: str, event: str, code: str) ->
             "paid_form": MarkPaidForm(),
             "entry": Checkin.Type.ENTRY,
         },
+        status=status,
     )
 
 
@@ -199,6 +251,34 @@ def order_action(request: HttpRequest, organizer: str, event: str, code: str, ac
         return to(request, "control.order", code=order.code)
     call, success = simple[action]
     return _run(request, order, call, success)
+
+
+@require_POST
+@event_view(READ, post=WRITE)
+def payment_refund(request: HttpRequest, organizer: str, event: str, code: str, payment: int) -> HttpResponse:
+    """Refund all or part of a payment through its provider, as the API's refund endpoint does."""
+    order = _order(request, code)
+    target = get_object_or_404(OrderPayment, order=order, local_id=payment)
+    target.order = order
+    form = RefundForm(request.POST, prefix=_refund_form_prefix(target))
+    if form.is_valid():
+        try:
+            refund = refund_create(
+                payment=target,
+                amount=form.cleaned_data["amount"],
+                left_seen=form.cleaned_data["left"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("A refund of %(amount)s %(currency)s has been started.")
+                % {"amount": refund.amount, "currency": order.event.currency},
+            )
+            return to(request, "control.order", code=order.code)
+    return _detail_page(request, order, refund_form=form, status=400)
 
 
 @require_POST

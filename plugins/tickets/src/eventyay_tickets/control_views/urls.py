@@ -10,6 +10,11 @@ patterns = [
     path("tickets/orders/<str:code>/", orders.order_detail, name="control.order"),
     path("tickets/orders/<str:code>/action/<slug:action>/", orders.order_action, name="control.order.action"),
     path(
+        "tickets/orders/<str:code>/payments/<int:payment>/refund/",
+        orders.payment_refund,
+        name="control.order.refund",
+    ),
+    path(
         "tickets/orders/<str:code>/invoices/<int:pk>/",
         orders.invoice_download,
         name="control.order.invoice",

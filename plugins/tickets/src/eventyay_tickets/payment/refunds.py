@@ -47,13 +47,19 @@ def _lock(payment: OrderPayment) -> OrderPayment:
 
 
 def refund_create(
-    *, payment: OrderPayment, amount: Decimal | None = None, actor: Actor = None
+    *,
+    payment: OrderPayment,
+    amount: Decimal | None = None,
+    actor: Actor = None,
+    left_seen: Decimal | None = None,
 ) -> OrderRefund:
     """Refund ``amount`` (default: all that is left) of a confirmed payment.
 
     Raises :class:`~eventyay_tickets.services.OrderError` naming the field when the payment is
-    not confirmed or the amount is more than what is left. Providers that refund automatically
-    get the refund after commit (a Celery task, claimed once); others leave it to the organizer.
+    not confirmed or the amount is more than what is left. ``left_seen`` is what the caller
+    showed as left to refund: when it changed meanwhile (the same form submitted twice, another
+    refund), nothing is refunded. Providers that refund automatically get the refund after
+    commit (a Celery task, claimed once); others leave it to the organizer.
     """
     from eventyay_tickets.selectors import payment_providers
     from eventyay_tickets.services import OrderError
@@ -64,6 +70,15 @@ def refund_create(
         if locked.state not in (OrderPayment.State.CONFIRMED, OrderPayment.State.REFUNDED):
             raise OrderError({"payment": [_("Only confirmed payments can be refunded.")]})
         left = _refundable(locked)
+        if left_seen is not None and left_seen != left:
+            raise OrderError(
+                {
+                    "amount": [
+                        _("This payment was refunded meanwhile; %(left)s is left. Please check the amount.")
+                        % {"left": left}
+                    ]
+                }
+            )
         amount = left if amount is None else Decimal(amount).quantize(Decimal("0.01"))
         if amount <= 0 or amount > left:
             raise OrderError(
