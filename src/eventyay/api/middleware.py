@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -48,7 +49,7 @@ def _actor(request: HttpRequest) -> str | None:
     return None
 
 
-JSON_ERRORS = {404: "Not found.", 500: "A server error occurred."}
+JSON_ERRORS = {400: "Bad request.", 404: "Not found.", 500: "A server error occurred."}
 
 
 def _json_errors(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -83,9 +84,14 @@ class ApiMiddleware:
         actor = _actor(request)
         if actor is None:
             return self.get_response(request)
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            # Raised here, outside the view, it would become Django's HTML page.
+            return JsonResponse({"detail": "The request body is too large."}, status=400)
         digest = hashlib.sha256()
         digest.update(f"{request.method}\n{request.get_full_path()}\n".encode())
-        digest.update(request.body)
+        digest.update(body)
         request_hash = digest.hexdigest()
         # Keys are kept for a day: long enough for any client's retries.
         IdempotencyKey.objects.filter(actor=actor, created__lt=timezone.now() - KEEP_FOR).delete()
