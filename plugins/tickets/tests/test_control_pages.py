@@ -116,7 +116,7 @@ def test_ticket_and_invoice_downloads_are_pdfs(client_for, user, catalogue):
     for url in (f"orders/{order.code}/tickets/1/", f"orders/{order.code}/invoices/{invoice.pk}/"):
         response = client.get(BASE + url)
         assert response["Content-Type"] == "application/pdf"
-        assert response.content.startswith(b"%PDF")
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
 def test_products_variations_quotas_questions_and_vouchers_are_edited(client_for, user, catalogue):
