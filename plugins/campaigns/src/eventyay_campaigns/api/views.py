@@ -1,0 +1,142 @@
+"""``/api/v1/organizers/<org>/contacts/`` and ``.../segments/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.pagination import _positive_int
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from eventyay.api.mixins import OrganizerViewMixin
+from eventyay.api.pagination import Pagination
+from eventyay_campaigns import services
+from eventyay_campaigns.api.serializers import ContactSerializer, SegmentSerializer
+from eventyay_campaigns.forms import ContactFilterForm
+from eventyay_campaigns.hooks import READ_PERMISSION, WRITE_PERMISSION
+from eventyay_campaigns.models import Contact, Segment
+from eventyay_campaigns.selectors import contacts_count, contacts_matching
+
+
+class ContactPagination(Pagination):
+    """The platform's pagination; ``limit`` is accepted as another name for ``page_size``."""
+
+    def get_page_size(self, request: Request) -> int | None:
+        value = request.query_params.get("page_size") or request.query_params.get("limit")
+        if value:
+            try:
+                return _positive_int(value, strict=True, cutoff=self.max_page_size)
+            except (KeyError, ValueError):
+                pass
+        return self.page_size
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter(name, OpenApiTypes.STR, description=str(field.label))
+    for name, field in ContactFilterForm.base_fields.items()
+] + [
+    OpenApiParameter("cf_<key>", OpenApiTypes.STR, description="A custom field's value."),
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Another name for page_size."),
+]
+
+
+def _filter_form(request: Request, organizer: Any) -> ContactFilterForm:
+    form = ContactFilterForm(request.query_params, organizer=organizer)
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {name: [str(message) for message in errors] for name, errors in form.errors.items()}
+        )
+    return form
+
+
+@extend_schema_view(list=extend_schema(parameters=FILTER_PARAMETERS))
+class ContactViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
+    permission = READ_PERMISSION
+    write_permission = WRITE_PERMISSION
+    serializer_class = ContactSerializer
+    pagination_class = ContactPagination
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        if self.action == "list":
+            criteria = _filter_form(self.request, self.organizer).criteria()
+            queryset = contacts_matching(organizer=self.organizer, criteria=criteria)
+        else:
+            queryset = Contact.objects.filter(organizer=self.organizer)
+        return queryset.prefetch_related("tags")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        serializer.instance = services.contact_save(
+            organizer=self.organizer,
+            data=dict(serializer.validated_data),
+            actor=self.request.auth or self.request.user,
+            consent_source=Contact.ConsentSource.API,
+        )
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        serializer.instance = services.contact_save(
+            organizer=self.organizer,
+            contact=serializer.instance,
+            data=dict(serializer.validated_data),
+            actor=self.request.auth or self.request.user,
+            consent_source=Contact.ConsentSource.API,
+        )
+
+    def perform_destroy(self, instance: Contact) -> None:
+        services.contact_delete(contact=instance, actor=self.request.auth or self.request.user)
+
+
+class SegmentViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
+    """Saved filters. ``size`` (the number of matching contacts) is given by the detail only."""
+
+    permission = READ_PERMISSION
+    write_permission = WRITE_PERMISSION
+    serializer_class = SegmentSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Segment]:
+        return Segment.objects.filter(organizer=self.organizer)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        segment = self.get_object()
+        form = ContactFilterForm(segment.filters, organizer=self.organizer)
+        size = contacts_count(organizer=self.organizer, criteria=form.criteria()) if form.is_valid() else None
+        serializer = self.get_serializer(
+            segment, context={**self.get_serializer_context(), "sizes": {segment.pk: size}}
+        )
+        return Response(serializer.data)
+
+    def _filters(self, serializer: serializers.BaseSerializer) -> dict[str, Any]:
+        form = ContactFilterForm(serializer.validated_data.get("filters", {}), organizer=self.organizer)
+        if not form.is_valid():
+            raise exceptions.ValidationError(
+                {f"filters.{name}": [str(m) for m in errors] for name, errors in form.errors.items()}
+            )
+        return form.stored()
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        serializer.instance = services.segment_save(
+            organizer=self.organizer,
+            name=serializer.validated_data["name"],
+            filters=self._filters(serializer),
+            actor=self.request.auth or self.request.user,
+        )
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        assert serializer.instance is not None
+        serializer.instance = services.segment_save(
+            organizer=self.organizer,
+            segment=serializer.instance,
+            name=serializer.validated_data.get("name", serializer.instance.name),
+            filters=self._filters(serializer)
+            if "filters" in serializer.validated_data
+            else serializer.instance.filters,
+            actor=self.request.auth or self.request.user,
+        )
+
+    def perform_destroy(self, instance: Segment) -> None:
+        services.segment_delete(segment=instance, actor=self.request.auth or self.request.user)

@@ -1,0 +1,22 @@
+from django.utils.translation import gettext_lazy as _
+
+from eventyay.base.plugins import PluginConfig
+
+
+class CampaignsConfig(PluginConfig):
+    name = "eventyay_campaigns"
+    label = "eventyay_campaigns"
+    verbose_name = _("Contacts")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    class EventyayPluginMeta:
+        name = _("Contacts")
+        author = "eventyay"
+        category = "FEATURE"
+        description = _(
+            "The organizer's contacts: everyone who bought a ticket, attended, spoke or hosted, "
+            "with their event history, filters and saved segments."
+        )
+        visible = True
+        level = "organizer"
+        compatibility = ">=1.0.0.dev0"

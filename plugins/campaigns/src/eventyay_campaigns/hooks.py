@@ -1,0 +1,62 @@
+"""Hook implementations of the campaigns plugin.
+
+The contacts are filled from the notifications of the tickets and talk plugins, implemented
+as optional hooks: without those plugins installed nothing calls them, and campaigns never
+imports their code. Like every event notification they reach this plugin on events where it
+is switched on; :func:`eventyay_campaigns.services.hosts_backfill` adds the team members.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django_scopes import scope
+
+from eventyay.base.models import Event
+from eventyay.base.plugins import TeamPermission, hookimpl
+
+READ_PERMISSION = "organizer.contacts:read"
+WRITE_PERMISSION = "organizer.contacts:write"
+
+
+@hookimpl
+def register_team_permissions() -> list[TeamPermission]:
+    return [
+        TeamPermission(READ_PERMISSION, _("View contacts and segments")),
+        TeamPermission(
+            WRITE_PERMISSION, _("Edit, import, merge, export and erase contacts; manage segments")
+        ),
+    ]
+
+
+@hookimpl(optionalhook=True)
+def order_placed(event: Event, order: Any) -> None:
+    from eventyay_campaigns.services import order_record
+
+    with scope(organizer=event.organizer):
+        order_record(event=event, order=order, paid=order.status == "paid")
+
+
+@hookimpl(optionalhook=True)
+def order_paid(event: Event, order: Any) -> None:
+    from eventyay_campaigns.services import order_record
+
+    with scope(organizer=event.organizer):
+        order_record(event=event, order=order, paid=True)
+
+
+@hookimpl(optionalhook=True)
+def order_canceled(event: Event, order: Any) -> None:
+    from eventyay_campaigns.services import order_cancel_record
+
+    with scope(organizer=event.organizer):
+        order_cancel_record(event=event, order=order)
+
+
+@hookimpl(optionalhook=True)
+def submission_state_changed(submission: Any, old_state: str, new_state: str) -> None:
+    from eventyay_campaigns.services import submission_record
+
+    with scope(organizer=submission.event.organizer):
+        submission_record(submission=submission, new_state=new_state)

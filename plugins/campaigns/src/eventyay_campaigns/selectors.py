@@ -1,0 +1,213 @@
+"""Finding contacts: one query interface, the database implementation shipped.
+
+Views, the API and segments describe what they want as :class:`ContactCriteria` (built by
+``ContactFilterForm``) and ask :func:`contact_query` for the matching contacts. The shipped
+:class:`DatabaseContactQuery` answers with the ORM: on PostgreSQL through the indexes of
+migrations 0001 and 0002 (lower-cased columns, a full-text GIN index, a JSONB GIN index on the
+custom fields), on SQLite with plain scans. An installation that outgrows PostgreSQL points the
+``CAMPAIGNS_CONTACT_QUERY`` setting at a class with the same two methods backed by a search
+engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from eventyay.base.models import Event, Organizer
+from eventyay_campaigns.models import SEARCH_FIELDS, Contact, ContactEvent, ContactProduct, ContactTag
+
+#: Columns ``sort_by`` accepts, each optionally preceded by ``-`` for descending order.
+SORT_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "job_title",
+    "city",
+    "state",
+    "country",
+    "created",
+    "updated",
+    "events_attended",
+    "events_registered",
+    "events_hosted",
+    "talks_given",
+)
+DEFAULT_SORT = "last_name"
+
+#: The full-text document of a contact, as indexed on PostgreSQL (migration 0002); the query
+#: repeats the expression verbatim so the planner uses the index.
+SEARCH_DOCUMENT_SQL = "to_tsvector('simple'::regconfig, {})".format(
+    " || ' ' || ".join(f"coalesce({name}, '')" for name in SEARCH_FIELDS)
+)
+
+
+@dataclass(frozen=True)
+class ContactCriteria:
+    """What to look for; empty values do not filter."""
+
+    company: str = ""
+    job_title: str = ""
+    city: str = ""
+    state: str = ""
+    country: str = ""
+    tag: str = ""
+    marketing_consent: bool | None = None
+    events_attended_min: int | None = None
+    events_attended_max: int | None = None
+    events_hosted_min: int | None = None
+    attended_event: Event | None = None
+    bought_product: int | None = None
+    registered_from: dt.date | None = None
+    registered_to: dt.date | None = None
+    search: str = ""
+    #: Custom field key to cleaned value.
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    sort_by: str = DEFAULT_SORT
+
+
+class ContactQuery(Protocol):
+    def contacts(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
+        """The matching contacts, sorted by ``criteria.sort_by`` (ties by id)."""
+
+    def count(self, *, organizer: Organizer, criteria: ContactCriteria) -> int:
+        """How many contacts match."""
+
+
+class DatabaseContactQuery:
+    """The ORM implementation, for PostgreSQL (indexed) and SQLite."""
+
+    def contacts(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
+        queryset = self._filtered(organizer=organizer, criteria=criteria)
+        descending = criteria.sort_by.startswith("-")
+        column = criteria.sort_by.lstrip("-")
+        tie = "-id" if descending else "id"
+        return queryset.order_by(criteria.sort_by, tie) if column != "id" else queryset.order_by(tie)
+
+    def count(self, *, organizer: Organizer, criteria: ContactCriteria) -> int:
+        return self._filtered(organizer=organizer, criteria=criteria).count()
+
+    def _filtered(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
+        queryset: QuerySet[Contact] = Contact.objects.filter(organizer=organizer)
+        for name in ("company", "job_title", "city", "state"):
+            value = getattr(criteria, name)
+            if value:
+                # Compared lower-cased, as indexed: ``Lower(column) = lower(value)``.
+                queryset = queryset.alias(**{f"{name}_key": Lower(name)}).filter(
+                    **{f"{name}_key": value.lower()}
+                )
+        if criteria.country:
+            queryset = queryset.filter(country=criteria.country.upper())
+        if criteria.marketing_consent is not None:
+            queryset = queryset.filter(marketing_consent=criteria.marketing_consent)
+        if criteria.events_attended_min is not None:
+            queryset = queryset.filter(events_attended__gte=criteria.events_attended_min)
+        if criteria.events_attended_max is not None:
+            queryset = queryset.filter(events_attended__lte=criteria.events_attended_max)
+        if criteria.events_hosted_min is not None:
+            queryset = queryset.filter(events_hosted__gte=criteria.events_hosted_min)
+        if criteria.tag:
+            queryset = queryset.filter(
+                Exists(
+                    # Lower-cased like the unique index on (organizer, lower(name)).
+                    ContactTag.objects.alias(tag_key=Lower("tag__name")).filter(
+                        contact=OuterRef("pk"), tag__organizer=organizer, tag_key=criteria.tag.lower()
+                    )
+                )
+            )
+        if criteria.attended_event is not None:
+            queryset = queryset.filter(
+                Exists(
+                    ContactEvent.objects.filter(
+                        contact=OuterRef("pk"),
+                        event=criteria.attended_event,
+                        kind=ContactEvent.Kind.ATTENDED,
+                    )
+                )
+            )
+        if criteria.bought_product is not None:
+            queryset = queryset.filter(
+                Exists(
+                    ContactProduct.objects.filter(
+                        contact=OuterRef("pk"), organizer=organizer, product_id=criteria.bought_product
+                    )
+                )
+            )
+        if criteria.registered_from is not None or criteria.registered_to is not None:
+            registrations = ContactEvent.objects.filter(
+                contact=OuterRef("pk"), organizer=organizer, kind=ContactEvent.Kind.REGISTERED
+            )
+            if criteria.registered_from is not None:
+                registrations = registrations.filter(created__gte=_day_start(criteria.registered_from))
+            if criteria.registered_to is not None:
+                registrations = registrations.filter(
+                    created__lt=_day_start(criteria.registered_to + dt.timedelta(days=1))
+                )
+            queryset = queryset.filter(Exists(registrations))
+        for key, value in criteria.custom_fields.items():
+            if connection.vendor == "postgresql":
+                # ``@>`` is answered by the GIN index on custom_fields.
+                queryset = queryset.filter(custom_fields__contains={key: value})
+            else:
+                queryset = queryset.filter(**{f"custom_fields__{key}": value})
+        if criteria.search:
+            queryset = self._search(queryset, criteria.search)
+        return queryset
+
+    def _search(self, queryset: QuerySet[Contact], text: str) -> QuerySet[Contact]:
+        words = [w for w in re.split(r"\s+", text.strip()) if w][:8]
+        if connection.vendor == "postgresql":
+            # Every word as a quoted prefix, so no input is read as tsquery syntax.
+            tsquery = " & ".join("'{}':*".format(w.replace("'", "''").replace("\\", "\\\\")) for w in words)
+            match = RawSQL(
+                f"{SEARCH_DOCUMENT_SQL} @@ to_tsquery('simple'::regconfig, %s)",
+                [tsquery],
+                output_field=BooleanField(),
+            )
+            return queryset.filter(match)
+        for word in words:
+            condition = Q()
+            for name in SEARCH_FIELDS:
+                condition |= Q(**{f"{name}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@lru_cache(maxsize=1)
+def _backend_class(path: str) -> type[ContactQuery]:
+    return import_string(path)
+
+
+def contact_query() -> ContactQuery:
+    """The configured implementation (setting ``CAMPAIGNS_CONTACT_QUERY``, a dotted path)."""
+    path = getattr(settings, "CAMPAIGNS_CONTACT_QUERY", "eventyay_campaigns.selectors.DatabaseContactQuery")
+    return _backend_class(path)()
+
+
+def contacts_matching(*, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
+    return contact_query().contacts(organizer=organizer, criteria=criteria)
+
+
+def contacts_count(*, organizer: Organizer, criteria: ContactCriteria) -> int:
+    return contact_query().count(organizer=organizer, criteria=criteria)
+
+
+def contact_history(*, contact: Contact) -> QuerySet[ContactEvent]:
+    return contact.history.select_related("event").order_by("-created", "-id")

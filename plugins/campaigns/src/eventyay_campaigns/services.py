@@ -1,0 +1,540 @@
+"""Writing contacts and their history.
+
+Every write that touches more than one row runs in one transaction. History rows are unique
+per (contact, event, kind, source), so replaying a notification changes nothing; the counters on
+``Contact`` move only when the first row of a (contact, event, kind) appears or the last one
+goes (``talks_given`` counts every talk).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from eventyay.base.models import Event, Organizer, Team
+from eventyay.base.plugins import notify
+from eventyay.base.services.log import log_action
+from eventyay_campaigns.models import (
+    Contact,
+    ContactEvent,
+    ContactProduct,
+    ContactTag,
+    CustomFieldDefinition,
+    Segment,
+    Tag,
+)
+
+#: Profile fields a caller may set on a contact.
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "avatar",
+    "gender",
+    "job_title",
+    "company",
+    "city",
+    "state",
+    "country",
+    "locale",
+)
+
+COUNTERS: dict[str, str] = {
+    ContactEvent.Kind.ATTENDED: "events_attended",
+    ContactEvent.Kind.REGISTERED: "events_registered",
+    ContactEvent.Kind.HOSTED: "events_hosted",
+    ContactEvent.Kind.SPOKE: "talks_given",
+}
+#: Kinds counted once per event; the others count every row.
+PER_EVENT: set[str] = {ContactEvent.Kind.ATTENDED, ContactEvent.Kind.REGISTERED, ContactEvent.Kind.HOSTED}
+
+
+#: What a profile edit writes: never the counters, which history writes move concurrently.
+EDITABLE_FIELDS = (
+    *PROFILE_FIELDS,
+    "custom_fields",
+    "marketing_consent",
+    "consent_source",
+    "consent_at",
+    "updated",
+)
+
+
+def _save_profile(contact: Contact) -> None:
+    if contact.pk is None:
+        contact.save()
+    else:
+        contact.save(update_fields=EDITABLE_FIELDS)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def custom_fields_clean(*, organizer: Organizer, values: dict[str, Any]) -> dict[str, Any]:
+    """Check ``values`` against the organizer's field definitions; return them in JSON form.
+
+    Raises ``ValidationError`` naming the field (``custom_fields.<key>``) on unknown keys or
+    values of the wrong type. ``None`` or ``""`` removes a value.
+    """
+    if not isinstance(values, dict):
+        raise ValidationError({"custom_fields": _("Expected an object of field keys and values.")})
+    definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(organizer=organizer)}
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[f"custom_fields.{key}"] = _("Unknown custom field.")
+            continue
+        if value is None or value == "":
+            continue
+        try:
+            cleaned[key] = _custom_value(definition, value)
+        except ValueError as exc:
+            errors[f"custom_fields.{key}"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _custom_value(definition: CustomFieldDefinition, value: Any) -> Any:
+    kind = definition.type
+    if kind == CustomFieldDefinition.Type.NUMBER:
+        if isinstance(value, bool):
+            raise ValueError(_("Enter a number."))
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError(_("Enter a number.")) from None
+        if not number.is_finite():
+            raise ValueError(_("Enter a number."))
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == CustomFieldDefinition.Type.DATE:
+        try:
+            return dt.date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
+    if kind == CustomFieldDefinition.Type.BOOL:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise ValueError(_("Enter true or false."))
+    if kind == CustomFieldDefinition.Type.CHOICE:
+        if str(value) not in [str(choice) for choice in definition.choices]:
+            raise ValueError(_("Choose one of: %s.") % ", ".join(str(c) for c in definition.choices))
+        return str(value)
+    if not isinstance(value, str | int | float):
+        raise ValueError(_("Enter text."))
+    return str(value)
+
+
+def _tags_set(*, contact: Contact, names: Iterable[str]) -> None:
+    wanted: dict[str, str] = {}
+    for name in names:
+        name = str(name).strip()
+        if name:
+            wanted.setdefault(name.lower(), name[:100])
+    tags = []
+    existing = {t.name.lower(): t for t in Tag.objects.filter(organizer=contact.organizer)}
+    for key, name in wanted.items():
+        tag = existing.get(key)
+        if tag is None:
+            tag = Tag.objects.create(organizer=contact.organizer, name=name)
+        tags.append(tag)
+    ContactTag.objects.filter(contact=contact).exclude(tag__in=tags).delete()
+    ContactTag.objects.bulk_create(
+        [ContactTag(contact=contact, tag=tag) for tag in tags], ignore_conflicts=True
+    )
+
+
+def contact_save(
+    *,
+    organizer: Organizer,
+    data: dict[str, Any],
+    contact: Contact | None = None,
+    actor: Any = None,
+    consent_source: str = Contact.ConsentSource.CONTROL,
+) -> Contact:
+    """Create or update a contact from validated profile data.
+
+    ``data`` may hold the profile fields, ``tags`` (a list of names, replacing the current
+    ones), ``custom_fields`` (merged into the current values, checked against the organizer's
+    definitions) and ``marketing_consent``; a change of consent records ``consent_source``
+    and the time. A second contact with the same address (in any case) is a ``ValidationError``
+    on ``email``.
+    """
+    with transaction.atomic():
+        creating = contact is None
+        if contact is None:
+            contact = Contact(organizer=organizer)
+        for field in PROFILE_FIELDS:
+            if field in data:
+                setattr(contact, field, data[field] or "")
+        if "custom_fields" in data:
+            merged = {**(contact.custom_fields or {}), **(data["custom_fields"] or {})}
+            contact.custom_fields = custom_fields_clean(organizer=organizer, values=merged)
+        if "marketing_consent" in data and bool(data["marketing_consent"]) != contact.marketing_consent:
+            contact.marketing_consent = bool(data["marketing_consent"])
+            contact.consent_source = consent_source
+            contact.consent_at = timezone.now()
+        duplicate = Contact.objects.filter(organizer=organizer, email_key=normalise_email(contact.email))
+        if contact.pk:
+            duplicate = duplicate.exclude(pk=contact.pk)
+        if duplicate.exists():
+            raise ValidationError({"email": _("A contact with this email address exists already.")})
+        try:
+            with transaction.atomic():
+                _save_profile(contact)
+        except IntegrityError:
+            raise ValidationError({"email": _("A contact with this email address exists already.")}) from None
+        if "tags" in data:
+            _tags_set(contact=contact, names=data["tags"] or [])
+        log_action(
+            action="campaigns.contact.created" if creating else "campaigns.contact.changed",
+            organizer=organizer,
+            obj=contact,
+            actor=actor,
+        )
+    contact.refresh_from_db(fields=["email_key", "created", "updated"])
+    return contact
+
+
+def contact_delete(*, contact: Contact, actor: Any = None) -> None:
+    with transaction.atomic():
+        log_action(
+            action="campaigns.contact.deleted",
+            organizer=contact.organizer,
+            obj=contact,
+            actor=actor,
+            data={"id": contact.pk},
+        )
+        contact.delete()
+
+
+def contact_for_email(
+    *, organizer: Organizer, email: str, name: str = "", locale: str = ""
+) -> Contact | None:
+    """The organizer's contact for ``email``, created if new; None for an invalid address.
+
+    Fills the name and language only where the contact has none yet: what the organizer or
+    the person entered is never overwritten by what a later order says.
+    """
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return None
+    first, _sep, last = (name or "").strip().partition(" ")
+    defaults = {"email": email, "first_name": first[:150], "last_name": last[:150], "locale": locale[:16]}
+    contact = Contact.objects.filter(organizer=organizer, email_key=normalise_email(email)).first()
+    if contact is None:
+        try:
+            with transaction.atomic():
+                return Contact.objects.create(organizer=organizer, **defaults)
+        except IntegrityError:
+            # Created concurrently by another notification for the same address.
+            return Contact.objects.get(organizer=organizer, email_key=normalise_email(email))
+    changed = [f for f in ("first_name", "last_name", "locale") if not getattr(contact, f) and defaults[f]]
+    for field in changed:
+        setattr(contact, field, defaults[field])
+    if changed:
+        contact.save(update_fields=[*changed, "updated"])
+    return contact
+
+
+def history_record(*, contact: Contact, event: Event, kind: str, source: str) -> bool:
+    """Add one history fact; returns whether it was new. Replays change nothing."""
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        first_of_event = not ContactEvent.objects.filter(contact=locked, event=event, kind=kind).exists()
+        _row, created = ContactEvent.objects.get_or_create(
+            organizer_id=locked.organizer_id, contact=locked, event=event, kind=kind, source=source
+        )
+        if created and (first_of_event or kind not in PER_EVENT):
+            Contact.objects.filter(pk=locked.pk).update(**{COUNTERS[kind]: F(COUNTERS[kind]) + 1})
+    return created
+
+
+def history_remove(*, organizer: Organizer, source: str, kinds: Iterable[str]) -> int:
+    """Remove the history facts ``source`` caused (a canceled order); returns how many."""
+    removed = 0
+    with transaction.atomic():
+        rows = list(
+            ContactEvent.objects.select_for_update().filter(
+                organizer=organizer, source=source, kind__in=list(kinds)
+            )
+        )
+        for row in rows:
+            row.delete()
+            removed += 1
+            last_of_event = not ContactEvent.objects.filter(
+                contact_id=row.contact_id, event_id=row.event_id, kind=row.kind
+            ).exists()
+            if last_of_event or row.kind not in PER_EVENT:
+                Contact.objects.filter(pk=row.contact_id, **{f"{COUNTERS[row.kind]}__gt": 0}).update(
+                    **{COUNTERS[row.kind]: F(COUNTERS[row.kind]) - 1}
+                )
+        ContactProduct.objects.filter(organizer=organizer, source=source).delete()
+    return removed
+
+
+def order_record(*, event: Event, order: Any, paid: bool) -> None:
+    """Record an order of the tickets plugin: buyer and attendees registered (and attended if paid).
+
+    Reads the order through its public attributes only (``code``, ``email``, ``locale``,
+    ``positions`` with ``attendee_name``, ``attendee_email`` and ``product_id``); the tickets
+    plugin is never imported.
+    """
+    source = f"order:{order.code}"
+    organizer = event.organizer
+    people: dict[str, tuple[str, set[int]]] = {}
+    positions = list(order.positions.all())
+    if order.email:
+        people[normalise_email(order.email)] = (
+            order.email,
+            {p.product_id for p in positions if not p.attendee_email},
+        )
+    for position in positions:
+        if position.attendee_email:
+            key = normalise_email(position.attendee_email)
+            _email, products = people.setdefault(key, (position.attendee_email, set()))
+            products.add(position.product_id)
+    names = {normalise_email(p.attendee_email): p.attendee_name for p in positions if p.attendee_email}
+    with transaction.atomic():
+        for key, (email, products) in people.items():
+            contact = contact_for_email(
+                organizer=organizer, email=email, name=names.get(key, ""), locale=order.locale or ""
+            )
+            if contact is None:
+                continue
+            history_record(contact=contact, event=event, kind=ContactEvent.Kind.REGISTERED, source=source)
+            if paid:
+                history_record(contact=contact, event=event, kind=ContactEvent.Kind.ATTENDED, source=source)
+            ContactProduct.objects.bulk_create(
+                [
+                    ContactProduct(
+                        organizer=organizer, contact=contact, event=event, product_id=pid, source=source
+                    )
+                    for pid in products
+                ],
+                ignore_conflicts=True,
+            )
+
+
+def order_cancel_record(*, event: Event, order: Any) -> None:
+    history_remove(
+        organizer=event.organizer,
+        source=f"order:{order.code}",
+        kinds=[ContactEvent.Kind.REGISTERED, ContactEvent.Kind.ATTENDED],
+    )
+
+
+#: Submission states in which its speakers count as giving the talk.
+TALK_STATES = ("accepted", "confirmed")
+
+
+def submission_record(*, submission: Any, new_state: str) -> None:
+    """Speakers of an accepted or confirmed submission gave a talk; withdrawn or rejected ones did not."""
+    event = submission.event
+    source = f"submission:{submission.code}"
+    if new_state not in TALK_STATES:
+        history_remove(organizer=event.organizer, source=source, kinds=[ContactEvent.Kind.SPOKE])
+        return
+    with transaction.atomic():
+        for speaker in submission.speakers.all():
+            contact = contact_for_email(
+                organizer=event.organizer, email=speaker.email, name=getattr(speaker, "fullname", "")
+            )
+            if contact is not None:
+                history_record(contact=contact, event=event, kind=ContactEvent.Kind.SPOKE, source=source)
+
+
+def hosts_backfill(*, organizer: Organizer) -> int:
+    """Record every team member as host of the events their team covers; returns new facts."""
+    created = 0
+    events = list(Event.objects.filter(organizer=organizer))
+    with transaction.atomic():
+        for team in Team.objects.filter(organizer=organizer).prefetch_related("members", "limit_events"):
+            covered = events if team.all_events else list(team.limit_events.all())
+            for member in team.members.all():
+                contact = contact_for_email(organizer=organizer, email=member.email, name=member.fullname)
+                if contact is None:
+                    continue
+                for event in covered:
+                    created += history_record(
+                        contact=contact, event=event, kind=ContactEvent.Kind.HOSTED, source=f"team:{team.pk}"
+                    )
+    return created
+
+
+def contacts_merge(*, target: Contact, duplicate: Contact, actor: Any = None) -> Contact:
+    """Fold ``duplicate`` into ``target``: history, products and tags move, blank fields fill.
+
+    Counters are recomputed for ``target`` from the combined history, which is exact, once.
+    """
+    if target.pk == duplicate.pk or target.organizer_id != duplicate.organizer_id:
+        raise ValidationError(_("Choose two different contacts of the same organizer."))
+    with transaction.atomic():
+        target, duplicate = (
+            Contact.objects.select_for_update().get(pk=target.pk),
+            Contact.objects.select_for_update().get(pk=duplicate.pk),
+        )
+        for row in ContactEvent.objects.filter(contact=duplicate):
+            ContactEvent.objects.get_or_create(
+                organizer_id=target.organizer_id,
+                contact=target,
+                event_id=row.event_id,
+                kind=row.kind,
+                source=row.source,
+            )
+        ContactProduct.objects.bulk_create(
+            [
+                ContactProduct(
+                    organizer_id=target.organizer_id,
+                    contact=target,
+                    event_id=p.event_id,
+                    product_id=p.product_id,
+                    source=p.source,
+                )
+                for p in ContactProduct.objects.filter(contact=duplicate)
+            ],
+            ignore_conflicts=True,
+        )
+        ContactTag.objects.bulk_create(
+            [
+                ContactTag(contact=target, tag_id=t.tag_id)
+                for t in ContactTag.objects.filter(contact=duplicate)
+            ],
+            ignore_conflicts=True,
+        )
+        for field in PROFILE_FIELDS:
+            if field != "email" and not getattr(target, field):
+                setattr(target, field, getattr(duplicate, field))
+        target.custom_fields = {**(duplicate.custom_fields or {}), **(target.custom_fields or {})}
+        if duplicate.marketing_consent and not target.marketing_consent:
+            target.marketing_consent = True
+            target.consent_source = duplicate.consent_source
+            target.consent_at = duplicate.consent_at
+        history = ContactEvent.objects.filter(contact=target)
+        for kind, counter in COUNTERS.items():
+            rows = history.filter(kind=kind)
+            value = rows.values("event").distinct().count() if kind in PER_EVENT else rows.count()
+            setattr(target, counter, value)
+        log_action(
+            action="campaigns.contact.merged",
+            organizer=target.organizer,
+            obj=target,
+            actor=actor,
+            data={"merged": duplicate.pk, "merged_email": duplicate.email},
+        )
+        duplicate.delete()
+        target.save()
+    return target
+
+
+def contact_export(*, contact: Contact) -> dict[str, Any]:
+    """Everything stored about one contact, for a data subject access request."""
+    return {
+        "id": contact.pk,
+        **{field: getattr(contact, field) for field in PROFILE_FIELDS},
+        "tags": sorted(contact.tags.values_list("name", flat=True)),
+        "custom_fields": contact.custom_fields,
+        "marketing_consent": contact.marketing_consent,
+        "consent_source": contact.consent_source,
+        "consent_at": contact.consent_at.isoformat() if contact.consent_at else None,
+        "events_attended": contact.events_attended,
+        "events_registered": contact.events_registered,
+        "events_hosted": contact.events_hosted,
+        "talks_given": contact.talks_given,
+        "created": contact.created.isoformat(),
+        "updated": contact.updated.isoformat(),
+        "history": [
+            {
+                "event": row.event.slug,
+                "event_name": str(row.event.name),
+                "kind": row.kind,
+                "source": row.source,
+                "created": row.created.isoformat(),
+            }
+            for row in contact.history.select_related("event").order_by("created", "id")
+        ],
+        "products": [
+            {"event": p.event.slug, "product_id": p.product_id, "source": p.source}
+            for p in contact.products.select_related("event").order_by("id")
+        ],
+    }
+
+
+def contact_erase(*, contact: Contact, actor: Any = None) -> Contact:
+    """Erase a contact's personal data; the anonymous history keeps the event statistics.
+
+    Plugins holding the person's data elsewhere (orders of the tickets plugin) are told
+    through the ``contact_erased`` notification, with the address and the events concerned,
+    after commit.
+    """
+    organizer = contact.organizer
+    with transaction.atomic():
+        email = contact.email
+        event_ids = sorted(set(contact.history.values_list("event_id", flat=True)))
+        for field in PROFILE_FIELDS:
+            setattr(contact, field, "")
+        contact.email = f"erased-{contact.pk}@erased.invalid"
+        contact.custom_fields = {}
+        contact.marketing_consent = False
+        contact.consent_source = ""
+        contact.consent_at = None
+        _save_profile(contact)
+        ContactTag.objects.filter(contact=contact).delete()
+        log_action(action="campaigns.contact.erased", organizer=organizer, obj=contact, actor=actor)
+        events = list(Event.objects.filter(pk__in=event_ids))
+        transaction.on_commit(
+            lambda: notify("contact_erased", organizer=organizer, email=email, events=events)
+        )
+    return contact
+
+
+def segment_save(
+    *,
+    organizer: Organizer,
+    name: str,
+    filters: dict[str, Any],
+    segment: Segment | None = None,
+    actor: Any = None,
+) -> Segment:
+    """Create or update a segment; ``filters`` are validated by ``ContactFilterForm`` first."""
+    with transaction.atomic():
+        creating = segment is None
+        if segment is None:
+            segment = Segment(organizer=organizer)
+        segment.name = name
+        segment.filters = filters
+        segment.save()
+        log_action(
+            action="campaigns.segment.created" if creating else "campaigns.segment.changed",
+            organizer=organizer,
+            obj=segment,
+            actor=actor,
+            data={"name": name, "filters": filters},
+        )
+    return segment
+
+
+def segment_delete(*, segment: Segment, actor: Any = None) -> None:
+    with transaction.atomic():
+        log_action(action="campaigns.segment.deleted", organizer=segment.organizer, obj=segment, actor=actor)
+        segment.delete()

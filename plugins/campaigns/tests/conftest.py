@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django_scopes import scope
+from eventyay_campaigns import services
+
+
+@pytest.fixture
+def crm_event(make_event: Callable[..., Any]) -> Any:
+    return make_event(slug="crmconf", plugins=["campaigns"])
+
+
+@pytest.fixture
+def make_contact(organizer: Any) -> Callable[..., Any]:
+    def factory(email: str, **data: Any) -> Any:
+        with scope(organizer=organizer):
+            return services.contact_save(organizer=organizer, data={"email": email, **data})
+
+    return factory
+
+
+def fake_order(code: str, email: str, *positions: tuple[str, str, int], status: str = "pending") -> Any:
+    """What the campaigns hooks read of a tickets order: its public attributes only."""
+    rows = [SimpleNamespace(attendee_email=e, attendee_name=n, product_id=p) for e, n, p in positions]
+    return SimpleNamespace(
+        code=code,
+        email=email,
+        locale="en",
+        status=status,
+        positions=SimpleNamespace(all=lambda: rows),
+    )

@@ -1,0 +1,102 @@
+"""The main filter queries use the indexes made for them."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_scopes import scope
+from eventyay_campaigns.models import Contact, ContactEvent, ContactTag, Tag
+from eventyay_campaigns.selectors import SEARCH_DOCUMENT_SQL, ContactCriteria, contacts_matching
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_expression_is_the_indexed_one() -> None:
+    migration = importlib.import_module("eventyay_campaigns.migrations.0002_postgresql_search_indexes")
+    assert migration.SEARCH_DOCUMENT == SEARCH_DOCUMENT_SQL
+
+
+@pytest.fixture
+def seeded(organizer: Any, crm_event: Any, make_event: Any) -> Any:
+    events = [crm_event, *(make_event(slug=f"past{n}") for n in range(5))]
+    with scope(organizer=organizer):
+        Contact.objects.bulk_create(
+            Contact(
+                organizer=organizer,
+                email=f"person{n}@example.org",
+                first_name=f"First{n}",
+                last_name=f"Last{n}",
+                company=f"Company{n % 50}",
+                job_title=f"Title{n % 20}",
+                city=f"City{n % 30}",
+                state=f"State{n % 10}",
+                country="DE" if n % 2 else "US",
+                custom_fields={"tier": "gold" if n % 300 == 0 else "silver"},
+                events_attended=n % 5,
+                events_hosted=n % 3,
+            )
+            for n in range(3000)
+        )
+        contacts = list(Contact.objects.filter(organizer=organizer).order_by("id")[:300])
+        Tag.objects.bulk_create(Tag(organizer=organizer, name=f"tag{n}") for n in range(500))
+        tag = Tag.objects.create(organizer=organizer, name="vip")
+        ContactTag.objects.bulk_create(ContactTag(contact=c, tag=tag) for c in contacts[:100])
+        ContactEvent.objects.bulk_create(
+            ContactEvent(
+                organizer=organizer, contact=c, event=events[n % 6], kind="attended", source=f"order:{c.pk}"
+            )
+            for n, c in enumerate(contacts)
+        )
+    with connection.cursor() as cursor:
+        for table in ("contact", "tag", "contacttag", "contactevent"):
+            cursor.execute(f"ANALYZE eventyay_campaigns_{table}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return organizer
+
+
+@pytest.mark.services
+@pytest.mark.parametrize(
+    ("criteria", "indexes"),
+    [
+        ({"company": "company7"}, ["campaigns_contact_company"]),
+        ({"job_title": "title3"}, ["campaigns_contact_job_title"]),
+        ({"city": "City4"}, ["campaigns_contact_city"]),
+        ({"state": "state1"}, ["campaigns_contact_state"]),
+        ({"country": "de"}, ["campaigns_contact_country"]),
+        ({"search": "first12"}, ["campaigns_contact_search"]),
+        ({"custom_fields": {"tier": "gold"}}, ["campaigns_contact_custom"]),
+        ({"events_attended_min": 4}, ["campaigns_contact_attended"]),
+        ({"events_hosted_min": 2}, ["campaigns_contact_hosted"]),
+        ({"tag": "vip"}, ["Index Scan using eventyay_campaigns_contacttag_"]),
+        ({"attended_event": "EVENT"}, ["campaigns_history_event"]),
+    ],
+)
+def test_filters_use_their_index(
+    seeded: Any, crm_event: Any, criteria: dict[str, Any], indexes: list[str]
+) -> None:
+    if criteria.get("attended_event") == "EVENT":
+        criteria = {**criteria, "attended_event": crm_event}
+    with scope(organizer=seeded):
+        plan = contacts_matching(organizer=seeded, criteria=ContactCriteria(**criteria)).order_by().explain()
+    assert "Seq Scan" not in plan, plan
+    for index in indexes:
+        assert index in plan, plan
+
+
+@pytest.mark.services
+@pytest.mark.parametrize(
+    ("sort_by", "index"),
+    [
+        ("last_name", "campaigns_contact_name"),
+        ("first_name", "campaigns_contact_first_name"),
+        ("-created", "campaigns_contact_created"),
+        ("-events_attended", "campaigns_contact_attended"),
+    ],
+)
+def test_sorted_pages_walk_an_index(seeded: Any, sort_by: str, index: str) -> None:
+    with scope(organizer=seeded):
+        plan = contacts_matching(organizer=seeded, criteria=ContactCriteria(sort_by=sort_by))[:20].explain()
+    assert "Seq Scan" not in plan and index in plan, plan
