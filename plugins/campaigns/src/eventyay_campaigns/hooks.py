@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scope
 
-from eventyay.base.models import Event
-from eventyay.base.plugins import TeamPermission, hookimpl
+from eventyay.base.models import Event, Organizer
+from eventyay.base.permissions import grant_for_user
+from eventyay.base.plugins import NavItem, TeamPermission, hookimpl
 
 READ_PERMISSION = "organizer.contacts:read"
 WRITE_PERMISSION = "organizer.contacts:write"
@@ -27,6 +30,19 @@ def register_team_permissions() -> list[TeamPermission]:
         TeamPermission(
             WRITE_PERMISSION, _("Edit, import, merge, export and erase contacts; manage segments")
         ),
+    ]
+
+
+@hookimpl
+def control_nav_organizer(organizer: Organizer, request: HttpRequest) -> list[NavItem]:
+    if not grant_for_user(request.user, organizer).has_organizer_permission(READ_PERMISSION):
+        return []
+    return [
+        NavItem(
+            label=str(_("Contacts")),
+            url=reverse("plugins:campaigns:control.contacts", kwargs={"organizer": organizer.slug}),
+            active_prefix="plugins:campaigns:control.",
+        )
     ]
 
 

@@ -192,6 +192,11 @@ def contact_save(
             contact.marketing_consent = bool(data["marketing_consent"])
             contact.consent_source = consent_source
             contact.consent_at = timezone.now()
+        contact.full_clean(
+            exclude=["organizer", "custom_fields", "consent_source"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         duplicate = Contact.objects.filter(organizer=organizer, email_key=normalise_email(contact.email))
         if contact.pk:
             duplicate = duplicate.exclude(pk=contact.pk)
@@ -538,3 +543,33 @@ def segment_delete(*, segment: Segment, actor: Any = None) -> None:
     with transaction.atomic():
         log_action(action="campaigns.segment.deleted", organizer=segment.organizer, obj=segment, actor=actor)
         segment.delete()
+
+
+def custom_field_save(
+    *, organizer: Organizer, key: str, label: str, type: str, choices: list[str], actor: Any = None
+) -> CustomFieldDefinition:
+    with transaction.atomic():
+        definition = CustomFieldDefinition.objects.create(
+            organizer=organizer, key=key, label=label, type=type, choices=choices
+        )
+        log_action(
+            action="campaigns.field.created",
+            organizer=organizer,
+            obj=definition,
+            actor=actor,
+            data={"key": key, "type": type},
+        )
+    return definition
+
+
+def custom_field_delete(*, definition: CustomFieldDefinition, actor: Any = None) -> None:
+    """Remove a field definition; contacts' values of it stay stored until they are next edited."""
+    with transaction.atomic():
+        log_action(
+            action="campaigns.field.deleted",
+            organizer=definition.organizer,
+            obj=definition,
+            actor=actor,
+            data={"key": definition.key},
+        )
+        definition.delete()

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from eventyay_campaigns import views
+
+PREFIX = "control/organizer/<slug:organizer>/contacts/"
+
+urlpatterns = [
+    path(PREFIX, views.contacts, name="control.contacts"),
+    path(PREFIX + "add/", views.contact_create, name="control.contact.add"),
+    path(PREFIX + "import/", views.contact_import, name="control.import"),
+    path(PREFIX + "import/columns/", views.contact_import_map, name="control.import.map"),
+    path(PREFIX + "hosts/", views.hosts_backfill, name="control.hosts"),
+    path(PREFIX + "fields/", views.custom_fields, name="control.fields"),
+    path(PREFIX + "fields/<int:pk>/delete/", views.custom_field_delete, name="control.field.delete"),
+    path(PREFIX + "segments/", views.segments, name="control.segments"),
+    path(PREFIX + "segments/add/", views.segment_create, name="control.segment.add"),
+    path(PREFIX + "segments/<int:pk>/", views.segment_edit, name="control.segment"),
+    path(PREFIX + "segments/<int:pk>/delete/", views.segment_delete, name="control.segment.delete"),
+    path(PREFIX + "<int:pk>/", views.contact_detail, name="control.contact"),
+    path(PREFIX + "<int:pk>/edit/", views.contact_edit, name="control.contact.edit"),
+    path(PREFIX + "<int:pk>/delete/", views.contact_delete, name="control.contact.delete"),
+    path(PREFIX + "<int:pk>/erase/", views.contact_erase, name="control.contact.erase"),
+    path(PREFIX + "<int:pk>/export/", views.contact_export, name="control.contact.export"),
+]
