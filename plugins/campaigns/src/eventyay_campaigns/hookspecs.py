@@ -30,5 +30,5 @@ def contact_erased(organizer: Organizer, email: str, events: list[Event]) -> Non
         def contact_erased(organizer, email, events):
             services.orders_anonymise(events=events, email=email)
 
-    .. versionadded:: 1.2
+    .. versionadded:: 1.0
     """
