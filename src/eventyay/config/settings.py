@@ -217,7 +217,6 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
-FRONTEND_MODULES = BASE_DIR / "frontend" / "node_modules"
 # Invoices, tickets, uploads and exports (eventyay.base.storage): outside MEDIA_ROOT, which the
 # web server hands out to anyone, and only reachable through views that check permission.
 PRIVATE_MEDIA_ROOT = DATA_DIR / "private"
@@ -229,6 +228,7 @@ STORAGES = {
     "private": {"BACKEND": "eventyay.base.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+FRONTEND_MODULES = BASE_DIR / "frontend" / "node_modules"
 STATICFILES_DIRS = [
     (prefix, str(FRONTEND_MODULES / path))
     for prefix, path in [
