@@ -209,3 +209,9 @@ def test_segments(api_client: Any, people: Any) -> None:
     assert response.status_code == 200
     assert api_client.get(f"{url}{segment['id']}/").json()["size"] == 1
     assert api_client.delete(f"{url}{segment['id']}/").status_code == 204
+
+
+@pytest.mark.parametrize("text", ["'", "\\", "a:b & c | !d", "((", "*:*", "o'brien", "ü"])
+def test_search_takes_any_text(api_client: Any, people: Any, text: str) -> None:
+    response = api_client.get(URL, {"search": text})
+    assert response.status_code == 200 and response.json()["results"] == []
