@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.contacts, args.history, args.repeat = 20_000, 100_000, 5
     if args.reuse:
+        call_command("migrate", verbosity=0, interactive=False)
         with scopes_disabled():
             organizer = Organizer.objects.get(slug=args.reuse)
     else:

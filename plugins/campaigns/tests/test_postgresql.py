@@ -93,6 +93,7 @@ def test_filters_use_their_index(
         ("last_name", "campaigns_contact_name"),
         ("first_name", "campaigns_contact_first_name"),
         ("-created", "campaigns_contact_created"),
+        ("-updated", "campaigns_contact_updated"),
         ("-events_attended", "campaigns_contact_attended"),
     ],
 )

@@ -124,6 +124,7 @@ class Contact(models.Model):
             models.Index(fields=["organizer", "last_name", "first_name"], name="campaigns_contact_name"),
             models.Index(fields=["organizer", "first_name"], name="campaigns_contact_first_name"),
             models.Index(fields=["organizer", "created"], name="campaigns_contact_created"),
+            models.Index(fields=["organizer", "updated"], name="campaigns_contact_updated"),
         ]
 
     def __str__(self) -> str:
