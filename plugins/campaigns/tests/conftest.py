@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django_scopes import scope
-from eventyay_campaigns import services
+from eventyay_campaigns.services import contacts as contact_services
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def crm_event(make_event: Callable[..., Any]) -> Any:
 def make_contact(organizer: Any) -> Callable[..., Any]:
     def factory(email: str, **data: Any) -> Any:
         with scope(organizer=organizer):
-            return services.contact_save(organizer=organizer, data={"email": email, **data})
+            return contact_services.contact_save(organizer=organizer, data={"email": email, **data})
 
     return factory
 

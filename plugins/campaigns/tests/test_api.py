@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
-from eventyay_campaigns import services
 from eventyay_campaigns.models import CustomFieldDefinition
+from eventyay_campaigns.services import contacts as contact_services
 from rest_framework.test import APIClient
 
 from eventyay.base.services.teams import token_create
@@ -50,10 +50,10 @@ def people(organizer: Any, crm_event: Any, make_contact: Any) -> dict[str, Any]:
         "cid@example.org", first_name="Cid", last_name="Cole", company="Other Ltd", city="New York"
     )
     with scope(organizer=organizer):
-        services.history_record(contact=ann, event=crm_event, kind="attended", source="order:A")
-        services.history_record(contact=ann, event=crm_event, kind="registered", source="order:A")
-        services.history_record(contact=bob, event=crm_event, kind="hosted", source="team:1")
-        services.order_record(
+        contact_services.history_record(contact=ann, event=crm_event, kind="attended", source="order:A")
+        contact_services.history_record(contact=ann, event=crm_event, kind="registered", source="order:A")
+        contact_services.history_record(contact=bob, event=crm_event, kind="hosted", source="team:1")
+        contact_services.order_record(
             event=crm_event,
             order=fake_order("C1", "cid@example.org", ("", "", 5)),
             paid=False,

@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_scopes import scope
-from eventyay_campaigns import hooks, services
+from eventyay_campaigns import hooks
 from eventyay_campaigns.models import Contact, ContactEvent, CustomFieldDefinition
+from eventyay_campaigns.services import contacts as contact_services
 
 from eventyay.base.plugins import notify
 from eventyay.base.services.events import event_create
@@ -22,12 +23,12 @@ def test_email_unique_per_organizer_in_any_case(
 ) -> None:
     make_contact("Ann@Example.org")
     with scope(organizer=organizer), pytest.raises(ValidationError) as info:
-        services.contact_save(organizer=organizer, data={"email": "ann@example.ORG"})
+        contact_services.contact_save(organizer=organizer, data={"email": "ann@example.ORG"})
     assert "email" in info.value.message_dict
     with scope(organizer=organizer), pytest.raises(IntegrityError), transaction.atomic():
         Contact.objects.create(organizer=organizer, email="ANN@example.org")
     with scope(organizer=other_organizer):
-        services.contact_save(organizer=other_organizer, data={"email": "ann@example.org"})
+        contact_services.contact_save(organizer=other_organizer, data={"email": "ann@example.org"})
 
 
 def test_custom_fields_typed(organizer: Any, make_contact: Any) -> None:
@@ -50,7 +51,9 @@ def test_custom_fields_typed(organizer: Any, make_contact: Any) -> None:
         ({"unknown": "x"}, "custom_fields.unknown"),
     ):
         with scope(organizer=organizer), pytest.raises(ValidationError) as info:
-            services.contact_save(organizer=organizer, contact=contact, data={"custom_fields": values})
+            contact_services.contact_save(
+                organizer=organizer, contact=contact, data={"custom_fields": values}
+            )
         assert key in info.value.message_dict
 
 
@@ -58,7 +61,7 @@ def test_consent_change_records_source_and_time(organizer: Any, make_contact: An
     contact = make_contact("a@example.org")
     assert contact.consent_at is None
     with scope(organizer=organizer):
-        contact = services.contact_save(
+        contact = contact_services.contact_save(
             organizer=organizer, contact=contact, data={"marketing_consent": True}, consent_source="api"
         )
     assert contact.marketing_consent and contact.consent_source == "api" and contact.consent_at is not None
@@ -138,8 +141,8 @@ def test_hosts_backfill(organizer: Any, crm_event: Any, user: Any) -> None:
             data={"name": {"en": "Two"}, "slug": "two", "date_from": crm_event.date_from},
             is_admin=True,
         )
-        assert services.hosts_backfill(organizer=organizer) == 2
-        assert services.hosts_backfill(organizer=organizer) == 0
+        assert contact_services.hosts_backfill(organizer=organizer) == 2
+        assert contact_services.hosts_backfill(organizer=organizer) == 0
         contact = Contact.objects.get(email_key=user.email)
         assert contact.events_hosted == 2
         assert second.pk in set(contact.history.values_list("event_id", flat=True))
@@ -152,15 +155,15 @@ def test_merge_combines_history_and_counters(
     target = make_contact("ann@example.org", tags=["vip"])
     duplicate = make_contact("ann.work@example.org", company="TechCorp", tags=["speaker"])
     with scope(organizer=organizer):
-        services.history_record(contact=target, event=crm_event, kind="attended", source="order:A")
-        services.history_record(contact=duplicate, event=crm_event, kind="attended", source="order:B")
-        services.history_record(contact=duplicate, event=other, kind="attended", source="order:C")
-        merged = services.contacts_merge(target=target, duplicate=duplicate)
+        contact_services.history_record(contact=target, event=crm_event, kind="attended", source="order:A")
+        contact_services.history_record(contact=duplicate, event=crm_event, kind="attended", source="order:B")
+        contact_services.history_record(contact=duplicate, event=other, kind="attended", source="order:C")
+        merged = contact_services.contacts_merge(target=target, duplicate=duplicate)
         assert merged.events_attended == 2 and merged.company == "TechCorp"
         assert sorted(merged.tags.values_list("name", flat=True)) == ["speaker", "vip"]
         assert not Contact.objects.filter(pk=duplicate.pk).exists()
         with pytest.raises(ValidationError):
-            services.contacts_merge(target=merged, duplicate=merged)
+            contact_services.contacts_merge(target=merged, duplicate=merged)
 
 
 def test_export_and_erase(
@@ -175,15 +178,15 @@ def test_export_and_erase(
     from eventyay.testing.plugin import register_temporarily
 
     with scope(organizer=organizer):
-        services.history_record(contact=contact, event=crm_event, kind="attended", source="order:A")
-        data = services.contact_export(contact=contact)
+        contact_services.history_record(contact=contact, event=crm_event, kind="attended", source="order:A")
+        data = contact_services.contact_export(contact=contact)
         assert data["email"] == "ann@example.org" and data["tags"] == ["vip"]
         assert data["history"][0]["event"] == crm_event.slug
         with (
             register_temporarily("erasure_listener", contact_erased=contact_erased),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            services.contact_erase(contact=contact)
+            contact_services.contact_erase(contact=contact)
         contact.refresh_from_db()
     assert contact.first_name == "" and "ann" not in contact.email and not contact.marketing_consent
     assert contact.events_attended == 1

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
-from eventyay_campaigns import services
 from eventyay_campaigns.models import Contact, ContactEvent, CustomFieldDefinition, Segment
+from eventyay_campaigns.services import contacts as contact_services
 
 from eventyay.base.models import User
 
@@ -30,7 +30,7 @@ def ann(organizer: Any, crm_event: Any, make_contact: Any) -> Any:
         "ann@example.org", first_name="Ann", company="TechCorp", city="Berlin", tags=["vip"]
     )
     with scope(organizer=organizer):
-        services.history_record(contact=contact, event=crm_event, kind="attended", source="order:A")
+        contact_services.history_record(contact=contact, event=crm_event, kind="attended", source="order:A")
     return contact
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from eventyay.base.models import Event, Organizer
 from eventyay_campaigns.models import Contact, CustomFieldDefinition, Segment
 from eventyay_campaigns.selectors import DEFAULT_SORT, SORT_FIELDS, ContactCriteria
-from eventyay_campaigns.services import custom_fields_clean
+from eventyay_campaigns.services.contacts import custom_fields_clean
 
 #: Prefix of the filter parameters naming a custom field: ``cf_<key>=<value>``.
 CUSTOM_PREFIX = "cf_"

@@ -3,7 +3,7 @@
 The contacts are filled from the notifications of the tickets and talk plugins, implemented
 as optional hooks: without those plugins installed nothing calls them, and campaigns never
 imports their code. Like every event notification they reach this plugin on events where it
-is switched on; :func:`eventyay_campaigns.services.hosts_backfill` adds the team members.
+is switched on; :func:`eventyay_campaigns.services.contacts.hosts_backfill` adds the team members.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def control_nav_organizer(organizer: Organizer, request: HttpRequest) -> list[Na
 
 @hookimpl(optionalhook=True)
 def order_placed(event: Event, order: Any) -> None:
-    from eventyay_campaigns.services import order_record
+    from eventyay_campaigns.services.contacts import order_record
 
     with scope(organizer=event.organizer):
         order_record(event=event, order=order, paid=order.status == "paid")
@@ -56,7 +56,7 @@ def order_placed(event: Event, order: Any) -> None:
 
 @hookimpl(optionalhook=True)
 def order_paid(event: Event, order: Any) -> None:
-    from eventyay_campaigns.services import order_record
+    from eventyay_campaigns.services.contacts import order_record
 
     with scope(organizer=event.organizer):
         order_record(event=event, order=order, paid=True)
@@ -64,7 +64,7 @@ def order_paid(event: Event, order: Any) -> None:
 
 @hookimpl(optionalhook=True)
 def order_canceled(event: Event, order: Any) -> None:
-    from eventyay_campaigns.services import order_cancel_record
+    from eventyay_campaigns.services.contacts import order_cancel_record
 
     with scope(organizer=event.organizer):
         order_cancel_record(event=event, order=order)
@@ -72,7 +72,7 @@ def order_canceled(event: Event, order: Any) -> None:
 
 @hookimpl(optionalhook=True)
 def submission_state_changed(submission: Any, old_state: str, new_state: str) -> None:
-    from eventyay_campaigns.services import submission_record
+    from eventyay_campaigns.services.contacts import submission_record
 
     with scope(organizer=submission.event.organizer):
         submission_record(submission=submission, new_state=new_state)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from eventyay.base.models import Organizer
 from eventyay_campaigns.models import Contact, CustomFieldDefinition
-from eventyay_campaigns.services import PROFILE_FIELDS, contact_save, normalise_email
+from eventyay_campaigns.services.contacts import PROFILE_FIELDS, contact_save, normalise_email
 
 #: Rows beyond this are refused: the import runs in the request.
 MAX_ROWS = 20_000

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from eventyay_campaigns import views
+from eventyay_campaigns.views import contacts as views
 
 PREFIX = "control/organizer/<slug:organizer>/contacts/"
 

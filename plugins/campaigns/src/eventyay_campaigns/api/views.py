@@ -14,12 +14,12 @@ from rest_framework.response import Response
 
 from eventyay.api.mixins import OrganizerViewMixin
 from eventyay.api.pagination import Pagination
-from eventyay_campaigns import services
 from eventyay_campaigns.api.serializers import ContactSerializer, SegmentSerializer
 from eventyay_campaigns.forms import ContactFilterForm
 from eventyay_campaigns.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_campaigns.models import Contact, Segment
 from eventyay_campaigns.selectors import contacts_count, contacts_matching
+from eventyay_campaigns.services import contacts as contact_services
 
 
 class ContactPagination(Pagination):
@@ -70,7 +70,7 @@ class ContactViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
         return queryset.prefetch_related("tags")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = services.contact_save(
+        serializer.instance = contact_services.contact_save(
             organizer=self.organizer,
             data=dict(serializer.validated_data),
             actor=self.request.auth or self.request.user,
@@ -78,7 +78,7 @@ class ContactViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
         )
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = services.contact_save(
+        serializer.instance = contact_services.contact_save(
             organizer=self.organizer,
             contact=serializer.instance,
             data=dict(serializer.validated_data),
@@ -87,7 +87,7 @@ class ContactViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance: Contact) -> None:
-        services.contact_delete(contact=instance, actor=self.request.auth or self.request.user)
+        contact_services.contact_delete(contact=instance, actor=self.request.auth or self.request.user)
 
 
 class SegmentViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
@@ -119,7 +119,7 @@ class SegmentViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
         return form.stored()
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = services.segment_save(
+        serializer.instance = contact_services.segment_save(
             organizer=self.organizer,
             name=serializer.validated_data["name"],
             filters=self._filters(serializer),
@@ -128,7 +128,7 @@ class SegmentViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         assert serializer.instance is not None
-        serializer.instance = services.segment_save(
+        serializer.instance = contact_services.segment_save(
             organizer=self.organizer,
             segment=serializer.instance,
             name=serializer.validated_data.get("name", serializer.instance.name),
@@ -139,4 +139,4 @@ class SegmentViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance: Segment) -> None:
-        services.segment_delete(segment=instance, actor=self.request.auth or self.request.user)
+        contact_services.segment_delete(segment=instance, actor=self.request.auth or self.request.user)

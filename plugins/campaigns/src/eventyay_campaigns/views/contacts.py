@@ -17,7 +17,7 @@ from eventyay.base.models import Organizer
 from eventyay.base.storage import private_storage, unguessable_name
 from eventyay.control.pagination import page_of
 from eventyay.control.permissions import organizer_view
-from eventyay_campaigns import importing, services
+from eventyay_campaigns import importing
 from eventyay_campaigns.forms import (
     ContactFilterForm,
     ContactForm,
@@ -29,6 +29,7 @@ from eventyay_campaigns.forms import (
 from eventyay_campaigns.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_campaigns.models import Contact, CustomFieldDefinition, Segment
 from eventyay_campaigns.selectors import SORT_FIELDS, contact_history, contacts_count, contacts_matching
+from eventyay_campaigns.services import contacts as contact_services
 
 #: Session key of the file being imported, per organizer.
 IMPORT_SESSION_KEY = "campaigns_import_{}"
@@ -96,7 +97,7 @@ def _contact_form(request: HttpRequest, contact: Contact | None) -> HttpResponse
     form = ContactForm(request.POST or None, instance=contact, organizer=_org(request))
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.contact_save(
+            saved = contact_services.contact_save(
                 organizer=_org(request),
                 contact=contact,
                 data=form.service_data(),
@@ -116,7 +117,7 @@ def contact_detail(request: HttpRequest, organizer: str, pk: int) -> HttpRespons
     contact = _contact(request, pk)
     merge_form = MergeForm(request.POST or None, contact=contact)
     if request.method == "POST" and merge_form.is_valid():
-        services.contacts_merge(
+        contact_services.contacts_merge(
             target=contact, duplicate=merge_form.cleaned_data["duplicate"], actor=_actor(request)
         )
         messages.success(request, _("The contacts have been merged."))
@@ -141,7 +142,7 @@ def contact_detail(request: HttpRequest, organizer: str, pk: int) -> HttpRespons
 def contact_delete(request: HttpRequest, organizer: str, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     if request.method == "POST":
-        services.contact_delete(contact=contact, actor=_actor(request))
+        contact_services.contact_delete(contact=contact, actor=_actor(request))
         messages.success(request, _("The contact has been deleted."))
         return redirect(_url("contacts", request))
     return render(
@@ -155,7 +156,7 @@ def contact_delete(request: HttpRequest, organizer: str, pk: int) -> HttpRespons
 def contact_erase(request: HttpRequest, organizer: str, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     if request.method == "POST":
-        services.contact_erase(contact=contact, actor=_actor(request))
+        contact_services.contact_erase(contact=contact, actor=_actor(request))
         messages.success(request, _("The contact's personal data has been erased."))
         return redirect(_url("contact", request, pk=contact.pk))
     return render(
@@ -177,7 +178,7 @@ def contact_erase(request: HttpRequest, organizer: str, pk: int) -> HttpResponse
 def contact_export(request: HttpRequest, organizer: str, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     response = HttpResponse(
-        json.dumps(services.contact_export(contact=contact), indent=2, ensure_ascii=False),
+        json.dumps(contact_services.contact_export(contact=contact), indent=2, ensure_ascii=False),
         content_type="application/json",
     )
     response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.json"'
@@ -187,7 +188,7 @@ def contact_export(request: HttpRequest, organizer: str, pk: int) -> HttpRespons
 @organizer_view(WRITE_PERMISSION)
 @require_POST
 def hosts_backfill(request: HttpRequest, organizer: str) -> HttpResponse:
-    created = services.hosts_backfill(organizer=_org(request))
+    created = contact_services.hosts_backfill(organizer=_org(request))
     messages.success(request, _("%d new host entries recorded.") % created)
     return redirect(_url("contacts", request))
 
@@ -227,7 +228,7 @@ def _segment_form(request: HttpRequest, segment: Segment | None) -> HttpResponse
         else None
     )
     if bound and "save" in request.POST and form.is_valid() and filter_form.is_valid():
-        saved = services.segment_save(
+        saved = contact_services.segment_save(
             organizer=_org(request),
             segment=segment,
             name=form.cleaned_data["name"],
@@ -246,7 +247,7 @@ def _segment_form(request: HttpRequest, segment: Segment | None) -> HttpResponse
 def segment_delete(request: HttpRequest, organizer: str, pk: int) -> HttpResponse:
     segment = get_object_or_404(Segment, organizer=_org(request), pk=pk)
     if request.method == "POST":
-        services.segment_delete(segment=segment, actor=_actor(request))
+        contact_services.segment_delete(segment=segment, actor=_actor(request))
         messages.success(request, _("The segment has been deleted."))
         return redirect(_url("segments", request))
     return render(
@@ -263,7 +264,7 @@ def segment_delete(request: HttpRequest, organizer: str, pk: int) -> HttpRespons
 def custom_fields(request: HttpRequest, organizer: str) -> HttpResponse:
     form = CustomFieldForm(request.POST or None, organizer=_org(request))
     if request.method == "POST" and form.is_valid():
-        services.custom_field_save(
+        contact_services.custom_field_save(
             organizer=_org(request),
             key=form.cleaned_data["key"],
             label=form.cleaned_data["label"],
@@ -284,7 +285,7 @@ def custom_fields(request: HttpRequest, organizer: str) -> HttpResponse:
 @require_POST
 def custom_field_delete(request: HttpRequest, organizer: str, pk: int) -> HttpResponse:
     definition = get_object_or_404(CustomFieldDefinition, organizer=_org(request), pk=pk)
-    services.custom_field_delete(definition=definition, actor=_actor(request))
+    contact_services.custom_field_delete(definition=definition, actor=_actor(request))
     messages.success(request, _("The field has been removed."))
     return redirect(_url("fields", request))
 
