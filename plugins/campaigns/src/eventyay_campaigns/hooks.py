@@ -18,9 +18,12 @@ from django_scopes import scope
 from eventyay.base.models import Event, Organizer
 from eventyay.base.permissions import grant_for_user
 from eventyay.base.plugins import NavItem, TeamPermission, hookimpl
+from eventyay_campaigns.channels import EmailChannel, MessageChannel
 
 READ_PERMISSION = "organizer.contacts:read"
 WRITE_PERMISSION = "organizer.contacts:write"
+CAMPAIGNS_READ_PERMISSION = "organizer.campaigns:read"
+CAMPAIGNS_WRITE_PERMISSION = "organizer.campaigns:write"
 
 
 @hookimpl
@@ -30,7 +33,16 @@ def register_team_permissions() -> list[TeamPermission]:
         TeamPermission(
             WRITE_PERMISSION, _("Edit, import, merge, export and erase contacts; manage segments")
         ),
+        TeamPermission(CAMPAIGNS_READ_PERMISSION, _("View campaigns, automation rules and their figures")),
+        TeamPermission(
+            CAMPAIGNS_WRITE_PERMISSION, _("Create, send, pause and cancel campaigns; manage automation rules")
+        ),
     ]
+
+
+@hookimpl
+def register_message_channels() -> list[MessageChannel]:
+    return [EmailChannel()]
 
 
 @hookimpl

@@ -8,6 +8,7 @@ from eventyay.base.plugins import hookspec
 
 if TYPE_CHECKING:
     from eventyay.base.models import Event, Organizer
+    from eventyay_campaigns.channels import MessageChannel
 
 
 @hookspec
@@ -29,6 +30,44 @@ def contact_erased(organizer: Organizer, email: str, events: list[Event]) -> Non
         @hookimpl(optionalhook=True)
         def contact_erased(organizer, email, events):
             services.orders_anonymise(events=events, email=email)
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_message_channels() -> list[MessageChannel]:
+    """Declare channels campaigns and automation rules can send messages through.
+
+    Scope: ``global``. Results of all plugins are combined; the first channel registered
+    under an ``identifier`` wins. The campaigns plugin registers ``email`` itself (and
+    ``sms``); a channel for another messenger subclasses
+    :class:`eventyay_campaigns.channels.MessageChannel`, names the contact attribute holding
+    consent for it (``consent_field``) and the one holding the address, and implements
+    ``send(message, content)``: hand the rendered
+    :class:`~eventyay_campaigns.channels.RenderedMessage` to the provider and return the
+    provider's message id, or raise :class:`~eventyay_campaigns.channels.ChannelError`
+    (``transient=True`` to be retried with backoff, ``False`` to fail the message for good).
+    ``send`` is called from a Celery worker, at most once per claim of the message; keep it
+    short and set network timeouts below a minute.
+
+    :return: a list of :class:`~eventyay_campaigns.channels.MessageChannel` instances.
+
+    Example::
+
+        class PigeonChannel(MessageChannel):
+            identifier = "pigeon"
+            label = "Carrier pigeon"
+            consent_field = "marketing_consent"
+            address_field = "city"
+            has_subject = False
+
+            def send(self, message, content):
+                return loft.dispatch(message.recipient, content.text)
+
+        @hookimpl(optionalhook=True)
+        def register_message_channels():
+            return [PigeonChannel()]
 
     .. versionadded:: 1.0
     """
