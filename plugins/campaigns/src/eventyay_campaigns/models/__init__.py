@@ -1,5 +1,12 @@
 """The campaigns plugin's models: contacts and their history, then campaigns and messaging."""
 
+from eventyay_campaigns.models.automation import (
+    AutomationAction,
+    AutomationRule,
+    AutomationRun,
+    AutomationStep,
+    MessageTemplate,
+)
 from eventyay_campaigns.models.contacts import (
     SEARCH_FIELDS,
     Contact,
@@ -10,6 +17,7 @@ from eventyay_campaigns.models.contacts import (
     Segment,
     Tag,
 )
+from eventyay_campaigns.models.inbound import InboundDelivery, InboundEndpoint
 from eventyay_campaigns.models.messaging import (
     UTM_FIELDS,
     Attribution,
@@ -18,20 +26,29 @@ from eventyay_campaigns.models.messaging import (
     MessageEvent,
     Suppression,
 )
+from eventyay_campaigns.models.sms import SmsSettings
 
 __all__ = [
     "SEARCH_FIELDS",
     "UTM_FIELDS",
     "Attribution",
+    "AutomationAction",
+    "AutomationRule",
+    "AutomationRun",
+    "AutomationStep",
     "Campaign",
     "Contact",
     "ContactEvent",
     "ContactProduct",
     "ContactTag",
     "CustomFieldDefinition",
+    "InboundDelivery",
+    "InboundEndpoint",
     "Message",
     "MessageEvent",
+    "MessageTemplate",
     "Segment",
+    "SmsSettings",
     "Suppression",
     "Tag",
 ]

@@ -95,6 +95,10 @@ class Contact(models.Model):
     marketing_consent = models.BooleanField(_("Agreed to marketing mail"), default=False)
     consent_source = models.CharField(max_length=20, choices=ConsentSource.choices, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
+    #: Consent to marketing text messages, recorded like ``marketing_consent``.
+    sms_consent = models.BooleanField(_("Agreed to marketing text messages"), default=False)
+    sms_consent_source = models.CharField(max_length=20, choices=ConsentSource.choices, blank=True)
+    sms_consent_at = models.DateTimeField(null=True, blank=True)
     #: Counters of the history below, kept by the services that write it (never recomputed
     #: per query): distinct events attended, registered for and hosted, talks given.
     events_attended = models.PositiveIntegerField(default=0)

@@ -115,6 +115,14 @@ class Message(models.Model):
     #: The provider's id of the sent message (ESP message id, SMS id), for status callbacks.
     provider_id = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
+    #: The automation step that wrote this message (automation messages have no campaign).
+    automation_step = models.ForeignKey(
+        "eventyay_campaigns.AutomationStep",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(organizer="organizer")
