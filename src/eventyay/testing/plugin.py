@@ -2,8 +2,10 @@
 
 Installed with eventyay (entry point ``pytest11``), so a plugin's own test suite gets these
 fixtures with no conftest: ``organizer``, ``user``, ``admin_team``, ``event``, ``make_event``,
-``event_with_plugins``, ``api_token``, ``api_client``, ``client_for`` and
-:func:`register_temporarily`.
+``event_with_plugins``, ``event_without_plugins``, ``api_token``, ``api_client``,
+``client_for``, ``team_with_permissions``, ``api_client_with_permissions``,
+``captured_webhooks``, ``captured_mails`` and :func:`register_temporarily`. Test runs use a
+temporary data directory unless ``EVENTYAY_DATA_DIR`` (or the config file) names one.
 
 Tests marked ``services`` need the real PostgreSQL and Redis; they skip (with a reason) on
 the embedded defaults and, with ``EVENTYAY_REQUIRE_SERVICES=1``, any skip fails the run.
@@ -11,17 +13,27 @@ the embedded defaults and, with ``EVENTYAY_REQUIRE_SERVICES=1``, any skip fails 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import json
 import os
+import shutil
+import tempfile
 import types
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, cast
 
 import pytest
 
+from eventyay.config.env import Config
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventyay.config.settings")
+if not Config().get("data_dir"):
+    # Without a data directory the settings would create ./data (with a secret key) in the
+    # directory pytest runs in, such as a plugin's checkout: test runs get a temporary one.
+    os.environ["EVENTYAY_DATA_DIR"] = tempfile.mkdtemp(prefix="eventyay-tests-")
+    atexit.register(shutil.rmtree, os.environ["EVENTYAY_DATA_DIR"], ignore_errors=True)
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Parallel test processes (pytest-xdist) each get their own data directory: mail files,
     # media and compressed static bundles of one must not trip over another's.
@@ -29,6 +41,24 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.get("EVENTYAY_DATA_DIR") or os.path.join(os.getcwd(), "data"),
         os.environ["PYTEST_XDIST_WORKER"],
     )
+
+# Fixtures of this plugin, kept in a module of their own.
+from eventyay.testing.capture import (
+    api_client_with_permissions,
+    captured_mails,
+    captured_webhooks,
+    event_without_plugins,
+    team_with_permissions,
+)
+
+__all__ = [
+    "api_client_with_permissions",
+    "captured_mails",
+    "captured_webhooks",
+    "event_without_plugins",
+    "register_temporarily",
+    "team_with_permissions",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -211,6 +241,16 @@ def register_temporarily(plugin_name: str, **hook_functions: Callable[..., Any])
         plugin_manager.unregister(module)
         registry.aliases.pop(registered_name, None)
         clear_caches()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give each test its own page-cache keys: event ids repeat between tests, the cache does not."""
+    import uuid
+
+    from eventyay.base.services import cache as page_cache
+
+    monkeypatch.setattr(page_cache, "KEY_NAMESPACE", f"t{uuid.uuid4().hex[:12]}:")
 
 
 @pytest.fixture

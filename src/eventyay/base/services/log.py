@@ -26,6 +26,13 @@ def log_action(
     actor: Actor = None,
     data: dict[str, Any] | None = None,
 ) -> LogEntry:
+    """Write one audit log entry: who (``actor``) did ``action`` to ``obj``, with ``data``.
+
+    ``action`` is a dotted name starting with the plugin's name (``badges.badge.created``);
+    ``data`` is JSON, usually :func:`changes` of the object. Call it inside the transaction of
+    the change, so the entry exists exactly when the change does. ``organizer`` defaults to
+    the event's.
+    """
     entry = LogEntry(
         organizer=organizer if organizer is not None else (event.organizer if event is not None else None),
         event=event,

@@ -140,7 +140,24 @@ def webhook_emit(
 ) -> list[WebHookDelivery]:
     """Queue ``action`` for every enabled webhook of the organizer subscribed to it.
 
-    Call inside the transaction of the change; delivery starts after commit.
+    ``action`` must be a name declared with ``register_webhook_action_types``; ``object_id``
+    identifies what changed (a code or a primary key, anything JSON can hold). Give ``event``
+    for event-level actions (webhooks limited to other events are skipped), or only
+    ``organizer`` for organizer-level ones.
+
+    Transactions: call it inside the transaction of the change (``transaction.atomic()``). The
+    deliveries are rows written in that transaction, so a rolled-back change sends nothing;
+    sending starts only after the commit, by Celery, with retries. Outside any transaction
+    (autocommit) the rows are written and sent at once.
+
+    Each delivery's body is this JSON object, signed as described in the module's docstring::
+
+        {"action": "badges.badge.created", "organizer": "example", "event": "conf",
+         "object_id": 12, "delivery_id": "<uuid, the same on every retry>", "data": {...}}
+
+    ``event`` is ``null`` for organizer-level actions; ``data`` is ``data`` (or ``{}``), so keep
+    it JSON-serialisable and free of secrets. Returns the queued deliveries (one per
+    subscribed webhook; an empty list when nobody subscribed).
     """
     if organizer is None:
         assert event is not None, "webhook_emit needs an event or an organizer"
