@@ -20,3 +20,12 @@ class CampaignsConfig(PluginConfig):
         visible = True
         level = "organizer"
         compatibility = ">=1.0.0.dev0"
+
+    def ready(self) -> None:
+        super().ready()
+        from anymail.signals import tracking
+
+        from eventyay_campaigns.services.tracking import anymail_tracking_received
+
+        # Delivery reports of an ESP backend (bounces, complaints) suppress addresses.
+        tracking.connect(anymail_tracking_received, dispatch_uid="eventyay_campaigns.anymail_tracking")

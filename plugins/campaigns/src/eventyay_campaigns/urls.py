@@ -1,6 +1,25 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from eventyay_campaigns.views import contacts as views
+from eventyay_campaigns.views import public
+
+
+class SignedTokenConverter:
+    """A token of :mod:`django.core.signing` (always holds a colon, which no slug has).
+
+    So ``/c/<token>/`` never shadows an event of an organizer whose short form is ``c``.
+    """
+
+    regex = r"[A-Za-z0-9_.-]+:[A-Za-z0-9_:-]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SignedTokenConverter, "signed")
 
 PREFIX = "control/organizer/<slug:organizer>/contacts/"
 
@@ -21,4 +40,7 @@ urlpatterns = [
     path(PREFIX + "<int:pk>/delete/", views.contact_delete, name="control.contact.delete"),
     path(PREFIX + "<int:pk>/erase/", views.contact_erase, name="control.contact.erase"),
     path(PREFIX + "<int:pk>/export/", views.contact_export, name="control.contact.export"),
+    path("c/<signed:token>/", public.click, name="click"),
+    path("o/<signed:token>/", public.open_pixel, name="open"),
+    path("unsubscribe/<signed:token>/", public.unsubscribe, name="unsubscribe"),
 ]
