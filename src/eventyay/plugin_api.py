@@ -64,6 +64,7 @@ PUBLIC_NAMES: dict[str, str] = {
     "EventViewMixin": "eventyay.api.mixins",
     "OrganizerPermission": "eventyay.api.permissions",
     "EventPermission": "eventyay.api.permissions",
+    "actor_of": "eventyay.api.views",
     # Control panel pages
     "event_view": "eventyay.control.permissions",
     "organizer_view": "eventyay.control.permissions",
@@ -88,6 +89,7 @@ __all__ = [
     "Section",
     "TeamPermission",
     "WebhookActionType",
+    "actor_of",
     "call_plugin",
     "changes",
     "claim_due",
@@ -116,6 +118,7 @@ __all__ = [
 if TYPE_CHECKING:
     from eventyay.api.mixins import EventViewMixin, OrganizerViewMixin
     from eventyay.api.permissions import EventPermission, OrganizerPermission
+    from eventyay.api.views import actor_of
     from eventyay.base.plugins.config import PluginConfig
     from eventyay.base.plugins.manager import call_plugin, hooks_for, installed_plugins, notify
     from eventyay.base.plugins.markers import hookimpl, hookspec

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from eventyay.testing.checkout import run_plugin_tests
+
 
 def startplugin(*args):
     out = StringIO()
@@ -26,6 +28,7 @@ def test_startplugin_writes_a_complete_distribution(tmp_path):
     assert "Created eventyay-door-prizes" in output
     files = sorted(path.relative_to(target).as_posix() for path in target.rglob("*") if path.is_file())
     assert files == [
+        ".gitignore",
         "README.rst",
         "pyproject.toml",
         "src/eventyay_door_prizes/__init__.py",
@@ -63,6 +66,55 @@ def test_startplugin_refuses_a_directory_that_is_not_empty(tmp_path):
 def test_startplugin_refuses_the_name_of_an_installed_package(tmp_path):
     with pytest.raises(CommandError, match="'eventyay_dummy' is already installed"):
         startplugin("dummy", "--dir", str(tmp_path / "out"))
+
+
+@pytest.mark.parametrize(
+    ("options", "present", "absent"),
+    [
+        ((), [], ["models.py", "api/views.py", "migrations/0001_initial.py"]),
+        (("--with-model",), ["models.py", "migrations/0001_initial.py", "services.py"], ["api/views.py"]),
+        (("--with-api",), ["models.py", "api/views.py", "api/urls.py", "api/serializers.py"], []),
+        (("--with-webhook",), ["models.py", "services.py"], ["api/views.py"]),
+    ],
+)
+def test_options_choose_the_generated_modules(tmp_path, options, present, absent):
+    target = tmp_path / "out"
+    startplugin("door_prizes", "--dir", str(target), *options)
+    package = target / "src" / "eventyay_door_prizes"
+    for name in present:
+        assert (package / name).is_file(), name
+    for name in absent:
+        assert not (package / name).exists(), name
+    hooks = (package / "hooks.py").read_text()
+    assert ("register_webhook_action_types" in hooks) == ("--with-webhook" in options)
+    assert ("register_oauth_scopes" in hooks) == ("--with-api" in options)
+    readme = (target / "README.rst").read_text()
+    assert "Next steps" in readme and "#if" not in readme
+    for path in target.rglob("*"):
+        if path.is_file():
+            assert "#if " not in path.read_text() and "#endif" not in path.read_text(), path
+    for path in target.rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+
+
+# One run per combination that matters; each is the generated plugin's own pytest session with
+# the plugin installed for that process only (no pip), and it must leave no ./data behind.
+@pytest.mark.parametrize(
+    ("options", "tests"),
+    [
+        ((), 4),
+        (("--with-model",), 9),
+        (("--with-model", "--with-api", "--with-webhook"), 16),
+    ],
+    ids=["plain", "model", "model-api-webhook"],
+)
+def test_generated_plugin_passes_its_own_tests(tmp_path, options, tests):
+    target = tmp_path / "eventyay-door-prizes"
+    startplugin("door_prizes", "--dir", str(target), *options)
+    run = run_plugin_tests(target, tmp_path / "site", "--no-migrations", "-p", "no:warnings")
+    assert run.passed, run.output
+    assert f"{tests} passed" in run.output, run.output
+    assert not [path for path in run.created if path.split("/")[0] == "data"], run.created
 
 
 @pytest.mark.slow

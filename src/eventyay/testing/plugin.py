@@ -224,6 +224,8 @@ def register_temporarily(plugin_name: str, **hook_functions: Callable[..., Any])
         with register_temporarily("eventyay", event_public_sections=lambda event, request: [...]):
             ...
     """
+    from django.core.cache import cache
+
     from eventyay.base.plugins.manager import clear_caches, plugin_manager, registry
     from eventyay.base.plugins.markers import hookimpl
 
@@ -235,12 +237,15 @@ def register_temporarily(plugin_name: str, **hook_functions: Callable[..., Any])
     # The temporary module follows the named plugin's enabled state.
     registry.aliases[registered_name] = plugin_name
     clear_caches()
+    # The hooks change what pages show: pages cached before (or during) the block are stale.
+    cache.clear()
     try:
         yield module
     finally:
         plugin_manager.unregister(module)
         registry.aliases.pop(registered_name, None)
         clear_caches()
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
