@@ -5,13 +5,19 @@ Views, the API and segments describe what they want as :class:`ContactCriteria` 
 :class:`DatabaseContactQuery` answers with the ORM: on PostgreSQL through the indexes of
 migrations 0001 and 0002 (lower-cased columns, a full-text GIN index, a JSONB GIN index on the
 custom fields), on SQLite with plain scans. An installation that outgrows PostgreSQL points the
-``CAMPAIGNS_CONTACT_QUERY`` setting at a class with the same two methods backed by a search
+``CAMPAIGNS_CONTACT_QUERY`` setting at a class with the same methods backed by a search
 engine.
+
+Every sort column has an index ``(organizer, column, id)``: a sorted page (ties broken by id)
+walks it and stops after the page, whatever the number of matches. Counting cannot stop early,
+so what the API and the pages show is :func:`contacts_size`: exact up to
+:data:`COUNT_EXACT_UP_TO`, PostgreSQL's estimate above (flagged as such).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,26 +33,13 @@ from django.utils.module_loading import import_string
 
 from eventyay.base.models import Event, Organizer
 from eventyay_campaigns.models import SEARCH_FIELDS, Contact, ContactEvent, ContactProduct, ContactTag
+from eventyay_campaigns.models.contacts import SORT_COLUMNS
 
 #: Columns ``sort_by`` accepts, each optionally preceded by ``-`` for descending order.
-SORT_FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "company",
-    "job_title",
-    "city",
-    "state",
-    "country",
-    "created",
-    "updated",
-    "events_attended",
-    "events_registered",
-    "events_hosted",
-    "talks_given",
-)
+SORT_FIELDS = ("id", *SORT_COLUMNS)
 DEFAULT_SORT = "last_name"
+#: Sizes up to this are counted exactly; larger ones are estimated (see :class:`ContactCount`).
+COUNT_EXACT_UP_TO = 10_000
 
 #: The full-text document of a contact, as indexed on PostgreSQL (migration 0002); the query
 #: repeats the expression verbatim so the planner uses the index.
@@ -79,12 +72,23 @@ class ContactCriteria:
     sort_by: str = DEFAULT_SORT
 
 
+@dataclass(frozen=True)
+class ContactCount:
+    """How many contacts match: exact, or (``exact`` false) an estimate above the exact range."""
+
+    value: int
+    exact: bool
+
+
 class ContactQuery(Protocol):
     def contacts(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
         """The matching contacts, sorted by ``criteria.sort_by`` (ties by id)."""
 
     def count(self, *, organizer: Organizer, criteria: ContactCriteria) -> int:
-        """How many contacts match."""
+        """How many contacts match, exactly (reads every match: use for small sets or jobs)."""
+
+    def size(self, *, organizer: Organizer, criteria: ContactCriteria) -> ContactCount:
+        """How many contacts match, for display: exact up to :data:`COUNT_EXACT_UP_TO`."""
 
 
 class DatabaseContactQuery:
@@ -99,6 +103,20 @@ class DatabaseContactQuery:
 
     def count(self, *, organizer: Organizer, criteria: ContactCriteria) -> int:
         return self._filtered(organizer=organizer, criteria=criteria).count()
+
+    def size(self, *, organizer: Organizer, criteria: ContactCriteria) -> ContactCount:
+        queryset = self._filtered(organizer=organizer, criteria=criteria).order_by()
+        if connection.vendor != "postgresql":
+            # SQLite installations are small; their exact count is cheap enough.
+            return ContactCount(queryset.count(), exact=True)
+        # ``count(*)`` over ``LIMIT n + 1``: the planner picks a plan that stops after n + 1
+        # matches, where a plain count of a million rows reads them all.
+        capped = queryset[: COUNT_EXACT_UP_TO + 1].count()
+        if capped <= COUNT_EXACT_UP_TO:
+            return ContactCount(capped, exact=True)
+        plan = json.loads(queryset.explain(format="json"))
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        return ContactCount(max(estimate, COUNT_EXACT_UP_TO + 1), exact=False)
 
     def _filtered(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
         queryset: QuerySet[Contact] = Contact.objects.filter(organizer=organizer)
@@ -206,7 +224,13 @@ def contacts_matching(*, organizer: Organizer, criteria: ContactCriteria) -> Que
 
 
 def contacts_count(*, organizer: Organizer, criteria: ContactCriteria) -> int:
+    """The exact number of matches (reads all of them; :func:`contacts_size` for display)."""
     return contact_query().count(organizer=organizer, criteria=criteria)
+
+
+def contacts_size(*, organizer: Organizer, criteria: ContactCriteria) -> ContactCount:
+    """The number of matches as pages and the API show it: exact, or estimated when large."""
+    return contact_query().size(organizer=organizer, criteria=criteria)
 
 
 def contact_history(*, contact: Contact) -> QuerySet[ContactEvent]:

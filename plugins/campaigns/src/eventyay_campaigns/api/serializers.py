@@ -72,12 +72,22 @@ class SegmentSerializer(serializers.ModelSerializer):
         required=False,
         help_text='The contact list\'s query parameters, e.g. {"city": "Berlin"}.',
     )
-    size = serializers.SerializerMethodField(help_text="How many contacts match now.")
+    size = serializers.SerializerMethodField(
+        help_text="How many contacts match now (detail only): exact up to 10,000, estimated above."
+    )
+    size_exact = serializers.SerializerMethodField(
+        help_text="False when size is the database's estimate (more than 10,000 matches)."
+    )
 
     class Meta:
         model = Segment
-        fields = ["id", "name", "filters", "size", "created", "updated"]
+        fields = ["id", "name", "filters", "size", "size_exact", "created", "updated"]
         read_only_fields = ["created", "updated"]
 
     def get_size(self, segment: Segment) -> int | None:
-        return self.context.get("sizes", {}).get(segment.pk)
+        size = self.context.get("sizes", {}).get(segment.pk)
+        return size.value if size is not None else None
+
+    def get_size_exact(self, segment: Segment) -> bool | None:
+        size = self.context.get("sizes", {}).get(segment.pk)
+        return size.exact if size is not None else None

@@ -11,6 +11,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.pagination import _positive_int
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from eventyay.api.mixins import OrganizerViewMixin
 from eventyay.api.pagination import Pagination
@@ -18,12 +19,19 @@ from eventyay_campaigns.api.serializers import ContactSerializer, SegmentSeriali
 from eventyay_campaigns.forms import ContactFilterForm
 from eventyay_campaigns.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_campaigns.models import Contact, Segment
-from eventyay_campaigns.selectors import contacts_count, contacts_matching
+from eventyay_campaigns.selectors import COUNT_EXACT_UP_TO, contacts_matching, contacts_size
 from eventyay_campaigns.services import contacts as contact_services
 
 
 class ContactPagination(Pagination):
-    """The platform's pagination; ``limit`` is accepted as another name for ``page_size``."""
+    """The platform's pagination with a size that stays fast on a million contacts.
+
+    ``count`` is exact up to :data:`~eventyay_campaigns.selectors.COUNT_EXACT_UP_TO` matches;
+    above that it is PostgreSQL's estimate and ``count_exact`` is false (counting a million
+    rows exactly takes longer than the rest of the request). ``next`` does not depend on the
+    count: it is given whenever another page has rows. ``limit`` is accepted as another name
+    for ``page_size``.
+    """
 
     def get_page_size(self, request: Request) -> int | None:
         value = request.query_params.get("page_size") or request.query_params.get("limit")
@@ -33,6 +41,58 @@ class ContactPagination(Pagination):
             except (KeyError, ValueError):
                 pass
         return self.page_size
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        page_size = self.get_page_size(request)
+        if page_size is None or view is None or not hasattr(view, "criteria"):
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        try:
+            number = _positive_int(request.query_params.get(self.page_query_param, "1"), strict=True)
+        except ValueError:
+            raise exceptions.NotFound("Invalid page.") from None
+        start = (number - 1) * page_size
+        # One row more than the page tells whether a next page exists, without a count.
+        rows = list(queryset[start : start + page_size + 1])
+        if not rows and number > 1:
+            raise exceptions.NotFound("Invalid page.")
+        self.size = contacts_size(organizer=view.organizer, criteria=view.criteria)
+        self.number, self.has_next = number, len(rows) > page_size
+        return rows[:page_size]
+
+    def get_paginated_response(self, data: Any) -> Response:
+        if not hasattr(self, "size"):
+            return super().get_paginated_response(data)
+        url = self.request.build_absolute_uri()
+        next_url = replace_query_param(url, self.page_query_param, self.number + 1) if self.has_next else None
+        previous_url = None
+        if self.number == 2:
+            previous_url = remove_query_param(url, self.page_query_param)
+        elif self.number > 2:
+            previous_url = replace_query_param(url, self.page_query_param, self.number - 1)
+        return Response(
+            {
+                "count": self.size.value,
+                "count_exact": self.size.exact,
+                "next": next_url,
+                "previous": previous_url,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            f"How many contacts match: exact up to {COUNT_EXACT_UP_TO:,}, otherwise the database's "
+            "estimate (then count_exact is false)."
+        )
+        response["properties"]["count_exact"] = {
+            "type": "boolean",
+            "description": f"False when more than {COUNT_EXACT_UP_TO:,} contacts match and count is an "
+            "estimate. Follow next until it is null to read every match.",
+        }
+        response["required"] = [*response.get("required", []), "count_exact"]
+        return response
 
 
 FILTER_PARAMETERS = [
@@ -63,8 +123,9 @@ class ContactViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Contact]:
         if self.action == "list":
-            criteria = _filter_form(self.request, self.organizer).criteria()
-            queryset = contacts_matching(organizer=self.organizer, criteria=criteria)
+            # Kept for the pagination, which asks for the size of the same selection.
+            self.criteria = _filter_form(self.request, self.organizer).criteria()
+            queryset = contacts_matching(organizer=self.organizer, criteria=self.criteria)
         else:
             queryset = Contact.objects.filter(organizer=self.organizer)
         return queryset.prefetch_related("tags")
@@ -91,7 +152,9 @@ class ContactViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
 
 
 class SegmentViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
-    """Saved filters. ``size`` (the number of matching contacts) is given by the detail only."""
+    """Saved filters. ``size`` (the number of matching contacts) is given by the detail only;
+    like the contacts list's ``count`` it is exact up to 10,000 and estimated above
+    (``size_exact``)."""
 
     permission = READ_PERMISSION
     write_permission = WRITE_PERMISSION
@@ -104,7 +167,7 @@ class SegmentViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         segment = self.get_object()
         form = ContactFilterForm(segment.filters, organizer=self.organizer)
-        size = contacts_count(organizer=self.organizer, criteria=form.criteria()) if form.is_valid() else None
+        size = contacts_size(organizer=self.organizer, criteria=form.criteria()) if form.is_valid() else None
         serializer = self.get_serializer(
             segment, context={**self.get_serializer_context(), "sizes": {segment.pk: size}}
         )

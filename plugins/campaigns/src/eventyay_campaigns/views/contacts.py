@@ -28,7 +28,7 @@ from eventyay_campaigns.forms import (
 )
 from eventyay_campaigns.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_campaigns.models import Contact, CustomFieldDefinition, Segment
-from eventyay_campaigns.selectors import SORT_FIELDS, contact_history, contacts_count, contacts_matching
+from eventyay_campaigns.selectors import SORT_FIELDS, contact_history, contacts_matching, contacts_size
 from eventyay_campaigns.services import contacts as contact_services
 
 #: Session key of the file being imported, per organizer.
@@ -223,7 +223,7 @@ def _segment_form(request: HttpRequest, segment: Segment | None) -> HttpResponse
         request.POST if bound else (segment.filters if segment else {}), organizer=_org(request)
     )
     size = (
-        contacts_count(organizer=_org(request), criteria=filter_form.criteria())
+        contacts_size(organizer=_org(request), criteria=filter_form.criteria())
         if filter_form.is_valid()
         else None
     )
