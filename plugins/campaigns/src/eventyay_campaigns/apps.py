@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.plugins import PluginConfig
@@ -29,3 +30,13 @@ class CampaignsConfig(PluginConfig):
 
         # Delivery reports of an ESP backend (bounces, complaints) suppress addresses.
         tracking.connect(anymail_tracking_received, dispatch_uid="eventyay_campaigns.anymail_tracking")
+        from eventyay.base.settings import register_default
+        from eventyay_campaigns.services.sending import DEFAULT_RATE, RATE_SETTING
+
+        register_default(RATE_SETTING, DEFAULT_RATE)
+        # Starts scheduled campaigns and queues batches that are due or were lost with a
+        # worker; Celery reads the beat schedule lazily, so adding to it here is enough.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "eventyay-campaigns-sweep",
+            {"task": "eventyay_campaigns.tasks.campaigns_sweep", "schedule": 30.0},
+        )

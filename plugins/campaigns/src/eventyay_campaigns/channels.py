@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.plugins.manager import plugin_manager
@@ -51,7 +52,7 @@ class MessageChannel:
     #: Stored on campaigns and messages; unique among channels (``email``, ``sms``).
     identifier: ClassVar[str] = ""
     #: Shown to organizers when they choose a channel.
-    label: ClassVar[str] = ""
+    label: ClassVar[str | Promise] = ""
     #: The :class:`~eventyay_campaigns.models.Contact` attribute that holds the contact's
     #: consent to marketing messages on this channel.
     consent_field: ClassVar[str] = "marketing_consent"

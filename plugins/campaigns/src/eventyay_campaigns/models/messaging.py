@@ -69,6 +69,10 @@ class Campaign(models.Model):
     updated = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: When the next batch of a sending campaign is due; a worker claims the campaign with
+    #: :func:`~eventyay.base.services.outbox.claim_due` on this field, so one batch runs at a
+    #: time and the rate holds however many tasks were queued for it.
+    next_batch = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(organizer="organizer")
 
