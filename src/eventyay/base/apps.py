@@ -9,5 +9,7 @@ class BaseConfig(AppConfig):
     def ready(self) -> None:
         from eventyay.base import checks  # noqa: F401 - registers the system checks
         from eventyay.base.plugins.manager import register_core_hooks
+        from eventyay.base.services.cache import connect_core_bumps
 
         register_core_hooks()
+        connect_core_bumps()

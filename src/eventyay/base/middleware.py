@@ -2,7 +2,8 @@
 
 :class:`SecondFactorMiddleware` treats a session that owes its second factor as anonymous.
 :class:`TenantMiddleware` resolves the organizer and event of a URL and opens the django-scopes
-tenant scope. Every view under ``<organizer>/`` or ``<organizer>/<event>/`` runs inside
+tenant scope (the event comes from :func:`~eventyay.base.services.cache.tenant_event`, cached
+under the event's content version). Every view under ``<organizer>/`` or ``<organizer>/<event>/`` runs inside
 ``scope(organizer=...)``; a query on a scoped model outside any scope raises. URLs of a plugin
 that is switched off for the event answer 404.
 """
@@ -18,8 +19,9 @@ from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 from django_scopes import scope, scopes_disabled
 
-from eventyay.base.models import Event, Organizer
+from eventyay.base.models import Organizer
 from eventyay.base.services.auth import user_needs_second_factor
+from eventyay.base.services.cache import tenant_event
 from eventyay.base.services.login import UNVERIFIED_ATTR
 
 PLUGIN_NAMESPACE = "plugins"
@@ -76,11 +78,7 @@ class TenantMiddleware:
             return self.get_response(request)
         with scopes_disabled():
             if event_slug:
-                event = (
-                    Event.objects.select_related("organizer")
-                    .filter(organizer__slug=organizer_slug, slug=event_slug)
-                    .first()
-                )
+                event = tenant_event(organizer_slug, event_slug)
                 if event is None:
                     return _not_found(request)
                 organizer = event.organizer

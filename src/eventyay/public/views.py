@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 
 from eventyay.base.permissions import grant_for_user
 from eventyay.base.selectors.events import public_events, visible_event_sections
+from eventyay.base.services.cache import cache_public_page
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -20,6 +21,7 @@ def organizer_index(request: HttpRequest, organizer: str) -> HttpResponse:
     )
 
 
+@cache_public_page
 def event_index(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ev = request.event  # type: ignore[attr-defined]
     is_preview = False

@@ -1,3 +1,4 @@
+from eventyay.base.models.content import ContentVersion
 from eventyay.base.models.event import Event, EventPlugin
 from eventyay.base.models.jobs import Job, ScheduledExport
 from eventyay.base.models.log import LogEntry
@@ -8,6 +9,7 @@ from eventyay.base.models.user import User
 from eventyay.base.models.webhooks import WebHook, WebHookDelivery
 
 __all__ = [
+    "ContentVersion",
     "Event",
     "EventPlugin",
     "Job",

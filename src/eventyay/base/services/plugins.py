@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from eventyay.base.models import EventPlugin
 from eventyay.base.plugins.manager import call_plugin, installed_plugins
+from eventyay.base.services.cache import content_version_bump
 from eventyay.base.services.log import Actor, log_action
 
 if TYPE_CHECKING:
@@ -121,6 +122,8 @@ def event_plugins_update(
         for name in sorted(switched_off):
             webhook_emit(event=event, action="plugin.disabled", object_id=name, data={"plugin": name})
         event.refresh_plugins()
+        # The queryset update above sends no signal; public pages change with the plugin set.
+        content_version_bump(event)
 
         call_lifecycle_hooks_on_commit(event=event, switched_on=switched_on, switched_off=switched_off)
     return switched_on, switched_off
@@ -158,6 +161,7 @@ def plugin_settings_form_class(name: str) -> Any:
 
 
 def event_plugin_settings(*, event: Event, plugin: str) -> dict[str, Any]:
+    """The settings stored for ``plugin`` on ``event`` (empty until first saved): merge defaults in."""
     state = EventPlugin.objects.filter(event=event, name=plugin).first()
     return dict(state.settings) if state else {}
 

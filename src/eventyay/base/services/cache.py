@@ -1,0 +1,381 @@
+"""The public page cache: one content version per event, bumped on every public change.
+
+Every page a visitor sees without logging in (the event front page, the shop, the schedule,
+talk and speaker pages) is rendered once per *content version* of its event and language and
+then served from the cache, with an ``ETag`` that answers ``304 Not Modified``. The version is a
+counter; whatever changes what such a page shows calls :func:`content_version_bump` for the
+event, and every cached page of the event is stale at once, because the cache keys carry the
+old number.
+
+The number lives in two places:
+
+* in the database (:class:`~eventyay.base.models.ContentVersion`), where the bump is an
+  ``UPDATE ... SET version = version + 1`` in the caller's transaction: it is rolled back with
+  the change it belongs to, and it survives the loss or eviction of the cache;
+* in the shared cache, so that serving a cached page reads no database row. The bump writes
+  the new number there once its transaction commits; a reader that misses reads the row and
+  adds it. With a local-memory cache (the embedded mode, where every server process has a
+  cache of its own) the row is read on every request instead, so a bump made by one process
+  is seen by the others too.
+
+Plugins call :func:`content_version_bump` in their services, next to the write, for every
+change of data they show on public pages (see the plugin guide, "Public page cache").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH, get_token
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+from django_scopes import scopes_disabled
+
+from eventyay.base.models import ContentVersion, Event, EventPlugin, Organizer, Setting
+
+#: Seconds a cached version number is trusted. Bumps write the new number at once; the timeout
+#: only bounds how long a lost race (two commits whose cache writes land in reverse order)
+#: could keep an older number, at the price of one tiny query per event and timeout.
+VERSION_TIMEOUT = 60
+
+#: Seconds a rendered page is kept. Bumps make a page stale at once; the timeout covers what
+#: changes with the clock alone (a sales period or call for papers that opens or closes).
+PAGE_TIMEOUT = 60
+
+#: Request attribute the page cache sets to ``"hit"`` or ``"miss"`` (tests and benchmarks read it).
+PAGE_CACHE_ATTR = "eventyay_page_cache"
+
+
+#: Prefix of every key of this module. The test plugin sets a fresh one for each test, because
+#: event ids repeat between tests while the cache outlives them.
+KEY_NAMESPACE = ""
+
+
+def _event_id(event: Event | int) -> int:
+    return event if isinstance(event, int) else int(event.pk)
+
+
+def _version_key(event_id: int) -> str:
+    return f"{KEY_NAMESPACE}content-version:{event_id}"
+
+
+def _cache_is_shared() -> bool:
+    return not isinstance(caches["default"], LocMemCache)
+
+
+def _stored_version(event_id: int) -> int:
+    return ContentVersion.objects.filter(event_id=event_id).values_list("version", flat=True).first() or 0
+
+
+def content_version(event: Event | int) -> int:
+    """The current public content version of ``event`` (an ``Event`` or its id).
+
+    One cache read when the cache is shared between server processes; one indexed row read
+    otherwise, or when the cached number was evicted.
+    """
+    event_id = _event_id(event)
+    if not _cache_is_shared():
+        return _stored_version(event_id)
+    key = _version_key(event_id)
+    version = cache.get(key)
+    if version is None:
+        version = _stored_version(event_id)
+        # add, not set: a bump that committed meanwhile has written a newer number, keep it.
+        cache.add(key, version, VERSION_TIMEOUT)
+    return int(version)
+
+
+def content_version_bump(event: Event | int) -> None:
+    """Mark everything the public sees of ``event`` as changed: cached pages are not served again.
+
+    Call it in the same transaction as the write, for every change that a public page, export
+    or API answer of the event shows (the event itself, its settings and plugins, a product's
+    price, a quota selling out, a talk's title, a schedule release, ...). The new number is
+    stored with the transaction and published to the cache when it commits; if the
+    transaction rolls back, nothing changed. Calling it several times in one transaction is
+    harmless (one row update each).
+    """
+    event_id = _event_id(event)
+    with transaction.atomic():
+        updated = ContentVersion.objects.filter(event_id=event_id).update(version=F("version") + 1)
+        if not updated:
+            _, created = ContentVersion.objects.get_or_create(event_id=event_id, defaults={"version": 1})
+            if not created:
+                ContentVersion.objects.filter(event_id=event_id).update(version=F("version") + 1)
+    _publish_after_commit(event_id)
+
+
+def _publish_after_commit(event_id: int) -> None:
+    if not _cache_is_shared():
+        return
+    # The row stays locked by this transaction until it ends, so this is our own number.
+    version = _stored_version(event_id)
+    transaction.on_commit(lambda: cache.set(_version_key(event_id), version, VERSION_TIMEOUT))
+
+
+def _bump_for_row(sender: type, instance: Any, **kwargs: Any) -> None:
+    event_id = getattr(instance, "event_id", None)
+    if event_id is not None:
+        if kwargs.get("signal") is post_delete:
+            # The row may go because its event goes: only bump a counter that still exists.
+            ContentVersion.objects.filter(event_id=event_id).update(version=F("version") + 1)
+            _publish_after_commit(event_id)
+        else:
+            content_version_bump(event_id)
+    elif getattr(instance, "organizer_id", None) is not None:
+        # An organizer-wide value shows on the pages of all its events.
+        _bump_organizer(instance.organizer_id)
+
+
+def _bump_for_event(sender: type, instance: Event, **kwargs: Any) -> None:
+    content_version_bump(instance.pk)
+
+
+def _bump_for_organizer(sender: type, instance: Organizer, **kwargs: Any) -> None:
+    _bump_organizer(instance.pk)
+
+
+def _bump_organizer(organizer_id: int) -> None:
+    with scopes_disabled():
+        event_ids = list(Event.objects.filter(organizer_id=organizer_id).values_list("pk", flat=True))
+    for event_id in event_ids:
+        content_version_bump(event_id)
+
+
+def connect_core_bumps() -> None:
+    """Bump on every save or deletion of the core rows public pages read: events, plugin states, settings.
+
+    Receivers rather than calls in the services, because these rows are also saved by forms,
+    fixtures and plugins' own code, and one forgotten call would serve a stale page. Plugin
+    data is bumped explicitly by the plugins' services.
+    """
+    post_save.connect(_bump_for_event, sender=Event, dispatch_uid="eventyay-cache-event")
+    post_save.connect(_bump_for_organizer, sender=Organizer, dispatch_uid="eventyay-cache-organizer")
+    for model in (EventPlugin, Setting):
+        post_save.connect(_bump_for_row, sender=model, dispatch_uid=f"eventyay-cache-{model.__name__}")
+        post_delete.connect(_bump_for_row, sender=model, dispatch_uid=f"eventyay-cache-del-{model.__name__}")
+
+
+# --- the tenant of a request ------------------------------------------------------------------
+
+#: Seconds the mapping from an event's URL to its id is kept (it only changes with the slug,
+#: which is checked on every use).
+TENANT_TIMEOUT = 3600
+
+
+def tenant_event(organizer_slug: str, event_slug: str, *, _retry: bool = True) -> Event | None:
+    """The event of ``/<organizer_slug>/<event_slug>/``, with its organizer and enabled plugins loaded.
+
+    Served from the cache under the event's content version, so a saved event, organizer or
+    plugin switch is seen by the next request; with a warm cache this reads no database row
+    (a shared cache) or only the version row (a local-memory cache). ``None`` if there is no
+    such event. Reads without a tenant scope: the caller opens the scope of the result.
+    """
+    slug_key = f"{KEY_NAMESPACE}tenant:{organizer_slug}:{event_slug}"
+    event_id = cache.get(slug_key)
+    if event_id is None:
+        with scopes_disabled():
+            event_id = (
+                Event.objects.filter(organizer__slug=organizer_slug, slug=event_slug)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        if event_id is None:
+            return None
+        cache.set(slug_key, event_id, TENANT_TIMEOUT)
+    # The version is read before the row: a bump committed in between leaves newer data under
+    # the older number, never older data under the newer one.
+    version = content_version(event_id)
+    object_key = f"{KEY_NAMESPACE}tenant-event:{event_id}:{version}"
+    event: Event | None = cache.get(object_key)
+    if event is None:
+        with scopes_disabled():
+            event = Event.objects.select_related("organizer").filter(pk=event_id).first()
+            if event is not None:
+                event.enabled_plugin_names  # noqa: B018 - loaded now, so the cached copy carries it
+        if event is not None:
+            cache.set(object_key, event, TENANT_TIMEOUT)
+    if event is None or event.slug != event_slug or event.organizer.slug != organizer_slug:
+        # Renamed or deleted since the mapping was stored: look the URL up again, once.
+        cache.delete_many([slug_key, object_key])
+        return tenant_event(organizer_slug, event_slug, _retry=False) if _retry else None
+    # The page cache of this request keys on the same number (and need not read it again).
+    event._content_version = version  # type: ignore[attr-defined]
+    return event
+
+
+# --- cached pages ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    content: bytes
+    content_type: str
+    #: Hash of ``content``; the ETag adds the visitor's CSRF secret when the page holds tokens.
+    digest: str
+    headers: tuple[tuple[str, str], ...]
+    #: Whether ``content`` holds :data:`CSRF_PLACEHOLDER` where the page had CSRF tokens.
+    has_csrf: bool
+
+
+#: Response headers a cached page keeps; everything else (cookies above all) is per visitor.
+_KEPT_HEADERS = ("Content-Language", "Content-Security-Policy", "Access-Control-Allow-Origin", "Link")
+
+#: Stands for the visitor's CSRF token in a stored page; each answer fills in a token of its own.
+CSRF_PLACEHOLDER = b"\x00eventyay-csrf\x00"
+_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % CSRF_TOKEN_LENGTH)
+
+
+def visitor_is_anonymous(request: HttpRequest) -> bool:
+    """True if nothing of the page can depend on who asks: no session, hence no user, no cart.
+
+    Decided from the cookie alone, so that serving a cached page never loads a session. A
+    visitor who logged in, holds a cart or has any other session state sends the session
+    cookie and gets the live page.
+    """
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def _page_key(event_id: int, version: int, request: HttpRequest) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"{KEY_NAMESPACE}page:{event_id}:{version}:{get_language()}:{path}"
+
+
+def _etag(page: CachedPage, csrf_secret: str | None) -> str | None:
+    if not page.has_csrf:
+        return f'"{page.digest}"'
+    if not csrf_secret:
+        return None
+    # The browser's copy holds tokens of this secret: it is only current while the secret is.
+    salt = hashlib.blake2b(csrf_secret.encode(), digest_size=4).hexdigest()
+    return f'"{page.digest}-{salt}"'
+
+
+def _etag_matches(request: HttpRequest, etag: str | None) -> bool:
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
+    if not header or etag is None:
+        return False
+    candidates = {part.strip().removeprefix("W/") for part in header.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+def _unmask_csrf_token(token: str) -> str:
+    """The secret a masked CSRF token stands for (the inverse of Django's masking)."""
+    mask, cipher = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
+    chars = CSRF_ALLOWED_CHARS
+    return "".join(chars[chars.index(x) - chars.index(y)] for x, y in zip(cipher, mask, strict=True))
+
+
+def _without_csrf_tokens(request: HttpRequest, content: bytes) -> tuple[bytes, bool]:
+    """``content`` with each CSRF token of this request replaced by :data:`CSRF_PLACEHOLDER`."""
+    if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return content, False
+    secret = request.META.get("CSRF_COOKIE", "")
+    found = False
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        nonlocal found
+        if _unmask_csrf_token(match.group().decode()) != secret:
+            return match.group()
+        found = True
+        return CSRF_PLACEHOLDER
+
+    content = _TOKEN.sub(replace, content)
+    return content, found
+
+
+def _response_is_cacheable(response: HttpResponseBase) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    return "private" not in cache_control and "no-store" not in cache_control
+
+
+def _answer(request: HttpRequest, page: CachedPage) -> HttpResponseBase:
+    # The secret of the cookie the browser sent, before a new one is made for a first visit.
+    etag = _etag(page, request.META.get("CSRF_COOKIE"))
+    response: HttpResponseBase
+    if _etag_matches(request, etag):
+        response = HttpResponseNotModified()
+    else:
+        content = page.content
+        if page.has_csrf:
+            content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+            etag = _etag(page, request.META.get("CSRF_COOKIE"))
+        response = HttpResponse(content, content_type=page.content_type)
+        for name, value in page.headers:
+            response[name] = value
+    if etag:
+        response["ETag"] = etag
+    # Browsers may keep the page but ask again each time; the ETag makes asking cheap.
+    response["Cache-Control"] = "no-cache"
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return response
+
+
+def serve_cached_page(
+    request: HttpRequest, event: Event, render: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
+    """``render()``'s response for ``request``, from the page cache when the visitor is anonymous.
+
+    The key is the event, its content version, the active language and the full path with
+    query string. Only complete ``200`` answers without cookies or a private ``Cache-Control``
+    are stored; everything else is passed through as it is. CSRF tokens in the page (the
+    layout carries one for HTMX) are stored as a placeholder and filled in per answer.
+    """
+    if request.method not in ("GET", "HEAD") or not visitor_is_anonymous(request):
+        return render()
+    version = getattr(event, "_content_version", None)
+    if version is None:
+        version = content_version(event)
+    key = _page_key(int(event.pk), version, request)
+    page = cache.get(key)
+    if page is not None:
+        setattr(request, PAGE_CACHE_ATTR, "hit")
+        return _answer(request, page)
+    setattr(request, PAGE_CACHE_ATTR, "miss")
+    response = render()
+    if not _response_is_cacheable(response):
+        return response
+    if hasattr(response, "render") and callable(response.render):
+        response.render()
+    content, has_csrf = _without_csrf_tokens(request, response.content)  # type: ignore[attr-defined]
+    page = CachedPage(
+        content=content,
+        content_type=response.get("Content-Type", "text/html; charset=utf-8"),
+        digest=hashlib.blake2b(content, digest_size=16).hexdigest(),
+        headers=tuple((name, response[name]) for name in _KEPT_HEADERS if name in response),
+        has_csrf=has_csrf,
+    )
+    cache.set(key, page, PAGE_TIMEOUT)
+    return _answer(request, page)
+
+
+def cache_public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Decorate a public event view whose page is the same for every anonymous visitor.
+
+    The view runs under the tenant middleware (``request.event`` is set). Do not use it on a
+    page that shows a form with a CSRF token or anything about the visitor; such pages are
+    refused by the cache anyway, but only after they were rendered.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        event = getattr(request, "event", None)
+        if event is None:
+            return view(request, *args, **kwargs)
+        return serve_cached_page(request, event, lambda: view(request, *args, **kwargs))
+
+    return wrapped
