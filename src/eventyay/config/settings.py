@@ -336,7 +336,24 @@ REST_FRAMEWORK = {
 OUTGOING_HTTP_ALLOW_PRIVATE = config.get_bool(
     "outgoing_http_allow_private", config.get_bool("webhooks_allow_private", False)
 )
+
+
+def _plugin_enum_names() -> dict[str, str]:
+    """Schema names of plugins' shared choice sets (``EventyayPluginMeta.api_enum_names``).
+
+    drf-spectacular names a choice set after its field; two sets on fields of one name get a
+    hashed name (``State33eEnum``) unless the set is named here.
+    """
+    names: dict[str, str] = {}
+    for plugin in PLUGIN_DISCOVERY.plugins:
+        module, _dot, class_name = plugin.app_config.rpartition(".")
+        meta = getattr(sys.modules[module], class_name).EventyayPluginMeta
+        names.update(getattr(meta, "api_enum_names", {}))
+    return names
+
+
 SPECTACULAR_SETTINGS = {
+    "ENUM_NAME_OVERRIDES": _plugin_enum_names(),
     "TITLE": "eventyay API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -22,3 +22,5 @@ class TalkConfig(PluginConfig):
         restricted = False
         compatibility = ">=0.1"
         level = "event"
+        # Proposals' states appear in several API components: one name for the set.
+        api_enum_names = {"TalkSubmissionStateEnum": "eventyay_talk.models.submission.SubmissionStates"}
