@@ -52,6 +52,10 @@ PUBLIC_NAMES: dict[str, str] = {
     "OutgoingRequestError": "eventyay.base.services.http",
     "OutgoingRequestRefused": "eventyay.base.services.http",
     "OutgoingRequestFailed": "eventyay.base.services.http",
+    # The public page cache
+    "content_version_bump": "eventyay.base.services.cache",
+    "content_version": "eventyay.base.services.cache",
+    "cache_public_page": "eventyay.base.services.cache",
     # Private files and secrets
     "get_private_storage": "eventyay.base.storage",
     "serve_private_file": "eventyay.base.storage",
@@ -90,9 +94,12 @@ __all__ = [
     "TeamPermission",
     "WebhookActionType",
     "actor_of",
+    "cache_public_page",
     "call_plugin",
     "changes",
     "claim_due",
+    "content_version",
+    "content_version_bump",
     "event_plugin_settings",
     "event_plugin_settings_update",
     "event_view",
@@ -124,6 +131,7 @@ if TYPE_CHECKING:
     from eventyay.base.plugins.markers import hookimpl, hookspec
     from eventyay.base.plugins.records import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType
     from eventyay.base.secrets import SecretFormField, secret_decrypt, secret_encrypt
+    from eventyay.base.services.cache import cache_public_page, content_version, content_version_bump
     from eventyay.base.services.http import (
         OutgoingRequestError,
         OutgoingRequestFailed,
