@@ -155,8 +155,6 @@ def _next_batch_time(
 ) -> dt.datetime | None:
     """When the rate allows the next batch; the earliest retry if only retries are left."""
     paced = started + dt.timedelta(seconds=60 * result.handled / per_minute)
-    if result.handled:
-        return paced
     earliest = (
         Message.objects.filter(campaign=campaign, status__in=OPEN_STATUSES)
         .order_by("next_attempt")
