@@ -1,0 +1,1 @@
+"""Badges: Name badges for attendees (the plugin guide's worked examples)"""
