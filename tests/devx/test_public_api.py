@@ -12,7 +12,9 @@ import pytest
 import eventyay.plugin_api as plugin_api
 
 API_PAGE = Path(__file__).resolve().parents[2] / "doc" / "plugins" / "api.rst"
-DIRECTIVE = re.compile(r"^\.\. (?:auto(?:function|class)|py:data):: (?:eventyay\.plugin_api\.)?(\w+)$", re.MULTILINE)
+DIRECTIVE = re.compile(
+    r"^\.\. (?:auto(?:function|class)|py:data):: (?:eventyay\.plugin_api\.)?(\w+)$", re.MULTILINE
+)
 
 
 def test_all_names_the_public_surface_and_nothing_else():
@@ -38,7 +40,9 @@ def test_public_name_has_its_own_docstring(name):
 
 def test_every_public_name_is_rendered_on_the_api_page_and_only_those():
     rendered = DIRECTIVE.findall(API_PAGE.read_text(encoding="utf-8"))
-    assert sorted(rendered) == sorted(plugin_api.__all__), "doc/plugins/api.rst and eventyay.plugin_api differ"
+    assert sorted(rendered) == sorted(plugin_api.__all__), (
+        "doc/plugins/api.rst and eventyay.plugin_api differ"
+    )
 
 
 def test_unknown_names_are_no_api():

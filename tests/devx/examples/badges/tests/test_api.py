@@ -1,7 +1,7 @@
 import pytest
+from eventyay_badges.models import Item
 
 from eventyay.testing.capture import scoped
-from eventyay_badges.models import Item
 
 pytestmark = [pytest.mark.django_db, pytest.mark.plugins("badges")]
 

@@ -1,10 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
+from eventyay_badges.models import Item
+from eventyay_badges.tasks import badges_count, paper_size
 
 from eventyay.plugin_api import event_plugin_settings_update
 from eventyay.testing.capture import scoped
-from eventyay_badges.models import Item
-from eventyay_badges.tasks import badges_count, paper_size
 
 pytestmark = [pytest.mark.django_db, pytest.mark.plugins("badges")]
 

@@ -1,9 +1,9 @@
 import pytest
 from django.core.management import call_command
-
-from eventyay.testing.capture import scoped
 from eventyay_badges.models import Item
 from eventyay_badges.services import item_create
+
+from eventyay.testing.capture import scoped
 
 pytestmark = pytest.mark.django_db
 

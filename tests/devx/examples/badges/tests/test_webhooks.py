@@ -1,8 +1,8 @@
 import pytest
 from django.db import transaction
+from eventyay_badges.services import item_create
 
 from eventyay.testing.capture import scoped
-from eventyay_badges.services import item_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.plugins("badges")]
 

@@ -1,10 +1,7 @@
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from eventyay.base.plugins import Section, hookimpl
-from eventyay.base.plugins import NavItem, TeamPermission
-from eventyay.base.plugins import OAuthScope
-from eventyay.base.plugins import WebhookActionType
+from eventyay.base.plugins import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType, hookimpl
 
 
 @hookimpl

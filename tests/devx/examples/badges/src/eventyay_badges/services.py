@@ -5,8 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from eventyay.base.models import Event
-from eventyay.plugin_api import log_action
-from eventyay.plugin_api import webhook_emit
+from eventyay.plugin_api import log_action, webhook_emit
 from eventyay_badges.models import Item
 
 
