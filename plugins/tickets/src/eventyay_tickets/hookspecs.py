@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from eventyay.base.models import Event
     from eventyay.base.plugins import Section
-    from eventyay_tickets.models import Order
+    from eventyay_tickets.models import Checkin, Order
     from eventyay_tickets.payment import BasePaymentProvider
 
 
@@ -107,6 +107,28 @@ def order_canceled(event: Event, order: Order) -> None:
         @hookimpl
         def order_canceled(event, order):
             revoke_access(order.code)
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def checkin_created(event: Event, checkin: Checkin) -> None:
+    """A ticket was scanned and admitted (an entry or an exit was recorded).
+
+    Scope: ``event``. Runs after commit; an exception is logged and affects neither the scan
+    nor other plugins. A scan replayed by an offline device (same nonce) does not call it again.
+
+    :param event: the event of the check-in list.
+    :param checkin: the new check-in; ``checkin.position`` is the ticket (with ``order``),
+        ``checkin.type`` is ``"entry"`` or ``"exit"``.
+
+    Example::
+
+        @hookimpl
+        def checkin_created(event, checkin):
+            if checkin.type == "entry":
+                badges.print_for(checkin.position)
 
     .. versionadded:: 1.0
     """

@@ -23,6 +23,10 @@ class ContactSerializer(serializers.ModelSerializer):
     marketing_consent = serializers.BooleanField(
         required=False, help_text="Changing it records the source api and the time."
     )
+    sms_consent = serializers.BooleanField(
+        required=False,
+        help_text="Consent to marketing text messages; changing it records the source api and the time.",
+    )
 
     class Meta:
         model = Contact
@@ -45,6 +49,9 @@ class ContactSerializer(serializers.ModelSerializer):
             "marketing_consent",
             "consent_source",
             "consent_at",
+            "sms_consent",
+            "sms_consent_source",
+            "sms_consent_at",
             "events_attended",
             "events_registered",
             "events_hosted",
@@ -55,6 +62,8 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = [
             "consent_source",
             "consent_at",
+            "sms_consent_source",
+            "sms_consent_at",
             "events_attended",
             "events_registered",
             "events_hosted",

@@ -9,7 +9,7 @@ goes (``talks_given`` counts every talk).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -66,6 +66,9 @@ EDITABLE_FIELDS = (
     "marketing_consent",
     "consent_source",
     "consent_at",
+    "sms_consent",
+    "sms_consent_source",
+    "sms_consent_at",
     "updated",
 )
 
@@ -156,10 +159,22 @@ def _tags_set(*, contact: Contact, names: Iterable[str]) -> None:
         if tag is None:
             tag = Tag.objects.create(organizer=contact.organizer, name=name)
         tags.append(tag)
+    had = set(ContactTag.objects.filter(contact=contact).values_list("tag_id", flat=True))
     ContactTag.objects.filter(contact=contact).exclude(tag__in=tags).delete()
     ContactTag.objects.bulk_create(
         [ContactTag(contact=contact, tag=tag) for tag in tags], ignore_conflicts=True
     )
+    added = [tag for tag in tags if tag.pk not in had]
+    if added:
+        _automation_after_commit(lambda automation: automation.tagged_fire(contact=contact, tags=added))
+
+
+def _automation_after_commit(fire: Callable[[Any], None]) -> None:
+    """Fire automation triggers once the contact is committed (rules read it back)."""
+    # Imported here: the automation service reads the contact filter form, which imports this module.
+    from eventyay_campaigns.services import automation
+
+    transaction.on_commit(lambda: fire(automation), robust=True)
 
 
 def contact_save(
@@ -174,8 +189,8 @@ def contact_save(
 
     ``data`` may hold the profile fields, ``tags`` (a list of names, replacing the current
     ones), ``custom_fields`` (merged into the current values, checked against the organizer's
-    definitions) and ``marketing_consent``; a change of consent records ``consent_source``
-    and the time. A second contact with the same address (in any case) is a ``ValidationError``
+    definitions), ``marketing_consent`` and ``sms_consent``; a change of consent records
+    ``consent_source`` and the time. A second contact with the same address (in any case) is a ``ValidationError``
     on ``email``.
     """
     with transaction.atomic():
@@ -192,8 +207,12 @@ def contact_save(
             contact.marketing_consent = bool(data["marketing_consent"])
             contact.consent_source = consent_source
             contact.consent_at = timezone.now()
+        if "sms_consent" in data and bool(data["sms_consent"]) != contact.sms_consent:
+            contact.sms_consent = bool(data["sms_consent"])
+            contact.sms_consent_source = consent_source
+            contact.sms_consent_at = timezone.now()
         contact.full_clean(
-            exclude=["organizer", "custom_fields", "consent_source"],
+            exclude=["organizer", "custom_fields", "consent_source", "sms_consent_source"],
             validate_unique=False,
             validate_constraints=False,
         )
@@ -215,6 +234,8 @@ def contact_save(
             obj=contact,
             actor=actor,
         )
+        if creating:
+            _automation_after_commit(lambda automation: automation.created_fire(contact=contact))
     contact.refresh_from_db(fields=["email_key", "created", "updated"])
     return contact
 
@@ -250,7 +271,9 @@ def contact_for_email(
     if contact is None:
         try:
             with transaction.atomic():
-                return Contact.objects.create(organizer=organizer, **defaults)
+                created = Contact.objects.create(organizer=organizer, **defaults)
+            _automation_after_commit(lambda automation: automation.created_fire(contact=created))
+            return created
         except IntegrityError:
             # Created concurrently by another notification for the same address.
             return Contact.objects.get(organizer=organizer, email_key=normalise_email(email))

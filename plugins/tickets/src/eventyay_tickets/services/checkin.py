@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eventyay.base.models import Event, Organizer
+from eventyay.base.plugins import notify
 from eventyay.base.services.log import Actor, log_action
 from eventyay.base.services.webhooks import webhook_emit
 from eventyay_tickets.models import Checkin, CheckinList, Order, OrderPosition
@@ -176,6 +177,10 @@ def checkin_redeem(
                 "type": type,
                 "datetime": when.isoformat(),
             },
+        )
+        enabled = event.enabled_plugin_names
+        transaction.on_commit(
+            lambda: notify("checkin_created", enabled=enabled, event=event, checkin=checkin), robust=True
         )
     return RedeemResult(status="ok", position=position, checkin_list=checkin_list, checkin=checkin)
 
