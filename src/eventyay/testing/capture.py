@@ -117,11 +117,14 @@ class CapturedWebhooks:
 
     def subscribe(self, organizer: Any, action_types: Sequence[str], **options: Any) -> Any:
         """A webhook of ``organizer`` for ``action_types`` whose deliveries are captured."""
+        from django_scopes import scope
+
         from eventyay.base.services.webhooks import webhook_save
 
-        return webhook_save(
-            organizer=organizer, target_url=RECEIVER_URL, action_types=action_types, **options
-        )
+        with scope(organizer=organizer):
+            return webhook_save(
+                organizer=organizer, target_url=RECEIVER_URL, action_types=action_types, **options
+            )
 
     def deliver(self) -> list[CapturedWebhook]:
         """Send every pending delivery now, through the real signing code; return what arrived.
