@@ -32,14 +32,14 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Event
-from eventyay_video import fanout, realtime, selectors, services
-from eventyay_video.models import ChatChannel, Restriction
+from eventyay_video import auth_state, fanout, realtime, selectors, services
+from eventyay_video.auth_state import VideoState
+from eventyay_video.models import ChatChannel, Restriction, Room
 from eventyay_video.services import TOKEN_CLOSE_CODE, VideoError
 from eventyay_video.tokens import TokenError, VideoUser, token_decode
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_NAME = "video"
 MAX_FRAME_BYTES = 16 * 1024
 
 
@@ -173,19 +173,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         self.event = event
 
     async def _load_event(self, organizer_slug: str, event_slug: str) -> Event | None:
-        return await run_db(self._find_event, organizer_slug, event_slug)
-
-    @staticmethod
-    def _find_event(organizer_slug: str, event_slug: str) -> Event | None:
-        with scopes_disabled():
-            event = (
-                Event.objects.select_related("organizer")
-                .filter(organizer__slug=organizer_slug, slug=event_slug)
-                .first()
-            )
-            if event is None or not event.has_plugin(PLUGIN_NAME):
-                return None
-            return event
+        return await run_db(auth_state.event_by_slugs, organizer_slug, event_slug)
 
     async def disconnect(self, code: int) -> None:
         if self.token_watch is not None:
@@ -287,13 +275,18 @@ class VideoConsumer(AsyncWebsocketConsumer):
             await self.reply(request_id, welcome)
 
     @in_scope
-    def _welcome(self, user: VideoUser) -> dict[str, Any]:
-        if selectors.restriction_of(event=self.event, uid=user.uid) == Restriction.Kind.BAN:
+    def _state(self) -> VideoState:
+        """The event's cached state (see :mod:`eventyay_video.auth_state`): no query when warm."""
+        return auth_state.event_state(self.event)
+
+    async def _welcome(self, user: VideoUser) -> dict[str, Any]:
+        state = await self._state()
+        if state.restriction_of(user.uid) == Restriction.Kind.BAN:
             raise VideoError("auth.banned")
-        if selectors.token_revoked(event=self.event, user=user):
+        if state.token_revoked(user):
             raise VideoError("auth.revoked_token")
-        self.moderates_all, self.moderated_rooms = selectors.moderation_rights(event=self.event, user=user)
-        rooms = selectors.rooms_for_user(event=self.event, user=user, with_modules=False)
+        self.moderates_all, self.moderated_rooms = state.moderation_rights(user)
+        rooms = [room for room in state.rooms if selectors.user_may_enter(room, user)]
         self.visible_rooms = frozenset(room.pk for room in rooms)
         return {
             "user": {**user.as_dict(), "moderator": self.moderates_all},
@@ -301,7 +294,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
                 selectors.room_dict(r, user=user, moderator=self.is_moderator(r.pk), with_modules=False)
                 for r in rooms
             ],
-            "announcements": selectors.announcements_active(event=self.event),
+            "announcements": [selectors.announcement_dict(a) for a in state.announcements],
         }
 
     async def _watch_token(self, user: VideoUser) -> None:
@@ -329,9 +322,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
                 self.kick("auth.revoked_token", TOKEN_CLOSE_CODE)
                 return
 
-    @in_scope
-    def _token_revoked(self, user: VideoUser) -> bool:
-        return selectors.token_revoked_cached(event=self.event, user=user)
+    async def _token_revoked(self, user: VideoUser) -> bool:
+        return (await self._state()).token_revoked(user)
 
     def is_moderator(self, room_id: int | None) -> bool:
         """Moderators of all rooms moderate a room-less chat channel (``room_id`` None) too."""
@@ -362,6 +354,14 @@ class VideoConsumer(AsyncWebsocketConsumer):
 
     # --- rooms -----------------------------------------------------------------------------------
 
+    def _visible_room(self, room_id: int) -> Room:
+        """A room the user may enter, from the event's state (call on the database pool)."""
+        assert self.user is not None
+        room = auth_state.event_state(self.event).room(room_id)
+        if room is None or not selectors.user_may_enter(room, self.user):
+            raise VideoError("room.unknown")
+        return room
+
     def _room_id(self, payload: dict[str, Any]) -> int:
         try:
             room_id = int(payload["room"])
@@ -375,9 +375,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
     def _room_details(self, room_id: int, *, count_viewer: bool) -> tuple[dict[str, Any], bool]:
         """The room as the user sees it; counts them as a viewer in the same thread hop."""
         assert self.user is not None
-        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
-        if room is None:
-            raise VideoError("room.unknown")
+        room = self._visible_room(room_id)
         schedule = selectors.room_schedule(event=self.event, room=room, now=timezone.now())
         details = selectors.room_dict(
             room, user=self.user, moderator=self.is_moderator(room.pk), schedule=schedule
@@ -433,20 +431,16 @@ class VideoConsumer(AsyncWebsocketConsumer):
 
     # --- chat ------------------------------------------------------------------------------------
 
-    @in_scope
-    def _channel(self, channel_id: Any) -> ChatChannel:
+    async def _channel(self, channel_id: Any) -> ChatChannel:
         try:
             channel_id = int(channel_id)
         except (TypeError, ValueError):
             raise VideoError("chat.unknown_channel")
-        channel = (
-            ChatChannel.objects.select_related("event__organizer")
-            .filter(event=self.event, pk=channel_id)
-            .first()
-        )
-        if channel is None or channel.room_id not in self.visible_rooms:
+        room = (await self._state()).room_of_channel(channel_id)
+        if room is None or room.pk not in self.visible_rooms:
             raise VideoError("chat.unknown_channel")
-        return channel
+        # The event's own instance (organizer loaded), so services need no query for it.
+        return ChatChannel(pk=channel_id, event=self.event, room=room)
 
     async def _joined_or_load(self, channel_id: Any) -> ChatChannel:
         """A channel the socket joined, else loaded (and its visibility checked) from the database."""
@@ -542,9 +536,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
     @in_scope
     def _polls(self, room_id: int) -> dict[str, Any]:
         assert self.user is not None
-        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
-        if room is None:
-            raise VideoError("room.unknown")
+        room = self._visible_room(room_id)
         return {"polls": selectors.polls_for_room(room=room, uid=self.user.uid)}
 
     async def poll_list(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -553,9 +545,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
     @in_scope
     def _poll_create(self, room_id: int, payload: dict[str, Any]) -> dict[str, Any]:
         assert self.user is not None
-        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
-        if room is None:
-            raise VideoError("room.unknown")
+        room = self._visible_room(room_id)
         poll = services.poll_create(
             room=room, question=payload.get("question"), options=payload.get("options"), by=self.user.uid
         )
@@ -600,9 +590,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
     @in_scope
     def _question_ask(self, room_id: int, content: Any) -> dict[str, Any]:
         assert self.user is not None
-        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
-        if room is None:
-            raise VideoError("room.unknown")
+        room = self._visible_room(room_id)
         question = services.question_ask(event=self.event, room=room, user=self.user, content=content)
         return {"id": question.pk}
 
@@ -625,9 +613,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
     @in_scope
     def _questions(self, room_id: int) -> dict[str, Any]:
         assert self.user is not None
-        room = selectors.room_for_user(event=self.event, user=self.user, room_id=room_id)
-        if room is None:
-            raise VideoError("room.unknown")
+        room = self._visible_room(room_id)
         return {
             "questions": selectors.questions_for_room(
                 room=room, uid=self.user.uid, moderator=self.is_moderator(room_id)

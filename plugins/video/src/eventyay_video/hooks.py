@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from eventyay.base.models import Event
 from eventyay.base.permissions import grant_for_user
 from eventyay.base.plugins import NavItem, Section, TeamPermission, hookimpl
+from eventyay_video.auth_state import event_lookup_forget
 
 READ_PERMISSION = "event.video:read"
 WRITE_PERMISSION = "event.video:write"
@@ -57,6 +58,18 @@ def order_page_sections(event: Event, order: Any, request: HttpRequest) -> list[
         return []
     html = render_to_string("eventyay_video/order_section.html", {"links": links, "event": event}, request)
     return [Section(title=str(_("Join the online event")), html=html, key="video-join")]
+
+
+@hookimpl
+def plugin_enabled(event: Event) -> None:
+    """Sockets may connect at once (the lookup of the event may have cached "no video here")."""
+    event_lookup_forget(event)
+
+
+@hookimpl
+def plugin_disabled(event: Event) -> None:
+    """New sockets are refused at once, not when the cached lookup of the event runs out."""
+    event_lookup_forget(event)
 
 
 @hookimpl

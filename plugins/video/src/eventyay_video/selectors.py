@@ -12,7 +12,6 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.db.models import Count, Q
 
 from eventyay.base.models import Event
@@ -20,7 +19,6 @@ from eventyay_video.models import (
     Announcement,
     ChatChannel,
     ChatMessage,
-    Moderator,
     Module,
     Poll,
     PollOption,
@@ -47,78 +45,16 @@ def user_may_enter(room: Room, user: VideoUser) -> bool:
     return bool(user.traits & set(room.traits))
 
 
-def rooms_for_user(*, event: Event, user: VideoUser, with_modules: bool = True) -> list[Room]:
-    rooms = Room.objects.filter(event=event).select_related("channel")
-    if with_modules:
-        rooms = rooms.prefetch_related("modules")
-    return [room for room in rooms if user_may_enter(room, user)]
-
-
-def room_for_user(*, event: Event, user: VideoUser, room_id: Any) -> Room | None:
-    """The room if it exists on ``event`` and ``user`` may enter it; None otherwise (no leak)."""
-    try:
-        room_id = int(room_id)
-    except (TypeError, ValueError):
-        return None
-    room = (
-        Room.objects.filter(event=event, pk=room_id)
-        .select_related("channel")
-        .prefetch_related("modules")
-        .first()
-    )
-    if room is None or not user_may_enter(room, user):
-        return None
-    return room
-
-
-def moderation_rights(*, event: Event, user: VideoUser) -> tuple[bool, frozenset[int]]:
-    """Whether ``user`` moderates the whole event, and the rooms they moderate otherwise."""
-    if user.is_organizer:
-        return True, frozenset()
-    rows = list(Moderator.objects.filter(event=event, uid=user.uid).values_list("room_id", flat=True))
-    return (None in rows), frozenset(pk for pk in rows if pk is not None)
-
-
 def restriction_of(*, event: Event, uid: str) -> str | None:
     """``"ban"``, ``"silence"`` or None."""
     return Restriction.objects.filter(event=event, uid=uid).values_list("kind", flat=True).first()
 
 
-#: Seconds an event's revocations stay cached for the periodic check of open sockets; a
-#: revocation also clears the cache when it commits, and connecting always asks the database.
-REVOCATIONS_CACHE_SECONDS = 60
-
-
-def revocations_cache_key(event_id: int) -> str:
-    return f"eventyay_video:revocations:{event_id}"
-
-
-def _revoked(user: VideoUser, cutoffs: dict[str, float]) -> bool:
-    return any(
-        user.issued_at < cutoff for cutoff in (cutoffs.get(user.uid), cutoffs.get("")) if cutoff is not None
-    )
-
-
 def token_revoked(*, event: Event, user: VideoUser) -> bool:
     """Whether an organizer revoked the token ``user`` came with (asks the database)."""
     rows = TokenRevocation.objects.filter(event=event, uid__in=[user.uid, ""])
-    return _revoked(user, {row.uid: row.revoked_before.timestamp() for row in rows})
-
-
-def token_revoked_cached(*, event: Event, user: VideoUser) -> bool:
-    """:func:`token_revoked` from the event's cached revocations: open sockets check it
-    periodically, and one query per event and cache period serves all of them."""
-    key = revocations_cache_key(event.pk)
-    cutoffs = cache.get(key)
-    if cutoffs is None:
-        cutoffs = {
-            uid: revoked_before.timestamp()
-            for uid, revoked_before in TokenRevocation.objects.filter(event=event).values_list(
-                "uid", "revoked_before"
-            )
-        }
-        cache.set(key, cutoffs, timeout=REVOCATIONS_CACHE_SECONDS)
-    return _revoked(user, cutoffs)
+    cutoffs = [row.revoked_before.timestamp() for row in rows]
+    return any(user.issued_at < cutoff for cutoff in cutoffs)
 
 
 def bbb_call_url(*, config: dict[str, Any], user: VideoUser, moderator: bool) -> str:
@@ -187,10 +123,6 @@ def room_dict(
         data["modules"] = [module_dict(m, user=user, moderator=moderator) for m in room.modules.all()]
         data["schedule"] = schedule
     return data
-
-
-def announcements_active(*, event: Event) -> list[dict[str, Any]]:
-    return [announcement_dict(a) for a in Announcement.objects.filter(event=event, active=True)[:10]]
 
 
 def announcement_dict(announcement: Announcement) -> dict[str, Any]:

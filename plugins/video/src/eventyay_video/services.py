@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from eventyay.base.models import Event
 from eventyay.base.services.log import Actor, changes, log_action
 from eventyay_video import realtime, selectors
+from eventyay_video.auth_state import state_changed
 from eventyay_video.models import (
     Announcement,
     ChatChannel,
@@ -93,6 +93,7 @@ def room_save(*, event: Event, data: dict[str, Any], room: Room | None = None, a
         room.save()
         if created:
             ChatChannel.objects.create(event=event, room=room)
+        state_changed(event.pk)
         log_action(
             action="eventyay_video.room.created" if created else "eventyay_video.room.changed",
             organizer=event.organizer,
@@ -114,6 +115,7 @@ def room_delete(*, room: Room, actor: Actor = None) -> None:
             actor=actor,
             data={"name": room.name},
         )
+        state_changed(room.event_id)
         room.delete()
 
 
@@ -167,6 +169,7 @@ def module_save(
         module.config = _clean_module_config(kind, config)
         module.order = order
         module.save()
+        state_changed(room.event_id)
         log_action(
             action="eventyay_video.module.created" if created else "eventyay_video.module.changed",
             organizer=room.event.organizer,
@@ -189,6 +192,7 @@ def module_delete(*, module: Module, actor: Actor = None) -> None:
             actor=actor,
             data={"kind": module.kind},
         )
+        state_changed(room.event_id)
         module.delete()
 
 
@@ -215,6 +219,7 @@ def announcement_create(*, event: Event, text: str, actor: Actor = None) -> Anno
         announcement = Announcement(event=event, text=text)
         announcement.full_clean(exclude=["event"])
         announcement.save()
+        state_changed(event.pk)
         log_action(
             action="eventyay_video.announcement.created",
             organizer=event.organizer,
@@ -234,6 +239,7 @@ def announcement_hide(*, announcement: Announcement, actor: Actor = None) -> Non
     with transaction.atomic():
         announcement.active = False
         announcement.save(update_fields=["active"])
+        state_changed(event.pk)
         log_action(
             action="eventyay_video.announcement.hidden",
             organizer=event.organizer,
@@ -256,6 +262,7 @@ def moderator_add(
         moderator, _created = Moderator.objects.get_or_create(
             event=event, room=room, uid=uid, defaults={"name": name.strip()}
         )
+        state_changed(event.pk)
         log_action(
             action="eventyay_video.moderator.added",
             organizer=event.organizer,
@@ -275,6 +282,7 @@ def moderator_remove(*, moderator: Moderator, actor: Actor = None) -> None:
             actor=actor,
             data={"uid": moderator.uid},
         )
+        state_changed(moderator.event_id)
         moderator.delete()
 
 
@@ -291,6 +299,7 @@ def restriction_set(
         restriction, _created = Restriction.objects.update_or_create(
             event=event, uid=uid, defaults={"kind": kind, "name": name[:200], "created_by": by[:200]}
         )
+        state_changed(event.pk)
         log_action(
             action=f"eventyay_video.user.{kind}",
             organizer=event.organizer,
@@ -312,6 +321,7 @@ def restriction_lift(*, restriction: Restriction, actor: Actor = None) -> None:
             actor=actor,
             data={"uid": restriction.uid, "kind": restriction.kind},
         )
+        state_changed(restriction.event_id)
         restriction.delete()
 
 
@@ -327,10 +337,7 @@ def _revoke(*, event: Event, uid: str, action: str, actor: Actor) -> TokenRevoca
             event=event, uid=uid, defaults={"revoked_before": timezone.now()}
         )
         log_action(action=action, organizer=event.organizer, event=event, actor=actor, data={"uid": uid})
-        # Readers cache what the database says (see selectors.token_revoked_cached); clearing
-        # after commit keeps them from caching the state before this revocation for long.
-        key = selectors.revocations_cache_key(event.pk)
-        transaction.on_commit(lambda: cache.delete(key))
+        state_changed(event.pk)
         realtime.kick(
             event_id=event.pk, uid=uid or None, code="auth.revoked_token", close_code=TOKEN_CLOSE_CODE
         )
