@@ -1,11 +1,26 @@
 """``python -m eventyay <command>``: the same as ``manage.py``."""
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
+
+#: Commands that never read or write the instance's data (database, files, secret key). Run
+#: without a configured data directory, e.g. in a plugin's checkout, they get a temporary one
+#: instead of leaving ./data (with a secret key) behind.
+COMMANDS_WITHOUT_DATA = {"startplugin", "help", "version", "makemigrations", "spectacular", "check"}
 
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventyay.config.settings")
+    command = sys.argv[1] if len(sys.argv) > 1 else "help"
+    if command.lstrip("-") in COMMANDS_WITHOUT_DATA | {"h"}:
+        from eventyay.config.env import Config
+
+        if not Config().get("data_dir"):
+            os.environ["EVENTYAY_DATA_DIR"] = tempfile.mkdtemp(prefix="eventyay-")
+            atexit.register(shutil.rmtree, os.environ["EVENTYAY_DATA_DIR"], ignore_errors=True)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
