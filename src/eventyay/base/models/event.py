@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from i18nfield.fields import I18nCharField, I18nTextField
 
-from eventyay.base.models.organizer import Organizer, slug_validator
+from eventyay.base.models.organizer import Organizer, OrganizerPlugin, slug_validator
 from eventyay.base.settings import SettingsProxy
 from eventyay.base.validators import validate_slug_not_reserved
 
@@ -77,8 +77,17 @@ class Event(models.Model):
 
     @cached_property
     def enabled_plugin_names(self) -> frozenset[str]:
-        """Names of the plugins switched on here; one query, memoised on this instance."""
-        return frozenset(self.plugin_states.filter(enabled=True).values_list("name", flat=True))
+        """Names of the plugins switched on here; one query, memoised on this instance.
+
+        Plugins of level ``organizer`` switched on for the organizer count as switched on here.
+        """
+        here = self.plugin_states.filter(enabled=True).order_by().values_list("name", flat=True)
+        for_organizer = (
+            OrganizerPlugin.objects.filter(organizer_id=self.organizer_id, enabled=True)
+            .order_by()
+            .values_list("name", flat=True)
+        )
+        return frozenset(here.union(for_organizer))
 
     def refresh_plugins(self) -> None:
         self.__dict__.pop("enabled_plugin_names", None)

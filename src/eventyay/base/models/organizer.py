@@ -50,6 +50,28 @@ class Organizer(models.Model):
         return SettingsProxy(organizer=self)
 
 
+class OrganizerPlugin(models.Model):
+    """Whether a plugin of level ``organizer`` is switched on for an organizer.
+
+    Such a plugin counts as enabled on every event of the organizer: ``hooks_for(event)`` and
+    the event notifications reach it there (see ``Event.enabled_plugin_names``).
+    """
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="plugin_states")
+    name = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=False)
+    modified = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(organizer="organizer")
+
+    class Meta:
+        unique_together = (("organizer", "name"),)
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.organizer_id}: {'on' if self.enabled else 'off'}"
+
+
 class Team(models.Model):
     """A group of users (and API tokens) with permissions on some or all events."""
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from eventyay.base.exporters import BaseExporter
     from eventyay.base.models import Event, Organizer
     from eventyay.base.plugins.records import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType
+    from eventyay.base.services.jobs import JobRunner
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,6 +331,40 @@ def register_organizer_exporters(organizer: Organizer) -> list[type[BaseExporter
             from eventyay_myplugin.exporters import AllAttendeesExporter
 
             return [AllAttendeesExporter]
+
+    .. versionadded:: 1.1
+    """
+
+
+@hookspec
+def register_job_runners() -> dict[str, JobRunner]:
+    """Run background jobs of your own kinds (imports, bulk changes) with progress.
+
+    Scope: ``global``. Return a dict of job kind to runner. A kind is a plugin-prefixed name
+    of at most 32 characters (``"myplugin.import"``); ``export`` is the core's and a kind
+    another plugin took first is ignored and the conflict logged. To start a job, create a
+    :class:`~eventyay.base.models.Job` of that kind (``organizer``, the requesting ``user`` or
+    ``token``, an ``identifier`` and JSON ``options``) and pass it to
+    :func:`eventyay.base.services.jobs.job_queue` in the same transaction; a worker then
+    calls ``runner(job, progress)`` with scopes disabled, once even if the task is delivered
+    twice, and re-queues it if the worker dies (so a runner must be safe to run again).
+    ``progress(percentage)`` stores the progress the job page shows; wrap the job's writes
+    in :func:`eventyay.base.services.jobs.job_atomic` so they are one transaction while the
+    progress stays visible. The runner returns ``(name, filename, content_type)``: the
+    result's name in the private storage (e.g. a report), what its download is called, and
+    its type; raise :class:`~eventyay.base.services.jobs.JobFailed` with a message the
+    requester may read to fail the job.
+
+    :return: a dict of job kind to runner, ``runner(job, progress) -> (name, filename,
+        content_type)``.
+
+    Example::
+
+        @hookimpl
+        def register_job_runners():
+            from eventyay_myplugin.importing import import_job_run
+
+            return {"myplugin.import": import_job_run}
 
     .. versionadded:: 1.1
     """

@@ -115,6 +115,25 @@ def consistent_snapshot() -> Iterator[None]:
             _SNAPSHOT.active = False
 
 
+@contextlib.contextmanager
+def job_atomic() -> Iterator[None]:
+    """One transaction for a job's writes, while its progress stays visible to others.
+
+    On PostgreSQL the progress is then written through a second connection (see
+    :class:`ProgressWriter`); inside a caller's transaction (tests) it nests as a savepoint.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with transaction.atomic():
+        _SNAPSHOT.active = True
+        try:
+            yield
+        finally:
+            _SNAPSHOT.active = False
+
+
 def _claim(job_id: Any) -> Job | None:
     """Move the job from waiting to running, if a slot is free; None when someone else has it."""
     now = timezone.now()
@@ -148,9 +167,18 @@ JobRunner = Callable[[Job, ProgressWriter], tuple[str, str, str]]
 
 
 def _runners() -> dict[str, JobRunner]:
+    """The core's runners and those plugins register (``register_job_runners``)."""
+    from eventyay.base.plugins.manager import plugin_manager
     from eventyay.base.services.exports import export_job_render
 
-    return {Job.Kind.EXPORT.value: export_job_render}
+    runners: dict[str, JobRunner] = {Job.Kind.EXPORT.value: export_job_render}
+    for impl in reversed(plugin_manager.hook.register_job_runners.get_hookimpls()):
+        for kind, runner in (impl.function() or {}).items():
+            if kind in runners:
+                logger.error("Job kind %r of plugin %s is already taken; ignored", kind, impl.plugin_name)
+                continue
+            runners[kind] = runner
+    return runners
 
 
 def job_run(*, job_id: Any) -> Job | None:
@@ -164,8 +192,11 @@ def job_run(*, job_id: Any) -> Job | None:
         return None
     writer = ProgressWriter(job.pk)
     try:
+        runner = _runners().get(job.kind)
+        if runner is None:
+            raise JobFailed(_("Nothing can run this job (the plugin that started it is gone)."))
         with scopes_disabled():
-            name, filename, content_type = _runners()[job.kind](job, writer)
+            name, filename, content_type = runner(job, writer)
     except JobFailed as failure:
         return _finish(job, state=Job.State.FAILED, error=str(failure))
     except Exception:
