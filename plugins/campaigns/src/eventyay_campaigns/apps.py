@@ -40,3 +40,11 @@ class CampaignsConfig(PluginConfig):
             "eventyay-campaigns-sweep",
             {"task": "eventyay_campaigns.tasks.campaigns_sweep", "schedule": 30.0},
         )
+        # Automation: rules relative to event starts, delayed steps, and messages whose task was
+        # lost. Importing the module registers its tasks with the worker (it is not "tasks").
+        import eventyay_campaigns.tasks_automation  # noqa: F401
+
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "eventyay-campaigns-automation",
+            {"task": "eventyay_campaigns.tasks_automation.automation_due", "schedule": 60.0},
+        )

@@ -16,6 +16,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from eventyay.base.models import Organizer
 from eventyay.base.secrets import SecretError, secret_decrypt
 from eventyay.base.services import http
+from eventyay.base.services.log import log_action
 from eventyay_campaigns.channels import ChannelError, MessageChannel, RenderedMessage
 from eventyay_campaigns.models import Message, MessageEvent, SmsSettings
 
@@ -167,3 +169,23 @@ def twilio_status_record(*, organizer: Organizer, params: Mapping[str, str]) -> 
                 organizer=organizer, message=message, campaign_id=message.campaign_id, kind=kind
             )
     return True
+
+
+def sms_settings_save(*, organizer: Organizer, data: dict[str, Any], actor: Any = None) -> SmsSettings:
+    """Store the organizer's SMS settings; ``auth_token`` arrives encrypted (``SecretFormField``)."""
+    with transaction.atomic():
+        config = SmsSettings.objects.select_for_update().filter(organizer=organizer).first()
+        config = config or SmsSettings(organizer=organizer)
+        for name in ("backend", "account_sid", "auth_token", "sender"):
+            if name in data:
+                setattr(config, name, data[name] or "")
+        config.save()
+        # The token is left out of the log, like every secret.
+        log_action(
+            action="campaigns.sms.settings",
+            organizer=organizer,
+            obj=config,
+            actor=actor,
+            data={"backend": config.backend, "account_sid": config.account_sid, "sender": config.sender},
+        )
+    return config

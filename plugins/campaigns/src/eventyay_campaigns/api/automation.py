@@ -131,14 +131,14 @@ class RuleViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
 
     @extend_schema(request=None, responses=RuleSerializer)
     @action(detail=True, methods=["post"])
-    def pause(self, request: Request, pk: str | None = None) -> Response:
+    def pause(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rule = self.get_object()
         automation.rule_pause(rule=rule, actor=request.auth or request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=rule.pk)).data)
 
     @extend_schema(request=None, responses=RuleSerializer)
     @action(detail=True, methods=["post"])
-    def resume(self, request: Request, pk: str | None = None) -> Response:
+    def resume(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rule = self.get_object()
         automation.rule_resume(rule=rule, actor=request.auth or request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=rule.pk)).data)
