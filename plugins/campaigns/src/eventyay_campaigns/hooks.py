@@ -19,6 +19,7 @@ from eventyay.base.models import Event, Organizer
 from eventyay.base.permissions import grant_for_user
 from eventyay.base.plugins import NavItem, TeamPermission, hookimpl
 from eventyay_campaigns.channels import EmailChannel, MessageChannel
+from eventyay_campaigns.channels_sms import SmsChannel
 
 READ_PERMISSION = "organizer.contacts:read"
 WRITE_PERMISSION = "organizer.contacts:write"
@@ -42,36 +43,52 @@ def register_team_permissions() -> list[TeamPermission]:
 
 @hookimpl
 def register_message_channels() -> list[MessageChannel]:
-    return [EmailChannel()]
+    return [EmailChannel(), SmsChannel()]
 
 
 @hookimpl
 def control_nav_organizer(organizer: Organizer, request: HttpRequest) -> list[NavItem]:
-    if not grant_for_user(request.user, organizer).has_organizer_permission(READ_PERMISSION):
-        return []
-    return [
-        NavItem(
-            label=str(_("Contacts")),
-            url=reverse("plugins:campaigns:control.contacts", kwargs={"organizer": organizer.slug}),
-            active_prefix="plugins:campaigns:control.",
+    grant = grant_for_user(request.user, organizer)
+    items = []
+    if grant.has_organizer_permission(READ_PERMISSION):
+        items.append(
+            NavItem(
+                label=str(_("Contacts")),
+                url=reverse("plugins:campaigns:control.contacts", kwargs={"organizer": organizer.slug}),
+                active_prefix="plugins:campaigns:control.",
+            )
         )
-    ]
+    if grant.has_organizer_permission(CAMPAIGNS_READ_PERMISSION):
+        items.append(
+            NavItem(
+                label=str(_("Automation")),
+                url=reverse(
+                    "plugins:campaigns:control.automation.rules", kwargs={"organizer": organizer.slug}
+                ),
+                active_prefix="plugins:campaigns:control.automation.",
+            )
+        )
+    return items
 
 
 @hookimpl(optionalhook=True)
 def order_placed(event: Event, order: Any) -> None:
+    from eventyay_campaigns.services.automation import order_fire
     from eventyay_campaigns.services.contacts import order_record
 
     with scope(organizer=event.organizer):
         order_record(event=event, order=order, paid=order.status == "paid")
+        order_fire(event=event, order=order, trigger="order_placed")
 
 
 @hookimpl(optionalhook=True)
 def order_paid(event: Event, order: Any) -> None:
+    from eventyay_campaigns.services.automation import order_fire
     from eventyay_campaigns.services.contacts import order_record
 
     with scope(organizer=event.organizer):
         order_record(event=event, order=order, paid=True)
+        order_fire(event=event, order=order, trigger="order_paid")
 
 
 @hookimpl(optionalhook=True)
@@ -84,7 +101,18 @@ def order_canceled(event: Event, order: Any) -> None:
 
 @hookimpl(optionalhook=True)
 def submission_state_changed(submission: Any, old_state: str, new_state: str) -> None:
+    from eventyay_campaigns.services.automation import submission_fire
     from eventyay_campaigns.services.contacts import submission_record
 
     with scope(organizer=submission.event.organizer):
         submission_record(submission=submission, new_state=new_state)
+        if new_state == "accepted":
+            submission_fire(submission=submission)
+
+
+@hookimpl(optionalhook=True)
+def checkin_created(event: Event, checkin: Any) -> None:
+    from eventyay_campaigns.services.automation import checkin_fire
+
+    with scope(organizer=event.organizer):
+        checkin_fire(event=event, checkin=checkin)

@@ -1,5 +1,7 @@
 from django.urls import path, register_converter
 
+from eventyay_campaigns.views import automation as automation_views
+from eventyay_campaigns.views import callbacks
 from eventyay_campaigns.views import contacts as views
 from eventyay_campaigns.views import public
 
@@ -22,6 +24,7 @@ class SignedTokenConverter:
 register_converter(SignedTokenConverter, "signed")
 
 PREFIX = "control/organizer/<slug:organizer>/contacts/"
+AUTOMATION = "control/organizer/<slug:organizer>/automation/"
 
 urlpatterns = [
     path(PREFIX, views.contacts, name="control.contacts"),
@@ -40,6 +43,26 @@ urlpatterns = [
     path(PREFIX + "<int:pk>/delete/", views.contact_delete, name="control.contact.delete"),
     path(PREFIX + "<int:pk>/erase/", views.contact_erase, name="control.contact.erase"),
     path(PREFIX + "<int:pk>/export/", views.contact_export, name="control.contact.export"),
+    *[
+        path(AUTOMATION + route, view, name=f"control.automation.{name}")
+        for route, view, name in (
+            ("", automation_views.rules, "rules"),
+            ("add/", automation_views.rule_edit, "rule.add"),
+            ("<int:pk>/", automation_views.rule_edit, "rule"),
+            ("<int:pk>/pause/", automation_views.rule_pause, "rule.pause"),
+            ("<int:pk>/delete/", automation_views.rule_delete, "rule.delete"),
+            ("templates/", automation_views.templates, "templates"),
+            ("templates/add/", automation_views.template_edit, "template.add"),
+            ("templates/<int:pk>/", automation_views.template_edit, "template"),
+            ("sms/", automation_views.sms, "sms"),
+            ("inbound/", automation_views.inbound_endpoint, "inbound"),
+        )
+    ],
+    path(
+        PREFIX + "<int:pk>/automation/", automation_views.contact_timeline, name="control.contact.automation"
+    ),
+    path("campaigns/<slug:organizer>/sms/twilio/status/", callbacks.twilio_status, name="sms.twilio.status"),
+    path("campaigns/inbound/<str:key>/", callbacks.inbound_webhook, name="inbound"),
     path("c/<signed:token>/", public.click, name="click"),
     path("o/<signed:token>/", public.open_pixel, name="open"),
     path("unsubscribe/<signed:token>/", public.unsubscribe, name="unsubscribe"),

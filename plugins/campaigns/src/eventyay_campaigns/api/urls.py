@@ -1,9 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
 from eventyay_campaigns.api import views
+from eventyay_campaigns.api.automation import RuleViewSet, TemplateViewSet
 
 router = SimpleRouter()
 router.register("contacts", views.ContactViewSet, basename="contacts")
 router.register("segments", views.SegmentViewSet, basename="segments")
+
+router.register("automation/rules", RuleViewSet, basename="automation-rules")
+router.register("automation/templates", TemplateViewSet, basename="automation-templates")
 
 organizer_patterns = [*router.urls]
