@@ -10,6 +10,10 @@ and ``--requests`` POSTs to ``/api/v1/organizers/<org>/events/<event>/orders/`` 
 that many threads with keep-alive connections. Reported: orders/s (successful orders over the
 wall time of the whole run), requests/s, p50/p95/p99 latency, status counts and the oversell
 count. Exits non-zero on any oversell, any 5xx or any connection failure.
+
+``--profile N`` measures instead, in this process (Django's test client, no HTTP server), N API
+orders of one position and N of five: statements per order (Django's ``CaptureQueriesContext``)
+and milliseconds per order (``time.perf_counter``), as medians.
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=common.default_workers())
     parser.add_argument("--send-email", action="store_true", help="queue the order confirmation mail too")
     parser.add_argument("--quick", action="store_true", help="120 requests against a quota of 80")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N orders in-process")
     args = parser.parse_args()
+    if args.profile:
+        return profile(args.profile)
     if args.quick:
         args.requests, args.quota, args.concurrency = 120, 80, [1, 8]
     run_id = int(time.time())
@@ -84,6 +91,45 @@ def main() -> int:
         common.stop_server(server)
     print(f"load average at the end: {common.load_average()}")
     return 1 if failed else 0
+
+
+def profile(count: int) -> int:
+    """Statements and milliseconds per API order, measured in-process (medians over ``count``)."""
+    import statistics
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    shop = common.prepare(f"rush-profile-{int(time.time())}", quota=count * 12 + 10)
+    client = Client(HTTP_AUTHORIZATION=f"Token {shop.token}")
+    path = f"/api/v1/organizers/{common.ORGANIZER}/events/{shop.event.slug}/orders/"
+    print(f"order profile: {count} orders per size, {common.describe_database()}, load {common.load_average()}")
+    print("| positions | statements per order | ms per order (p50) |")
+    print("|---:|---:|---:|")
+    for size in (1, 5):
+        body = json.dumps(
+            {
+                "email": "rush@example.org",
+                "payment_provider": "banktransfer",
+                "positions": [{"product": shop.product_id, "attendee_name": "Rush"}] * size,
+                "send_email": False,
+            }
+        )
+        statements, millis = [], []
+        for _i in range(count + 2):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.post(path, body, content_type="application/json")
+                elapsed = time.perf_counter() - started
+            if response.status_code != 201:
+                print(f"unexpected answer {response.status_code}: {response.content[:300]!r}")
+                return 1
+            statements.append(len(captured.captured_queries))
+            millis.append(elapsed * 1000)
+        # The first orders warm the caches (catalogue, settings, token) of this process.
+        print(f"| {size} | {statistics.median(statements[2:]):.0f} | {statistics.median(millis[2:]):.1f} |")
+    return 0
 
 
 if __name__ == "__main__":

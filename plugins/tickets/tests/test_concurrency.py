@@ -135,7 +135,7 @@ def test_lock_timeout_answers_409_with_retry_after(api_client, catalogue, monkey
     def locked(**kwargs: Any) -> Any:
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr("eventyay_tickets.services.orders.lock_and_verify", locked)
+    monkeypatch.setattr("eventyay_tickets.services.orders.capacity_take", locked)
     body = {
         "email": "a@example.org",
         "payment_provider": "banktransfer",

@@ -7,6 +7,19 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+#: The plugin's per-event settings and their defaults: ``tickets_settings`` merges the stored
+#: values over these without building the form, and the form below shows them as initial values.
+SETTINGS_DEFAULTS: dict[str, Any] = {
+    "reservation_minutes": 30,
+    "payment_term_days": 7,
+    "terms_url": "",
+    "cancel_allowed": False,
+    "cancel_fee": 0,
+    "attendee_edit_days": 1,
+    "mail_from_label": "",
+    "refund_over_quota": False,
+}
+
 
 class TicketsSettingsForm(forms.Form):
     """Per-event settings of the ticket shop, stored as the plugin's event settings."""
@@ -15,31 +28,45 @@ class TicketsSettingsForm(forms.Form):
         label=_("Reservation time (minutes)"),
         min_value=1,
         max_value=24 * 60,
-        initial=30,
+        initial=SETTINGS_DEFAULTS["reservation_minutes"],
         help_text=_("How long products in a cart are held for the shopper."),
     )
     payment_term_days = forms.IntegerField(
-        label=_("Payment term (days)"), min_value=0, max_value=365, initial=7
+        label=_("Payment term (days)"),
+        min_value=0,
+        max_value=365,
+        initial=SETTINGS_DEFAULTS["payment_term_days"],
     )
     terms_url = forms.URLField(
-        label=_("Terms and conditions (link)"), required=False, initial="", assume_scheme="https"
+        label=_("Terms and conditions (link)"),
+        required=False,
+        initial=SETTINGS_DEFAULTS["terms_url"],
+        assume_scheme="https",
     )
     cancel_allowed = forms.BooleanField(
-        label=_("Attendees may cancel unpaid and free orders"), required=False, initial=False
+        label=_("Attendees may cancel unpaid and free orders"),
+        required=False,
+        initial=SETTINGS_DEFAULTS["cancel_allowed"],
     )
     cancel_fee = forms.DecimalField(
-        label=_("Cancellation fee"), min_value=0, decimal_places=2, required=False, initial=0
+        label=_("Cancellation fee"),
+        min_value=0,
+        decimal_places=2,
+        required=False,
+        initial=SETTINGS_DEFAULTS["cancel_fee"],
     )
     attendee_edit_days = forms.IntegerField(
         label=_("Attendee details can be changed until this many days before the event"),
         min_value=0,
-        initial=1,
+        initial=SETTINGS_DEFAULTS["attendee_edit_days"],
     )
-    mail_from_label = forms.CharField(label=_("Signature in emails"), required=False, initial="")
+    mail_from_label = forms.CharField(
+        label=_("Signature in emails"), required=False, initial=SETTINGS_DEFAULTS["mail_from_label"]
+    )
     refund_over_quota = forms.BooleanField(
         label=_("Refund payments that arrive after the quota is gone"),
         required=False,
-        initial=False,
+        initial=SETTINGS_DEFAULTS["refund_over_quota"],
         help_text=_(
             "A payment for an expired order whose products sold out meanwhile is always recorded. "
             "Without this, the order is flagged for you to mark it paid anyway or refund it; "

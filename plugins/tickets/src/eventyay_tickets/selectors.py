@@ -34,14 +34,13 @@ PLUGIN = "tickets"
 
 
 def tickets_settings(event: Event) -> dict[str, Any]:
-    """The plugin's per-event settings merged over the settings form's defaults; memoised on ``event``."""
+    """The plugin's per-event settings merged over their declared defaults; memoised on ``event``."""
     cached = event.__dict__.get("_tickets_settings")
     if cached is not None:
         return cached
-    from eventyay_tickets.forms import TicketsSettingsForm
+    from eventyay_tickets.forms import SETTINGS_DEFAULTS
 
-    form = TicketsSettingsForm(event=event)
-    values = {name: field.initial for name, field in form.fields.items()}
+    values = dict(SETTINGS_DEFAULTS)
     stored = EventPlugin.objects.filter(event=event, name=PLUGIN).values_list("settings", flat=True).first()
     values.update({k: v for k, v in (stored or {}).items() if v not in (None, "")})
     event.__dict__["_tickets_settings"] = values

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -144,6 +145,20 @@ class ProductVariation(models.Model):
         return self.price if self.price is not None else self.product.price
 
 
+def _save_keeping_counter(obj: models.Model, counter: str, args: Any, kwargs: dict[str, Any]) -> None:
+    """``save()`` that leaves a counter column to its conditional updates (see ``services.quotas``)."""
+    if (
+        not obj._state.adding
+        and obj.pk is not None
+        and kwargs.get("update_fields") is None
+        and not kwargs.get("force_insert")
+    ):
+        kwargs["update_fields"] = [
+            f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name != counter
+        ]
+    models.Model.save(obj, *args, **kwargs)
+
+
 class Quota(models.Model):
     """How many of some products/variations may be sold; ``size`` None means unlimited.
 
@@ -162,14 +177,27 @@ class Quota(models.Model):
     )
     close_when_sold_out = models.BooleanField(_("Close when sold out"), default=False)
     closed = models.BooleanField(_("Closed"), default=False)
+    #: Places taken (positions of pending and paid orders, cart positions). Only the services in
+    #: ``eventyay_tickets.services.quotas`` change it, each with one statement in the transaction
+    #: of the transition; ``save()`` never writes it, so a stale instance cannot overwrite it.
+    used = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ScopedManager(organizer="event__organizer")
 
     class Meta:
         ordering = ("name", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__isnull=True) | models.Q(used__lte=models.F("size")),
+                name="tickets_quota_used_within_size",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _save_keeping_counter(self, "used", args, kwargs)
 
 
 class Question(models.Model):
@@ -232,6 +260,8 @@ class Voucher(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="vouchers")
     code = models.CharField(_("Code"), max_length=190, default=generate_voucher_code)
     max_usages = models.PositiveIntegerField(_("Maximum usages"), default=1)
+    #: Redemptions (positions of pending and paid orders, cart positions), changed like
+    #: ``Quota.used`` by one conditional statement per transition and never by ``save()``.
     redeemed = models.PositiveIntegerField(default=0)
     valid_until = models.DateTimeField(_("Valid until"), null=True, blank=True)
     product = models.ForeignKey(
@@ -258,6 +288,9 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _save_keeping_counter(self, "redeemed", args, kwargs)
 
     def applies_to(self, product: Product, variation: ProductVariation | None) -> bool:
         if self.product_id and self.product_id != product.pk:

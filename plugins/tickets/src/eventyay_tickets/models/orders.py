@@ -41,7 +41,12 @@ def generate_position_secret() -> str:
 
 
 class CartPosition(models.Model):
-    """One product held for a shopper's cart until ``expires``; it counts against quotas till then."""
+    """One product held for a shopper's cart until ``expires``.
+
+    It counts against its quotas (unless ``quota_exempt``) and its voucher for as long as the row
+    exists: expiry deletes it and gives the places back in one transaction
+    (``services.cart.carts_release_expired``).
+    """
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="cart_positions")
     cart_id = models.CharField(max_length=64, db_index=True)
@@ -53,6 +58,8 @@ class CartPosition(models.Model):
     attendee_email = models.EmailField(blank=True)
     datetime = models.DateTimeField(default=timezone.now)
     expires = models.DateTimeField(db_index=True)
+    #: Reserved with a voucher that may ignore quotas: counted against no quota.
+    quota_exempt = models.BooleanField(default=False)
 
     objects = ScopedManager(organizer="event__organizer")
 
@@ -174,6 +181,9 @@ class OrderPosition(models.Model):
     voucher = models.ForeignKey(
         Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="positions"
     )
+    #: Sold beyond its quotas on purpose (a voucher that ignores quotas, or a payment accepted
+    #: over quota): counted against no quota's ``used``.
+    quota_exempt = models.BooleanField(default=False)
 
     objects = ScopedManager(organizer="order__event__organizer")
 

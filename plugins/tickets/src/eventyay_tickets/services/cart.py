@@ -1,4 +1,5 @@
-"""Carts: products held for a shopper for a while, counted against quotas until they expire."""
+"""Carts: products held for a shopper for a while; their places are taken from the quota and
+voucher counters when reserved and given back when the cart is removed, ordered or expires."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from eventyay_tickets.models import CartPosition
 from eventyay_tickets.selectors import tickets_settings
 from eventyay_tickets.services.errors import OrderError
 from eventyay_tickets.services.locking import capacity_transaction
-from eventyay_tickets.services.quotas import Line, lock_and_verify
+from eventyay_tickets.services.quotas import Line, capacity_take, carts_delete, carts_release_expired
 from eventyay_tickets.services.validation import prepare_positions
 
 #: Most positions one cart may hold, whatever the products allow.
@@ -87,11 +88,12 @@ def cart_add(
                 voucher=p.voucher,
                 datetime=now,
                 expires=expires,
+                quota_exempt=p.line().ignore_quota,
             )
             for p in new_positions
         )
-        lines = [p.line() for p in prepared]
-        capacity_errors = lock_and_verify(event=event, lines=lines, links=links, now=now)
+        # Positions already in the cart hold their places; only the new ones take theirs.
+        capacity_errors = capacity_take(event=event, lines=[p.line() for p in new_positions], links=links)
         if capacity_errors:
             messages = sorted(set(capacity_errors.values()))
             raise OrderError({"items": messages})
@@ -99,20 +101,17 @@ def cart_add(
 
 
 def cart_remove(*, event: Event, cart_id: str, position_id: int | None = None) -> int:
-    """Remove one position (or all) from a cart; the quota is free again at once."""
-    positions = CartPosition.objects.filter(event=event, cart_id=cart_id)
-    if position_id is not None:
-        positions = positions.filter(pk=position_id)
-    deleted, _by_model = positions.delete()
-    return deleted
+    """Remove one position (or all) from a cart; its places are free again at once."""
+    return carts_delete(event=event, cart_id=cart_id, position_id=position_id)
 
 
-def cart_expired_cleanup(*, event: Event, older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
-    """Delete long-expired cart positions (they already stopped counting when they expired)."""
-    deleted, _by_model = CartPosition.objects.filter(
-        event=event, expires__lt=timezone.now() - older_than
-    ).delete()
-    return deleted
+def cart_expired_cleanup(*, event: Event, older_than: dt.timedelta = dt.timedelta(0)) -> int:
+    """Cart expiry (the beat task): delete expired cart positions and give their places back.
+
+    Selling also does this on demand before it answers "sold out", so an expired cart never
+    stops a sale between two runs.
+    """
+    return carts_release_expired(event=event, now=timezone.now() - older_than)
 
 
 def line_for(position: CartPosition) -> Line:

@@ -1,14 +1,13 @@
 """Writes to the catalogue (categories, products, variations, quotas, questions, vouchers, tax rules).
 
-Every change is one transaction with an audit log entry, and drops the cached availability so
-listing pages show the new numbers at once.
+Every change is one transaction with an audit log entry; a quota's counter follows its new
+size and links in the same transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError
@@ -17,11 +16,7 @@ from django.utils.translation import gettext as _
 
 from eventyay.base.models import Event
 from eventyay.base.services.log import Actor, log_action
-from eventyay_tickets.models import QuestionOption, Voucher
-
-
-def availability_cache_clear(event: Event) -> None:
-    cache.delete(f"eventyay_tickets:availability:{event.pk}")
+from eventyay_tickets.models import QuestionOption, Quota, Voucher
 
 
 def _snapshot(obj: models.Model) -> dict[str, Any]:
@@ -60,6 +55,8 @@ def catalogue_save(
             setattr(obj, event_field.name, event)
         for key, value in data.items():
             setattr(obj, key, value)
+        if isinstance(obj, Quota):
+            _quota_recount(event, obj, many)
         obj.save()
         for name, values in many.items():
             getattr(obj, name).set(values)
@@ -74,8 +71,27 @@ def catalogue_save(
             actor=actor,
             data=_snapshot(obj),
         )
-        availability_cache_clear(event)
     return obj
+
+
+def _quota_recount(event: Event, quota: Quota, many: dict[str, Any]) -> None:
+    """A quota's counter follows its new size and links (ValidationError if they are too small)."""
+    from eventyay_tickets.services.quotas import quota_prepare_change
+
+    def ids(name: str) -> list[int]:
+        if name in many:
+            return [getattr(value, "pk", value) for value in many[name]]
+        if quota.pk is None:
+            return []
+        return list(getattr(quota, name).values_list("pk", flat=True))
+
+    quota.used = quota_prepare_change(
+        event=event,
+        quota=quota,
+        size=quota.size,
+        product_ids=ids("products"),
+        variation_ids=ids("variations"),
+    )
 
 
 def _question_options_set(question: Any, options: list[dict[str, Any]]) -> None:
@@ -112,7 +128,6 @@ def catalogue_delete(*, event: Event, instance: models.Model, actor: Actor = Non
             raise ValidationError(
                 _("This cannot be deleted because orders refer to it. Deactivate it instead.")
             )
-        availability_cache_clear(event)
 
 
 def vouchers_create(*, event: Event, rows: list[dict[str, Any]], actor: Actor = None) -> list[Voucher]:

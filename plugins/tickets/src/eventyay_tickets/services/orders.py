@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from eventyay.base.models import Event
 from eventyay.base.services.log import Actor
 from eventyay_tickets.models import (
-    CartPosition,
     Order,
     OrderPayment,
     OrderPosition,
@@ -30,7 +29,13 @@ from eventyay_tickets.selectors import payment_providers, tickets_settings
 from eventyay_tickets.services.errors import OrderError
 from eventyay_tickets.services.locking import capacity_transaction
 from eventyay_tickets.services.notifications import order_transition_recorded
-from eventyay_tickets.services.quotas import Line, QuotaLinks, lock_and_verify, quota_links, voucher_recount
+from eventyay_tickets.services.quotas import (
+    QuotaLinks,
+    capacity_release,
+    capacity_take,
+    carts_delete,
+    position_lines,
+)
 from eventyay_tickets.services.validation import PreparedPosition, prepare_positions
 
 APPROVAL_HOLD_DAYS = 30
@@ -70,10 +75,11 @@ def order_place(
     simulate: bool = False,
     actor: Actor = None,
 ) -> Order:
-    """Place an order after checking every shop rule; capacity is verified under lock.
+    """Place an order after checking every shop rule; its places are taken from the quota and
+    voucher counters in the order's transaction.
 
     Raises :class:`OrderError` (nothing written) with errors per position index, or
-    :class:`~eventyay_tickets.services.errors.CapacityBusy` when the locks stayed taken. With
+    :class:`~eventyay_tickets.services.errors.CapacityBusy` when the counters stayed locked. With
     ``cart_id`` the cart's reservations (one per position) are turned into the order in the same
     transaction; a cart that another call turned into an order meanwhile raises
     :class:`OrderError` under ``"cart"``. With ``simulate`` everything is checked and the
@@ -160,7 +166,8 @@ def _place(
             order.save(force_insert=True)
             created = _insert_positions(order, prepared)
             if cart_id:
-                _consume_cart(event=event, cart_id=cart_id, expected=len(prepared))
+                # The cart's places are given back and the order's taken below, in this transaction.
+                _consume_cart(event=event, cart_id=cart_id, expected=len(prepared), links=links)
             payment = None
             if not simulate:
                 payment = OrderPayment.objects.create(
@@ -188,11 +195,9 @@ def _place(
                         hook="order_paid",
                         data={"payment": payment.local_id},
                     )
-            # Capacity is checked last: the quota and voucher locks are then held only for the
-            # count and the commit, which is what lets a rush through quickly.
-            capacity_errors = lock_and_verify(
-                event=event, lines=[p.line() for p in prepared], links=links, now=now
-            )
+            # Capacity is taken last: the counter rows are then locked only from this one
+            # statement to the commit, which is what lets a rush through quickly.
+            capacity_errors = capacity_take(event=event, lines=[p.line() for p in prepared], links=links)
             if capacity_errors:
                 raise OrderError(
                     {
@@ -212,15 +217,14 @@ def _place(
     return order
 
 
-def _consume_cart(*, event: Event, cart_id: str, expected: int) -> None:
+def _consume_cart(*, event: Event, cart_id: str, expected: int, links: QuotaLinks) -> None:
     """Delete the cart that becomes this order, in the order's transaction.
 
     Two confirms of one cart (a double click) both read it before either writes. The second
     one's delete then waits for the first (PostgreSQL row locks, SQLite's write lock) and finds
     nothing left; the number of deleted rows tells, and no second order is placed.
     """
-    _total, by_model = CartPosition.objects.filter(event=event, cart_id=cart_id).delete()
-    if by_model.get(CartPosition._meta.label, 0) != expected:
+    if carts_delete(event=event, cart_id=cart_id, links=links) != expected:
         raise OrderError(
             {
                 "cart": [
@@ -263,6 +267,7 @@ def _insert_positions(order: Order, prepared: list[PreparedPosition]) -> list[Or
                 attendee_name=position.attendee_name,
                 attendee_email=position.attendee_email,
                 voucher=position.voucher,
+                quota_exempt=position.line().ignore_quota,
             )
         )
     created = OrderPosition.objects.bulk_create(rows)
@@ -295,26 +300,26 @@ def _insert_positions(order: Order, prepared: list[PreparedPosition]) -> list[Or
     return created
 
 
-def _lines(order: Order) -> list[Line]:
-    return [
-        Line(
-            index=i,
-            product_id=p.product_id,
-            variation_id=p.variation_id,
-            voucher_id=p.voucher_id,
-            ignore_quota=p.voucher is not None and p.voucher.allow_ignore_quota,
-        )
-        for i, p in enumerate(order.positions.select_related("voucher"))
-    ]
+def _capacity_links(event: Event) -> QuotaLinks:
+    from eventyay_tickets.selectors import order_catalogue
+
+    return order_catalogue(event).links
 
 
-def _recheck_capacity(order: Order) -> None:
-    """After bringing a non-holding order back to pending/paid: verify quotas and vouchers again."""
-    errors = lock_and_verify(
-        event=order.event, lines=_lines(order), links=quota_links(order.event), now=timezone.now()
+def _take_again(order: Order) -> None:
+    """A non-holding order becomes pending/paid again: take its places (same transaction)."""
+    errors = capacity_take(
+        event=order.event, lines=position_lines(order.positions.all()), links=_capacity_links(order.event)
     )
     if errors:
         raise OrderError({"status": [_("The quota of a product in this order is no longer available.")]})
+
+
+def _give_back(order: Order) -> None:
+    """A pending/paid order stops holding its places: give them back (same transaction)."""
+    capacity_release(
+        event=order.event, lines=position_lines(order.positions.all()), links=_capacity_links(order.event)
+    )
 
 
 def _locked(order: Order) -> Order:
@@ -393,15 +398,15 @@ def payment_confirm(
 def _paid_within_quota(order: Order) -> bool:
     """Make the (locked) expired ``order`` paid if its quotas still have room; False if not.
 
-    The capacity check counts after writing, so the status is written in a savepoint that is
-    rolled back when the quota is gone.
+    The status and the places are written in a savepoint that is rolled back when the quota is
+    gone.
     """
     try:
         with transaction.atomic():
             Order.objects.filter(pk=order.pk).update(
                 status=Order.Status.PAID, require_approval=False, modified=timezone.now()
             )
-            _recheck_capacity(order)
+            _take_again(order)
     except OrderError:
         return False
     order.status = Order.Status.PAID
@@ -455,8 +460,13 @@ def order_accept_over_quota(*, order: Order, actor: Actor = None, send_email: bo
         locked.paid_over_quota = False
         locked.require_approval = False
         locked.save(update_fields=["status", "paid_over_quota", "require_approval", "modified"])
-        voucher_recount(
-            voucher_ids=locked.positions.exclude(voucher=None).values_list("voucher_id", flat=True)
+        # Beyond its quotas on purpose: its positions count against none, but redeem their vouchers.
+        locked.positions.update(quota_exempt=True)
+        capacity_take(
+            event=locked.event,
+            lines=position_lines(locked.positions.all()),
+            links=_capacity_links(locked.event),
+            force_vouchers=True,
         )
         order_transition_recorded(
             order=locked,
@@ -518,7 +528,7 @@ def order_extend(*, order: Order, expires: dt.datetime, actor: Actor = None) -> 
         locked.expiry_reminder_sent = False
         locked.save(update_fields=["status", "expires", "expiry_reminder_sent", "modified"])
         if was_expired:
-            _recheck_capacity(locked)
+            _take_again(locked)
         order_transition_recorded(
             order=locked,
             action="extended",
@@ -544,9 +554,7 @@ def order_expire(*, order: Order, actor: Actor = None) -> Order:
             return order
         locked.status = Order.Status.EXPIRED
         locked.save(update_fields=["status", "modified"])
-        voucher_recount(
-            voucher_ids=locked.positions.exclude(voucher=None).values_list("voucher_id", flat=True)
-        )
+        _give_back(locked)
         order_transition_recorded(
             order=locked, action="expired", actor=actor, webhook="order.expired", hook="order_expired"
         )
@@ -587,6 +595,8 @@ def order_cancel(
         paid = sum((p.amount for p in confirmed), Decimal("0.00"))
         if fee > max(paid, locked.total):
             raise OrderError({"fee": [_("The fee cannot be higher than the order total.")]})
+        if locked.status in Order.HOLDING:
+            _give_back(locked)
         locked.status = Order.Status.CANCELED
         locked.cancellation_fee = fee
         locked.paid_over_quota = False
@@ -615,9 +625,6 @@ def order_cancel(
             )
             if automatic:
                 refund_ids.append(created.pk)
-        voucher_recount(
-            voucher_ids=locked.positions.exclude(voucher=None).values_list("voucher_id", flat=True)
-        )
         order_transition_recorded(
             order=locked,
             action=action,
@@ -772,7 +779,7 @@ def refund_done(*, refund: OrderRefund, actor: Actor = None) -> OrderRefund:
 
 
 def order_reactivate(*, order: Order, actor: Actor = None) -> Order:
-    """Undo a cancellation (not after refunds): pending again, with quotas re-checked."""
+    """Undo a cancellation (not after refunds): pending again, taking its places again."""
     with capacity_transaction():
         locked = _locked(order)
         if locked.status != Order.Status.CANCELED:
@@ -786,7 +793,7 @@ def order_reactivate(*, order: Order, actor: Actor = None) -> Order:
         locked.cancellation_fee = Decimal("0.00")
         locked.expires = max(locked.expires, _payment_deadline(locked.event, timezone.now()))
         locked.save(update_fields=["status", "cancellation_fee", "expires", "modified"])
-        _recheck_capacity(locked)
+        _take_again(locked)
         order_transition_recorded(
             order=locked,
             action="reactivated",
