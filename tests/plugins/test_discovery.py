@@ -98,6 +98,7 @@ def test_start_up_logs_left_off_plugins_and_the_command_line_still_works(tmp_pat
         if key not in ("EVENTYAY_DB_URL", "EVENTYAY_REDIS_URL", "EVENTYAY_PLUGINS_EXCLUDE")
     }
     env["EVENTYAY_DATA_DIR"] = str(tmp_path)
+    env["EVENTYAY_TEST_PLUGINS"] = "1"  # a command of its own: no pytest that would find them
     result = subprocess.run(
         [sys.executable, "-m", "eventyay", "plugins"],
         capture_output=True,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -17,6 +19,18 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 ENTRY_POINT_GROUP = "eventyay.plugin"
+#: Plugins that exist only for eventyay's own tests (the contract tests' dummy plugins, one of
+#: them broken on purpose) use this group. It is read only while pytest runs (or in a command a
+#: test starts with ``EVENTYAY_TEST_PLUGINS=1``), so their warnings never reach the log of an
+#: instance that has them installed.
+TEST_ENTRY_POINT_GROUP = "eventyay.test_plugin"
+
+
+def entry_point_groups() -> list[str]:
+    """The entry-point groups plugins are found in: test plugins only in test runs."""
+    if "pytest" in sys.modules or os.environ.get("EVENTYAY_TEST_PLUGINS") == "1":
+        return [ENTRY_POINT_GROUP, TEST_ENTRY_POINT_GROUP]
+    return [ENTRY_POINT_GROUP]
 
 
 @dataclass(frozen=True)
@@ -103,7 +117,8 @@ def discover_plugins(exclude: list[str] | tuple[str, ...] = ()) -> Discovery:
 
     discovery = Discovery()
     seen: set[str] = set()
-    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+    found = [entry_point for group in entry_point_groups() for entry_point in entry_points(group=group)]
+    for entry_point in sorted(found, key=lambda ep: ep.name):
         name = entry_point.name
         if name in exclude or name in seen:
             continue
