@@ -107,6 +107,8 @@ class CapturedWebhook:
     action: str
     payload: dict[str, Any]
     headers: dict[str, str]
+    #: The body as sent: what ``X-Eventyay-Signature`` signs.
+    body: bytes
 
 
 class CapturedWebhooks:
@@ -156,8 +158,9 @@ class CapturedWebhooks:
     def _receive(self, method: str, url: str, *, data: Any = None, headers: Any = None, **kwargs: Any) -> Any:
         from eventyay.base.services.http import OutgoingResponse
 
-        payload = json.loads(data)
-        self.received.append(CapturedWebhook(payload["action"], payload, dict(headers or {})))
+        body = data if isinstance(data, bytes) else str(data).encode()
+        payload = json.loads(body)
+        self.received.append(CapturedWebhook(payload["action"], payload, dict(headers or {}), body))
         return OutgoingResponse(status=200, headers={}, body=b"ok", truncated=False, url=url)
 
 
@@ -167,7 +170,8 @@ def captured_webhooks(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Capture
 
     ``captured_webhooks.subscribe(organizer, ["badges.badge.created"])`` subscribes;
     ``captured_webhooks.deliver()`` sends what is pending and returns the
-    :class:`CapturedWebhook` list (also ``captured_webhooks.received`` and ``.actions``).
+    :class:`CapturedWebhook` list (``.action``, ``.payload``, ``.headers``, ``.body``; also
+    ``captured_webhooks.received`` and ``.actions``).
     The receiver's private address is allowed only while the fixture is active.
     """
     from eventyay.base.services import webhooks
