@@ -145,6 +145,13 @@ class Run:
     statuses: Counter = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    #: ``(seconds since the start, status)`` of every answer, in the order they arrived.
+    completions: list[tuple[float, int]] = field(default_factory=list)
+
+    def rate_until_last(self, status: int) -> float:
+        """Answers with ``status`` per second, up to the last one (a rush: until sold out)."""
+        times = [at for at, code in self.completions if code == status]
+        return len(times) / times[-1] if times else 0.0
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -171,6 +178,7 @@ def hammer(
     run = Run()
     lock = threading.Lock()
     remaining = iter(range(total))
+    started_at = time.perf_counter()
 
     def worker() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -189,15 +197,16 @@ def hammer(
                     connection.close()
                     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                     status = 0
-                elapsed = time.perf_counter() - started
+                done = time.perf_counter()
                 with lock:
                     run.statuses[status] += 1
-                    run.latencies.append(elapsed)
+                    run.latencies.append(done - started)
+                    run.completions.append((done - started_at, status))
         finally:
             connection.close()
 
     threads = [threading.Thread(target=worker) for _i in range(concurrency)]
-    started = time.perf_counter()
+    started_at = started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
