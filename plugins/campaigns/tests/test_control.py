@@ -12,7 +12,7 @@ from django_scopes import scope
 from eventyay_campaigns.models import Contact, ContactEvent, CustomFieldDefinition, Segment
 from eventyay_campaigns.services import contacts as contact_services
 
-from eventyay.base.models import User
+from eventyay.base.models import Job, User
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +148,18 @@ def test_custom_fields_page(client: Any, organizer: Any) -> None:
 CSV = "Email;Vorname;Firma;Tags;Size\nann@example.org;Ann;TechCorp;vip,speaker;M\nnot-an-email;X;;;\nbob@example.org;Bob;;;XL\n"
 
 
+def _import(client: Any, capture: Any, data: dict[str, str]) -> str:
+    """Start a dry run or an import, which redirects to its job page, and read that page."""
+    with capture(execute=True):
+        response = client.post(BASE + "import/columns/", data)
+    assert response.status_code == 302 and "/contacts/import/jobs/" in response.url, response
+    page = client.get(response.url)
+    assert page.status_code == 200
+    return str(page.content.decode())
+
+
 def test_import_dry_run_reports_errors_and_writes_nothing(
-    client: Any, organizer: Any, make_contact: Any
+    client: Any, organizer: Any, make_contact: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with scope(organizer=organizer):
         CustomFieldDefinition.objects.create(
@@ -167,14 +177,22 @@ def test_import_dry_run_reports_errors_and_writes_nothing(
         "column_4": "cf_size",
     }
     for button in ("dry_run", "import"):
-        page = client.post(BASE + "import/columns/", {**mapping, button: "1"}).content.decode()
+        page = _import(client, django_capture_on_commit_callbacks, {**mapping, button: "1"})
         assert "2 problems found" in page
         assert "<td>3</td><td>email</td>" in page and "<td>4</td><td>custom_fields.size</td>" in page
         with scope(organizer=organizer):
             assert not Contact.objects.exists()
+    # The way back to the columns keeps the mapping the job used.
+    with scope(organizer=organizer):
+        job = Job.objects.filter(kind="campaigns.import").order_by("-created").first()
+    assert job is not None and job.state == "done" and job.progress == 100
+    back = client.get(f"{BASE}import/columns/?job={job.pk}").content.decode()
+    assert '<option value="cf_size" selected>' in back
 
 
-def test_import_xlsx(client: Any, organizer: Any, make_contact: Any) -> None:
+def test_import_xlsx(
+    client: Any, organizer: Any, make_contact: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from openpyxl import Workbook
 
     existing = make_contact("ann@example.org", first_name="Ann", city="Berlin")
@@ -188,15 +206,49 @@ def test_import_xlsx(client: Any, organizer: Any, make_contact: Any) -> None:
     workbook.save(buffer)
     client.post(BASE + "import/", {"file": SimpleUploadedFile("people.xlsx", buffer.getvalue())})
     mapping = {"column_0": "email", "column_1": "company", "column_2": "marketing_consent"}
-    dry = client.post(BASE + "import/columns/", {**mapping, "dry_run": "1"}).content.decode()
+    dry = _import(client, django_capture_on_commit_callbacks, {**mapping, "dry_run": "1"})
     assert "1 contacts would be created and 1 updated" in dry
-    assert client.post(BASE + "import/columns/", {**mapping, "import": "1"}).status_code == 302
+    with scope(organizer=organizer):
+        assert not Contact.objects.filter(email_key="new@example.org").exists()
+    done = _import(client, django_capture_on_commit_callbacks, {**mapping, "import": "1"})
+    assert "1 contacts created, 1 updated" in done
     with scope(organizer=organizer):
         existing.refresh_from_db()
         assert (existing.company, existing.city, existing.marketing_consent) == ("TechCorp", "Berlin", True)
         assert existing.consent_source == "import"
         assert Contact.objects.filter(email_key="new@example.org").exists()
+    # The file is gone with the import.
     assert client.get(BASE + "import/columns/").status_code == 302
+
+
+def test_import_job_page_polls_while_it_runs_and_is_the_requesters_only(
+    client: Any, client_for: Any, organizer: Any, other_organizer: Any, user: Any
+) -> None:
+    with scope(organizer=organizer):
+        job = Job.objects.create(
+            kind="campaigns.import",
+            organizer=organizer,
+            identifier="contacts",
+            options={"file": "x", "mapping": {}, "dry_run": True},
+            user=user,
+            state="running",
+            progress=40,
+        )
+    url = f"{BASE}import/jobs/{job.pk}/"
+    partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in partial and 'aria-valuenow="40"' in partial and "<html" not in partial
+    assert "Running: 40 % done." in client.get(url).content.decode()
+    colleague = User.objects.create_user("colleague@example.org", "correct horse battery")
+    with scope(organizer=organizer):
+        organizer.teams.get().members.add(colleague)
+    assert client_for(colleague).get(url).status_code == 404
+    assert client_for(other_organizer.member).get(url).status_code == 404
+    assert (
+        client_for(other_organizer.member)
+        .get(f"/control/organizer/other/contacts/import/jobs/{job.pk}/")
+        .status_code
+        == 404
+    )
 
 
 def test_hosts_backfill_button(client: Any, organizer: Any, crm_event: Any, user: Any) -> None:

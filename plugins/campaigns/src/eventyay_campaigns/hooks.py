@@ -116,3 +116,10 @@ def checkin_created(event: Event, checkin: Any) -> None:
 
     with scope(organizer=event.organizer):
         checkin_fire(event=event, checkin=checkin)
+
+
+@hookimpl
+def register_job_runners() -> dict[str, Any]:
+    from eventyay_campaigns.importing import IMPORT_JOB_KIND, import_job_run
+
+    return {IMPORT_JOB_KIND: import_job_run}

@@ -3,25 +3,37 @@
 The dry run and the import run the same code: every row is written inside one transaction,
 which the dry run (or any row error) rolls back, so a dry run reports exactly what the import
 would do and a failed import leaves nothing behind.
+
+Both run as background jobs of kind :data:`IMPORT_JOB_KIND` (registered with the core's
+``register_job_runners`` hook), so the page shows a progress bar instead of holding a request
+open; the job's result file is the report (JSON) the page shows when it is done.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from eventyay.base.models import Organizer
+from eventyay.base.models import Job, Organizer, User
+from eventyay.base.services.jobs import JobFailed, ProgressWriter, job_atomic, job_queue
+from eventyay.base.storage import private_storage, unguessable_name
 from eventyay_campaigns.models import Contact, CustomFieldDefinition
 from eventyay_campaigns.services.contacts import PROFILE_FIELDS, contact_save, normalise_email
 
-#: Rows beyond this are refused: the import runs in the request.
+#: Rows beyond this are refused: one import is one transaction.
 MAX_ROWS = 20_000
+IMPORT_JOB_KIND = "campaigns.import"
+#: Row errors kept in a report; the total is always given.
+REPORT_MAX_ERRORS = 1000
 IGNORE = ""
 TAGS = "tags"
 CONSENT = "marketing_consent"
@@ -111,6 +123,7 @@ def contacts_import(
     mapping: dict[int, str],
     dry_run: bool,
     actor: Any = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Create or update a contact per row; ``mapping`` is column index to target.
 
@@ -121,8 +134,13 @@ def contacts_import(
     if "email" not in mapping.values():
         result.errors.append(RowError(row=1, field="email", message=_("Map a column to the email address.")))
         return result
+    reported = -1
     with transaction.atomic():
         for number, row in enumerate(rows, start=2):
+            percentage = (number - 2) * 100 // max(len(rows), 1)
+            if progress is not None and percentage != reported:
+                progress(percentage)
+                reported = percentage
             data = _row_data(row, mapping)
             email = normalise_email(data.get("email", ""))
             contact = Contact.objects.filter(organizer=organizer, email_key=email).first() if email else None
@@ -167,3 +185,71 @@ def _row_data(row: list[str], mapping: dict[int, str]) -> dict[str, Any]:
     if custom:
         data["custom_fields"] = custom
     return data
+
+
+def import_job_create(
+    *, organizer: Organizer, user: User, file: str, mapping: dict[int, str], dry_run: bool
+) -> Job:
+    """Queue a dry run or an import of the uploaded ``file`` (a name in the private storage)."""
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=IMPORT_JOB_KIND,
+            organizer=organizer,
+            identifier="contacts",
+            options={
+                "file": file,
+                "mapping": {str(index): target for index, target in mapping.items()},
+                "dry_run": dry_run,
+            },
+            user=user,
+        )
+        job_queue(job)
+    return job
+
+
+def import_job_run(job: Job, progress: ProgressWriter) -> tuple[str, str, str]:
+    """The job runner: import (or dry-run) the file, store the report as the job's result."""
+    name = job.options["file"]
+    if not private_storage.exists(name):
+        raise JobFailed(_("The uploaded file is gone; upload it again."))
+    with private_storage.open(name, "rb") as file:
+        try:
+            header, rows = import_file_read(file=file, filename=name)
+        except ImportFileError as exc:
+            raise JobFailed(str(exc)) from None
+    mapping = {int(index): target for index, target in job.options["mapping"].items()}
+    with job_atomic():
+        result = contacts_import(
+            organizer=job.organizer,
+            header=header,
+            rows=rows,
+            mapping=mapping,
+            dry_run=bool(job.options["dry_run"]),
+            actor=job.user,
+            progress=progress,
+        )
+    report = {
+        "dry_run": result.dry_run,
+        "written": result.written,
+        "rows": len(rows),
+        "created": result.created,
+        "updated": result.updated,
+        "error_count": len(result.errors),
+        "errors": [asdict(error) for error in result.errors[:REPORT_MAX_ERRORS]],
+    }
+    if result.written:
+        private_storage.delete(name)
+    report_name = private_storage.save(
+        unguessable_name("campaigns/import-reports", "report.json"),
+        ContentFile(json.dumps(report).encode()),
+    )
+    return report_name, "contacts-import-report.json", "application/json"
+
+
+def import_report(job: Job) -> dict[str, Any] | None:
+    """The report of a finished import job, or None while it runs (or when it failed)."""
+    if job.state != Job.State.DONE or not job.file or not private_storage.exists(job.file):
+        return None
+    with private_storage.open(job.file, "rb") as file:
+        report: dict[str, Any] = json.loads(file.read())
+    return report

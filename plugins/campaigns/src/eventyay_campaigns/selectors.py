@@ -39,7 +39,7 @@ from eventyay_campaigns.models.contacts import SORT_COLUMNS
 SORT_FIELDS = ("id", *SORT_COLUMNS)
 DEFAULT_SORT = "last_name"
 #: Sizes up to this are counted exactly; larger ones are estimated (see :class:`ContactCount`).
-COUNT_EXACT_UP_TO = 10_000
+COUNT_EXACT_UP_TO = 1_000
 
 #: The full-text document of a contact, as indexed on PostgreSQL (migration 0002); the query
 #: repeats the expression verbatim so the planner uses the index.
@@ -141,7 +141,9 @@ class DatabaseContactQuery:
             queryset = queryset.filter(
                 Exists(
                     # Lower-cased like the unique index on (organizer, lower(name)).
-                    ContactTag.objects.alias(tag_key=Lower("tag__name")).filter(
+                    # The base manager: the scoped one would join every tagged contact again
+                    # to check its organizer, which the outer query and the tag already fix.
+                    ContactTag._base_manager.alias(tag_key=Lower("tag__name")).filter(
                         contact=OuterRef("pk"), tag__organizer=organizer, tag_key=criteria.tag.lower()
                     )
                 )

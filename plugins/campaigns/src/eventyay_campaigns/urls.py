@@ -1,9 +1,9 @@
 from django.urls import path, register_converter
 
+from eventyay_campaigns.views import analytics, callbacks, public, signup
 from eventyay_campaigns.views import automation as automation_views
-from eventyay_campaigns.views import callbacks
+from eventyay_campaigns.views import campaigns as campaign_views
 from eventyay_campaigns.views import contacts as views
-from eventyay_campaigns.views import public
 
 
 class SignedTokenConverter:
@@ -31,6 +31,7 @@ urlpatterns = [
     path(PREFIX + "add/", views.contact_create, name="control.contact.add"),
     path(PREFIX + "import/", views.contact_import, name="control.import"),
     path(PREFIX + "import/columns/", views.contact_import_map, name="control.import.map"),
+    path(PREFIX + "import/jobs/<uuid:job>/", views.contact_import_job, name="control.import.job"),
     path(PREFIX + "hosts/", views.hosts_backfill, name="control.hosts"),
     path(PREFIX + "fields/", views.custom_fields, name="control.fields"),
     path(PREFIX + "fields/<int:pk>/delete/", views.custom_field_delete, name="control.field.delete"),
@@ -43,6 +44,11 @@ urlpatterns = [
     path(PREFIX + "<int:pk>/delete/", views.contact_delete, name="control.contact.delete"),
     path(PREFIX + "<int:pk>/erase/", views.contact_erase, name="control.contact.erase"),
     path(PREFIX + "<int:pk>/export/", views.contact_export, name="control.contact.export"),
+    path(
+        "control/organizer/<slug:organizer>/analytics/campaigns/",
+        analytics.campaign_analytics,
+        name="control.analytics",
+    ),
     *[
         path(AUTOMATION + route, view, name=f"control.automation.{name}")
         for route, view, name in (
@@ -63,7 +69,22 @@ urlpatterns = [
     ),
     path("campaigns/<slug:organizer>/sms/twilio/status/", callbacks.twilio_status, name="sms.twilio.status"),
     path("campaigns/inbound/<str:key>/", callbacks.inbound_webhook, name="inbound"),
+    path("_signup/<slug:organizer>/", signup.signup, name="signup"),
+    path("_signup/<slug:organizer>/confirm/<signed:token>/", signup.signup_confirm, name="signup.confirm"),
     path("c/<signed:token>/", public.click, name="click"),
     path("o/<signed:token>/", public.open_pixel, name="open"),
     path("unsubscribe/<signed:token>/", public.unsubscribe, name="unsubscribe"),
+    path(PREFIX + "campaigns/", campaign_views.campaigns, name="control.campaigns"),
+    path(PREFIX + "campaigns/add/", campaign_views.campaign_create, name="control.campaign.add"),
+    path(PREFIX + "campaigns/<int:pk>/", campaign_views.campaign_detail, name="control.campaign"),
+    path(
+        PREFIX + "campaigns/<int:pk>/progress/",
+        campaign_views.campaign_progress,
+        name="control.campaign.progress",
+    ),
+    path(
+        PREFIX + "campaigns/<int:pk>/<slug:action>/",
+        campaign_views.campaign_action,
+        name="control.campaign.action",
+    ),
 ]

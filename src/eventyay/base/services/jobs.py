@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F, Q
@@ -173,7 +173,8 @@ def _runners() -> dict[str, JobRunner]:
 
     runners: dict[str, JobRunner] = {Job.Kind.EXPORT.value: export_job_render}
     for impl in reversed(plugin_manager.hook.register_job_runners.get_hookimpls()):
-        for kind, runner in (impl.function() or {}).items():
+        registered = cast("dict[str, JobRunner]", impl.function() or {})
+        for kind, runner in registered.items():
             if kind in runners:
                 logger.error("Job kind %r of plugin %s is already taken; ignored", kind, impl.plugin_name)
                 continue

@@ -82,10 +82,10 @@ class SegmentSerializer(serializers.ModelSerializer):
         help_text='The contact list\'s query parameters, e.g. {"city": "Berlin"}.',
     )
     size = serializers.SerializerMethodField(
-        help_text="How many contacts match now (detail only): exact up to 10,000, estimated above."
+        help_text="How many contacts match now (detail only): exact up to 1,000, estimated above."
     )
     size_exact = serializers.SerializerMethodField(
-        help_text="False when size is the database's estimate (more than 10,000 matches)."
+        help_text="False when size is the database's estimate (more than 1,000 matches)."
     )
 
     class Meta:

@@ -63,6 +63,7 @@ class ContactPagination(Pagination):
     def get_paginated_response(self, data: Any) -> Response:
         if not hasattr(self, "size"):
             return super().get_paginated_response(data)
+        assert self.request is not None  # set by paginate_queryset
         url = self.request.build_absolute_uri()
         next_url = replace_query_param(url, self.page_query_param, self.number + 1) if self.has_next else None
         previous_url = None
@@ -153,7 +154,7 @@ class ContactViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
 
 class SegmentViewSet(OrganizerViewMixin, viewsets.ModelViewSet):
     """Saved filters. ``size`` (the number of matching contacts) is given by the detail only;
-    like the contacts list's ``count`` it is exact up to 10,000 and estimated above
+    like the contacts list's ``count`` it is exact up to 1,000 and estimated above
     (``size_exact``)."""
 
     permission = READ_PERMISSION

@@ -7,13 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from eventyay.base.models import Organizer
+from eventyay.base.models import Job, Organizer
 from eventyay.base.storage import private_storage, unguessable_name
 from eventyay.control.pagination import page_of
 from eventyay.control.permissions import organizer_view
@@ -329,26 +330,21 @@ def contact_import_map(request: HttpRequest, organizer: str) -> HttpResponse:
             if request.POST.get(f"column_{index}", "") in known
         }
     else:
-        mapping = {index: labels.get(title.lower(), "") for index, title in enumerate(header)}
-    result = None
+        previous = _import_job(request, request.GET.get("job", "")) if request.GET.get("job") else None
+        if previous is not None:
+            # Back from a dry run: keep the mapping it used.
+            mapping = {int(index): target for index, target in previous.options.get("mapping", {}).items()}
+        else:
+            mapping = {index: labels.get(title.lower(), "") for index, title in enumerate(header)}
     if request.method == "POST":
-        result = importing.contacts_import(
+        job = importing.import_job_create(
             organizer=_org(request),
-            header=header,
-            rows=rows,
+            user=request.user,  # type: ignore[arg-type]
+            file=name,
             mapping=mapping,
             dry_run="import" not in request.POST,
-            actor=_actor(request),
         )
-        if result.written:
-            private_storage.delete(name)
-            del request.session[IMPORT_SESSION_KEY.format(_org(request).pk)]
-            messages.success(
-                request,
-                _("%(created)d contacts created, %(updated)d updated.")
-                % {"created": result.created, "updated": result.updated},
-            )
-            return redirect(_url("contacts", request))
+        return redirect(_url("import.job", request, job=job.pk))
     columns = [
         {
             "index": index,
@@ -361,5 +357,44 @@ def contact_import_map(request: HttpRequest, organizer: str) -> HttpResponse:
     return render(
         request,
         "eventyay_campaigns/control/import_map.html",
-        {"columns": columns, "targets": targets, "result": result, "row_count": len(rows)},
+        {"columns": columns, "targets": targets, "row_count": len(rows)},
     )
+
+
+def _import_job(request: HttpRequest, job_id: Any) -> Job | None:
+    """The requester's own import job of this organizer; None for anything else."""
+    try:
+        return Job.objects.filter(
+            pk=job_id, organizer=_org(request), kind=importing.IMPORT_JOB_KIND, user_id=request.user.pk
+        ).first()
+    except (ValueError, ValidationError):
+        return None
+
+
+@organizer_view(WRITE_PERMISSION)
+def contact_import_job(request: HttpRequest, organizer: str, job: Any) -> HttpResponse:
+    """A dry run or an import: its progress (polled by HTMX) until it is done, then its report."""
+    found = _import_job(request, job)
+    if found is None:
+        raise Http404()
+    report = importing.import_report(found)
+    if report is not None and report["written"]:
+        session_key = IMPORT_SESSION_KEY.format(_org(request).pk)
+        if request.session.get(session_key) == found.options["file"]:
+            del request.session[session_key]
+    context = {
+        "job": found,
+        "report": report,
+        "job_url": _url("import.job", request, job=found.pk),
+        "map_url": _url("import.map", request) + f"?job={found.pk}",
+        "contacts_url": _url("contacts", request),
+    }
+    partial = request.headers.get("HX-Request") == "true"
+    template = (
+        "eventyay_campaigns/control/_import_job.html"
+        if partial
+        else "eventyay_campaigns/control/import_job.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
