@@ -6,12 +6,18 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from email import message_from_string
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
-from eventyay_campaigns.channels import ChannelError, EmailChannel
+from eventyay_campaigns.channels import (
+    ChannelError,
+    EmailChannel,
+    MessageChannel,
+    RenderedMessage,
+    channels_all,
+)
 from eventyay_campaigns.models import Campaign, Contact, Message
 from eventyay_campaigns.services import campaigns as services
 from eventyay_campaigns.services import sending, tracking
@@ -20,6 +26,7 @@ from eventyay_campaigns.tasks import campaigns_sweep
 
 from eventyay.base.models import OutgoingMail
 from eventyay.base.services.mail import mail_queue
+from eventyay.testing.plugin import register_temporarily
 
 pytestmark = pytest.mark.django_db
 
@@ -288,3 +295,46 @@ def test_in_the_embedded_mode_starting_sends_the_whole_campaign(
     assert len(mailoutbox) == 12
     assert refreshed(campaign).status == Campaign.Status.SENT
     assert statuses(campaign) == {"sent": 12}
+
+
+class PigeonChannel(MessageChannel):
+    """A channel of another plugin that works addresses out itself (no plain column)."""
+
+    identifier = "pigeon"
+    label = "Carrier pigeon"
+    has_subject = False
+    sent: ClassVar[list[tuple[str, str]]] = []
+
+    def address(self, contact: Contact) -> str:
+        return f"loft:{contact.city}" if contact.city else ""
+
+    def send(self, message: Message, content: RenderedMessage) -> str:
+        PigeonChannel.sent.append((message.recipient, content.text))
+        return f"pigeon-{message.pk}"
+
+
+def test_a_plugin_channel_registered_through_the_hook_sends_the_campaign(organizer, make_contact, not_queued):
+    make_contact("ann@example.org", first_name="Ann", city="Berlin", marketing_consent=True)
+    make_contact("bob@example.org", first_name="Bob", marketing_consent=True)
+    PigeonChannel.sent.clear()
+    with register_temporarily("eventyay", register_message_channels=lambda: [PigeonChannel()]):
+        assert set(channels_all()) >= {"email", "pigeon"}
+        with scope(organizer=organizer):
+            campaign = services.campaign_save(
+                organizer=organizer, data={"name": "P", "channel": "pigeon", "body": "Coo, {first_name}!"}
+            )
+            started = services.campaign_start(campaign=campaign)
+        assert started.recipients_total == 1
+        assert campaign_batch_send(campaign_id=campaign.pk).sent == 1
+    assert PigeonChannel.sent == [("loft:Berlin", "Coo, Ann!")]
+    with scopes_disabled():
+        assert Message.objects.get(campaign=campaign).provider_id.startswith("pigeon-")
+
+
+def test_the_beat_schedule_runs_the_sweep():
+    from django.conf import settings
+
+    from eventyay.config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["eventyay-campaigns-sweep"]
+    assert entry["task"] == campaigns_sweep.name and entry["task"] in app.tasks
