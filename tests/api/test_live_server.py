@@ -7,11 +7,7 @@ and every answer, including Django's own body limits, must be JSON.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.infra.test_make_run import free_port, manage
+from eventyay.testing.servers import asgi_server, embedded_env, free_port
+from tests.infra.test_make_run import manage
 
 TOKEN_SCRIPT = """
 from django_scopes import scope, scopes_disabled
@@ -44,41 +41,16 @@ class LiveTeam:
 def live_team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveTeam]:
     data_dir = tmp_path_factory.mktemp("live-api")
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("EVENTYAY_")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(EVENTYAY_DATA_DIR=str(data_dir), EVENTYAY_SITE_URL=f"http://127.0.0.1:{port}")
+    env = embedded_env(data_dir, EVENTYAY_SITE_URL=f"http://127.0.0.1:{port}")
     manage(env, "migrate", "--noinput")
     manage(env, "demo")
     created = re.search(r"TOKEN (\S+) TEAM (\d+)", manage(env, "shell", "-c", TOKEN_SCRIPT))
     assert created
-    log = data_dir / "server.log"
-    with log.open("w") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "eventyay.config.asgi:application"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                assert server.poll() is None, log.read_text()
-                try:
-                    if requests.get(f"{base}/healthz", timeout=60).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass  # not listening yet, or still importing the application
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
-            session = requests.Session()
-            session.headers["Authorization"] = f"Token {created.group(1)}"
-            yield LiveTeam(f"{base}/api/v1/organizers/demo/teams/{created.group(2)}/", session)
-            session.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+    with asgi_server(env, port=port, log=data_dir / "server.log") as base:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {created.group(1)}"
+        yield LiveTeam(f"{base}/api/v1/organizers/demo/teams/{created.group(2)}/", session)
+        session.close()
 
 
 FORM = "application/x-www-form-urlencoded"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,8 @@ import requests
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from eventyay.testing.servers import asgi_server, embedded_env, free_port
+
 
 @dataclass
 class Site:
@@ -25,12 +25,6 @@ class Site:
     admin_email: str
     admin_password: str
     log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -45,9 +39,7 @@ def manage(env: dict[str, str], *args: str) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("make-run")
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("EVENTYAY_")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(EVENTYAY_DATA_DIR=str(data_dir), EVENTYAY_SITE_URL=f"http://127.0.0.1:{port}")
+    env = embedded_env(data_dir, EVENTYAY_SITE_URL=f"http://127.0.0.1:{port}")
     manage(env, "migrate", "--noinput")
     demo_output = manage(env, "demo")
     login = re.search(r"Admin login: (\S+) / password: (\S+)", demo_output)
@@ -55,32 +47,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
     log = data_dir / "server.log"
-    with log.open("w") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "eventyay.config.asgi:application"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"]
-            + ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--ws-max-size", "65536"],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                assert server.poll() is None, log.read_text()
-                try:
-                    if requests.get(f"{url}/healthz", timeout=60).status_code == 200:
-                        break
-                except requests.RequestException:
-                    # Not listening yet, or still importing the application on a busy machine.
-                    pass
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
-            yield Site(url, data_dir, login.group(1), login.group(2), log)
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+    with asgi_server(env, port=port, log=log) as url:
+        yield Site(url, data_dir, login.group(1), login.group(2), log)
 
 
 @pytest.mark.parametrize("path", ["/demo/democon/", "/demo/", "/control/login/"])
