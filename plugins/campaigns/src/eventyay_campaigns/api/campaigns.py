@@ -25,7 +25,7 @@ from eventyay_campaigns.models import UTM_FIELDS, Campaign, Segment
 from eventyay_campaigns.services import campaigns as services
 
 
-class CampaignFiguresSerializer(serializers.Serializer):
+class CampaignCountersSerializer(serializers.Serializer):
     recipients = serializers.IntegerField(help_text="Recipients frozen when sending started.")
     sent = serializers.IntegerField()
     failed = serializers.IntegerField()
@@ -82,7 +82,7 @@ class CampaignSerializer(serializers.ModelSerializer):
                 serializers.PrimaryKeyRelatedField, self.fields["segment"]
             ).queryset = Segment.objects.filter(organizer=organizer)
 
-    @extend_schema_field(CampaignFiguresSerializer)
+    @extend_schema_field(CampaignCountersSerializer)
     def get_counters(self, campaign: Campaign) -> dict[str, int]:
         figures = self.context.get("figures") or {}
         if campaign.pk not in figures:
