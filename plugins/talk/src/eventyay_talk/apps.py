@@ -24,3 +24,9 @@ class TalkConfig(PluginConfig):
         level = "event"
         # Proposals' states appear in several API components: one name for the set.
         api_enum_names = {"TalkSubmissionStateEnum": "eventyay_talk.models.submission.SubmissionStates"}
+
+    def ready(self) -> None:
+        super().ready()
+        from eventyay_talk.page_cache import follow_public_models
+
+        follow_public_models()

@@ -682,6 +682,29 @@ def public_speakers(event: Event, schedule: Schedule) -> list[SpeakerProfile]:
     return sorted(result, key=lambda p: p.display_name.lower())
 
 
+def public_speaker(event: Event, schedule: Schedule, code: str) -> SpeakerProfile | None:
+    """The speaker with profile ``code`` and a talk in ``schedule``, with ``public_talks``.
+
+    Four queries, whatever the size of the conference: the profile, the speaker's own slots,
+    their co-speakers and the co-speakers' profiles (never the whole schedule).
+    """
+    profile = SpeakerProfile.objects.filter(event=event, code=code).select_related("user").first()
+    if profile is None:
+        return None
+    slots = list(
+        schedule.slots.filter(room__isnull=False, start__isnull=False, submission__speakers=profile.user_id)
+        .select_related("room", "submission__track", "submission__submission_type")
+        .prefetch_related(Prefetch("submission__speakers", queryset=User.objects.order_by("pk")))
+        .order_by("start", "room__position", "room_id", "pk")
+    )
+    if not slots:
+        return None
+    profiles = _profiles(event, slots)
+    # For the template: an attribute the model class does not declare.
+    profile.public_talks = [slot_data(event, slot, profiles, event.tz) for slot in slots]  # type: ignore[attr-defined]
+    return profile
+
+
 def starred_codes(event: Event, user: Any) -> set[str]:
     if not user.is_authenticated:
         return set()

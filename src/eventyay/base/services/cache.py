@@ -29,14 +29,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.db.models import F
-from django.db.models.signals import post_delete, post_save
+from django.db.models import F, Model
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH, get_token
 from django.utils.cache import patch_vary_headers
@@ -44,6 +44,9 @@ from django.utils.translation import get_language
 from django_scopes import scopes_disabled
 
 from eventyay.base.models import ContentVersion, Event, EventPlugin, Organizer, Setting
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
 
 #: Seconds a cached version number is trusted. Bumps write the new number at once; the timeout
 #: only bounds how long a lost race (two commits whose cache writes land in reverse order)
@@ -129,14 +132,58 @@ def _bump_for_row(sender: type, instance: Any, **kwargs: Any) -> None:
     event_id = getattr(instance, "event_id", None)
     if event_id is not None:
         if kwargs.get("signal") is post_delete:
-            # The row may go because its event goes: only bump a counter that still exists.
-            ContentVersion.objects.filter(event_id=event_id).update(version=F("version") + 1)
-            _publish_after_commit(event_id)
+            _bump_if_present(event_id)
         else:
             content_version_bump(event_id)
     elif getattr(instance, "organizer_id", None) is not None:
         # An organizer-wide value shows on the pages of all its events.
         _bump_organizer(instance.organizer_id)
+
+
+def content_version_follows(
+    model: type[Model], event_id_of: Callable[[Any], int | None] | None = None
+) -> None:
+    """Bump the event's content version whenever a row of ``model`` is saved or deleted.
+
+    For plugin models whose rows public pages show, connected once in the app's ``ready()``,
+    as a net under the explicit :func:`content_version_bump` calls: it catches every form,
+    API view and admin command that saves such a row. It cannot see ``QuerySet.update()``,
+    ``bulk_create()`` or raw SQL; services doing those call :func:`content_version_bump`.
+    ``event_id_of(instance)`` finds the event (default: the ``event_id`` attribute).
+    Many-to-many fields of ``model`` are followed too.
+    """
+    find = event_id_of or (lambda instance: getattr(instance, "event_id", None))
+
+    def saved(sender: type, instance: Any, **kwargs: Any) -> None:
+        if kwargs.get("raw"):
+            return
+        event_id = find(instance)
+        if event_id is not None:
+            content_version_bump(event_id)
+
+    def deleted(sender: type, instance: Any, **kwargs: Any) -> None:
+        event_id = find(instance)
+        if event_id is not None:
+            _bump_if_present(event_id)
+
+    def m2m_changed_(sender: type, instance: Any, action: str, **kwargs: Any) -> None:
+        if action.startswith("post_") and isinstance(instance, model):
+            saved(sender, instance)
+
+    label = model._meta.label
+    post_save.connect(saved, sender=model, weak=False, dispatch_uid=f"eventyay-cache-save-{label}")
+    post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=f"eventyay-cache-delete-{label}")
+    for field in model._meta.many_to_many:
+        through = field.remote_field.through  # type: ignore[union-attr]
+        m2m_changed.connect(
+            m2m_changed_, sender=through, weak=False, dispatch_uid=f"eventyay-cache-m2m-{label}-{field.name}"
+        )
+
+
+def _bump_if_present(event_id: int) -> None:
+    # A deleted row may go because its event goes: only bump a counter that still exists.
+    ContentVersion.objects.filter(event_id=event_id).update(version=F("version") + 1)
+    _publish_after_commit(event_id)
 
 
 def _bump_for_event(sender: type, instance: Event, **kwargs: Any) -> None:
@@ -248,8 +295,19 @@ def visitor_is_anonymous(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES
 
 
+def _variant(request: HttpRequest) -> str:
+    """What of the request's headers public views answer differently to (besides the language)."""
+    accept = request.headers.get("Accept", "")
+    kind = (
+        "html" if "text/html" in accept else "json" if "json" in accept else "xml" if "xml" in accept else ""
+    )
+    # HTMX asks for a part of the page; a history restore wants the whole page again.
+    htmx = request.headers.get("HX-Request", "") + request.headers.get("HX-History-Restore-Request", "")
+    return f"{kind}:{htmx}"
+
+
 def _page_key(event_id: int, version: int, request: HttpRequest) -> str:
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    path = hashlib.sha256(f"{_variant(request)}|{request.get_full_path()}".encode()).hexdigest()[:32]
     return f"{KEY_NAMESPACE}page:{event_id}:{version}:{get_language()}:{path}"
 
 
@@ -303,10 +361,10 @@ def _response_is_cacheable(response: HttpResponseBase) -> bool:
     return "private" not in cache_control and "no-store" not in cache_control
 
 
-def _answer(request: HttpRequest, page: CachedPage) -> HttpResponseBase:
+def _answer(request: HttpRequest, page: CachedPage) -> HttpResponse:
     # The secret of the cookie the browser sent, before a new one is made for a first visit.
     etag = _etag(page, request.META.get("CSRF_COOKIE"))
-    response: HttpResponseBase
+    response: HttpResponse
     if _etag_matches(request, etag):
         response = HttpResponseNotModified()
     else:
@@ -321,13 +379,11 @@ def _answer(request: HttpRequest, page: CachedPage) -> HttpResponseBase:
         response["ETag"] = etag
     # Browsers may keep the page but ask again each time; the ETag makes asking cheap.
     response["Cache-Control"] = "no-cache"
-    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    patch_vary_headers(response, ("Cookie", "Accept-Language", "Accept", "HX-Request"))
     return response
 
 
-def serve_cached_page(
-    request: HttpRequest, event: Event, render: Callable[[], HttpResponseBase]
-) -> HttpResponseBase:
+def serve_cached_page(request: HttpRequest, event: Event, render: Callable[[], R]) -> R | HttpResponse:
     """``render()``'s response for ``request``, from the page cache when the visitor is anonymous.
 
     The key is the event, its content version, the active language and the full path with
@@ -363,19 +419,20 @@ def serve_cached_page(
     return _answer(request, page)
 
 
-def cache_public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def cache_public_page(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
     """Decorate a public event view whose page is the same for every anonymous visitor.
 
-    The view runs under the tenant middleware (``request.event`` is set). Do not use it on a
-    page that shows a form with a CSRF token or anything about the visitor; such pages are
-    refused by the cache anyway, but only after they were rendered.
+    The view runs under the tenant middleware (``request.event`` is set); its first argument
+    is the request. See :func:`serve_cached_page` for what is stored; the page may show
+    per-visitor content only to visitors with a session (logged in, holding a cart).
     """
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        request = args[0]
         event = getattr(request, "event", None)
-        if event is None:
-            return view(request, *args, **kwargs)
-        return serve_cached_page(request, event, lambda: view(request, *args, **kwargs))
+        if not isinstance(request, HttpRequest) or event is None:
+            return view(*args, **kwargs)
+        return serve_cached_page(request, event, lambda: view(*args, **kwargs))
 
     return wrapped

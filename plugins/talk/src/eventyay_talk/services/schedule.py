@@ -17,6 +17,7 @@ from i18nfield.strings import LazyI18nString
 
 from eventyay.base.models import Event
 from eventyay.base.plugins.manager import notify
+from eventyay.base.services.cache import content_version_bump
 from eventyay.base.services.log import Actor, log_action
 from eventyay.base.services.webhooks import webhook_emit
 from eventyay_talk.models import (
@@ -359,6 +360,8 @@ def schedule_release(
             for slot in slots
         )
         released.slots.exclude(pk__in=[slot.pk for slot in published]).delete()
+        # The public pages show the new version as soon as this commits.
+        content_version_bump(event)
         data = schedule_export_data(released)
         for exporter in exporters_for(event):
             content = exporter.render(data)

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from eventyay.base.services.cache import cache_public_page, content_version
 from eventyay_talk import selectors
 from eventyay_talk.models import SpeakerProfile, StarFeedToken, Submission
 from eventyay_talk.services.stars import star_feed_token, star_toggle
@@ -36,6 +37,7 @@ def _negotiated_export(request: HttpRequest) -> str | None:
     return None
 
 
+@cache_public_page
 def schedule(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ev = public_event(request)
     identifier = _negotiated_export(request)
@@ -74,9 +76,10 @@ def schedule(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
 
 def _days_html(request: HttpRequest, event: Any, current: Any, tz: Any, view: str) -> str:
     """The grid or list of a released version: the same for every visitor (stars are shown
-    separately), so it is cached per version, time zone, layout and language. A new release is
-    a new key; edits to talks show after at most a minute."""
-    key = f"eventyay_talk:schedule:{current.pk}:{current.published.timestamp()}:{tz}:{view}:{get_language()}"
+    separately), so it is cached per content version, time zone, layout and language. A release
+    or an edit of a talk bumps the content version, which makes a new key."""
+    version = f"{current.pk}:{current.published.timestamp()}:{content_version(event)}"
+    key = f"eventyay_talk:schedule:{version}:{tz}:{view}:{get_language()}"
     cached = cache.get(key)
     if cached is not None:
         return mark_safe(cached)
@@ -95,6 +98,7 @@ def changelog(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     return render(request, "eventyay_talk/changelog.html", {"event": ev, "versions": versions})
 
 
+@cache_public_page
 def talk(request: HttpRequest, organizer: str, event: str, code: str) -> HttpResponse:
     ev = public_event(request)
     current = selectors.latest_schedule(ev)
@@ -123,6 +127,7 @@ def talk(request: HttpRequest, organizer: str, event: str, code: str) -> HttpRes
     )
 
 
+@cache_public_page
 def speakers(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ev = public_event(request)
     current = selectors.latest_schedule(ev)
@@ -130,11 +135,11 @@ def speakers(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     return render(request, "eventyay_talk/speakers.html", {"event": ev, "speakers": rows})
 
 
+@cache_public_page
 def speaker(request: HttpRequest, organizer: str, event: str, code: str) -> HttpResponse:
     ev = public_event(request)
     current = selectors.latest_schedule(ev)
-    rows = selectors.public_speakers(ev, current) if current else []
-    profile = next((p for p in rows if p.code == code), None)
+    profile = selectors.public_speaker(ev, current, code) if current else None
     if profile is None:
         raise Http404()
     return render(request, "eventyay_talk/speaker.html", {"event": ev, "profile": profile})
