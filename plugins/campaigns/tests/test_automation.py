@@ -296,3 +296,27 @@ def test_tag_chains_fire_once_per_tag(organizer: Any, make_contact: Any, rule_fo
     ann = make_contact("ann@example.org", tags=["ping"])
     assert len(_runs(organizer, contact=ann)) == 1
     assert _tags(organizer, ann) == {"ping"}
+
+
+def test_a_campaign_link_click_fires_once_per_message(
+    organizer: Any, make_contact: Any, rule_for: Any
+) -> None:
+    from eventyay_campaigns.services import tracking
+
+    rule_for("link_clicked", [{"kind": "add_tag", "tag": "clicked"}])
+    ann = make_contact("ann@example.org")
+    with scope(organizer=organizer):
+        message = Message.objects.create(
+            organizer=organizer,
+            contact=ann,
+            recipient=ann.email,
+            status="sent",
+            sent_at=timezone.now() - dt.timedelta(hours=1),
+        )
+        token = tracking.click_url(message, "https://example.org/talks").rstrip("/").rsplit("/", 1)[-1]
+    browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    for _ in range(2):
+        assert tracking.click_record(token, user_agent=browser).startswith("https://example.org/talks")
+    assert _tags(organizer, ann) == {"clicked"}
+    (run,) = _runs(organizer, contact=ann)
+    assert run.occurrence == f"click:{message.pk}" and run.data["url"] == "https://example.org/talks"

@@ -36,6 +36,7 @@ from eventyay.base.models import Organizer
 from eventyay.base.services.log import log_action
 from eventyay_campaigns.channels import channels_all
 from eventyay_campaigns.models import UTM_FIELDS, Campaign, Contact, Message, MessageEvent, Suppression
+from eventyay_campaigns.services.automation import trigger_fire
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ def click_record(token: str, *, user_agent: str = "", method: str = "GET") -> st
         raise InvalidToken("no link in the token")
     message = _message_of(payload)
     with scope(organizer=message.organizer):
+        automated = is_automated(message, user_agent, method=method)
         MessageEvent.objects.create(
             organizer=message.organizer,
             message=message,
@@ -201,8 +203,16 @@ def click_record(token: str, *, user_agent: str = "", method: str = "GET") -> st
             kind=MessageEvent.Kind.CLICKED,
             url=target,
             user_agent=user_agent[:300],
-            automated=is_automated(message, user_agent, method=method),
+            automated=automated,
         )
+        if message.contact is not None and not automated:
+            trigger_fire(
+                organizer=message.organizer,
+                contact=message.contact,
+                trigger="link_clicked",
+                occurrence=f"click:{message.pk}",
+                data={"campaign": message.campaign_id, "url": target},
+            )
     return with_utm(target, message.campaign)
 
 
