@@ -24,6 +24,9 @@ class TicketsConfig(PluginConfig):
 
     def ready(self) -> None:
         super().ready()
+        from eventyay_tickets.page_cache import follow_public_models
+
+        follow_public_models()
         # Pending orders past their payment deadline free their quota even if nobody opens
         # them; the beat schedule is read lazily by Celery, so adding to it here is enough.
         settings.CELERY_BEAT_SCHEDULE.setdefault(

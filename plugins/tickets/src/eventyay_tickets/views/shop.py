@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from eventyay.base.models import Event
 from eventyay.base.permissions import grant_for_user
+from eventyay.base.services.cache import cache_public_page
+from eventyay_tickets.attribution import utm_capture
 from eventyay_tickets.models import Voucher
 from eventyay_tickets.selectors import cart_positions, shop_categories, with_availability
 from eventyay_tickets.services import (
@@ -31,6 +33,7 @@ def shop_event(request: HttpRequest) -> Event:
     event = request.event  # type: ignore[attr-defined]
     if not event.live and not grant_for_user(request.user, event.organizer).can_see_event(event):
         raise Http404()
+    utm_capture(request, event)
     return event
 
 
@@ -124,6 +127,7 @@ def _voucher_from(request: HttpRequest, event: Event, code: str) -> Voucher | No
     return voucher
 
 
+@cache_public_page
 def index(
     request: HttpRequest, organizer: str, event: str, status: int = 200, voucher_code: str | None = None
 ) -> HttpResponse:
@@ -149,6 +153,7 @@ def index(
     return response
 
 
+@cache_public_page
 def availability(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     """The availability badges of the listed products, as HTMX out-of-band swaps."""
     ev = shop_event(request)
