@@ -15,6 +15,7 @@ from django_scopes import ScopedManager
 
 from eventyay.base.models import Event
 from eventyay.base.storage import UnguessableName, get_private_storage
+from eventyay_tickets.attribution import order_utm_default
 from eventyay_tickets.models.catalogue import (
     MONEY_DIGITS,
     MONEY_PLACES,
@@ -117,6 +118,9 @@ class Order(models.Model):
     #: A payment arrived for this expired order when its quota was gone: the money is recorded,
     #: the order stays unpaid until the organizer marks it paid anyway or refunds it.
     paid_over_quota = models.BooleanField(default=False, db_index=True)
+    #: The ``utm_*`` values of the buyer's first and last visit, ``{"first": {...}, "last":
+    #: {...}}`` (see :mod:`eventyay_tickets.attribution`); ``{}`` if the visits carried none.
+    utm = models.JSONField(default=order_utm_default, blank=True)
 
     objects = ScopedManager(organizer="event__organizer")
 

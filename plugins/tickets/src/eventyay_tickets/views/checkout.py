@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from eventyay.base.models import Event
+from eventyay_tickets.attribution import utm_applied, utm_touches
 from eventyay_tickets.forms import AttendeeForm, ConfirmForm, ContactForm
 from eventyay_tickets.payment import PaymentError
 from eventyay_tickets.selectors import (
@@ -160,14 +161,15 @@ def confirm(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            order = order_place_from_cart(
-                event=ev,
-                cart_id=cart_id,
-                email=state["email"],
-                attendees=state.get("attendees") or [],
-                payment_provider=state["payment_provider"],
-                locale=translation.get_language() or ev.locale,
-            )
+            with utm_applied(utm_touches(request, ev)):
+                order = order_place_from_cart(
+                    event=ev,
+                    cart_id=cart_id,
+                    email=state["email"],
+                    attendees=state.get("attendees") or [],
+                    payment_provider=state["payment_provider"],
+                    locale=translation.get_language() or ev.locale,
+                )
         except OrderError as exc:
             for message in exc.messages:
                 messages.error(request, message)
