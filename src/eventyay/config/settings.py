@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -116,19 +117,39 @@ TEMPLATES = [
 
 # --- database ----------------------------------------------------------------------------------
 DB_URL = config.get("db_url")
-if DB_URL:
+#: A read replica for anonymous public pages and exports (see eventyay.base.db_router).
+DB_REPLICA_URL = config.get("db_replica_url")
+#: Connections go through PgBouncer in transaction mode: no server-side cursors (they would
+#: outlive the transaction that holds the server connection) and no prepared statements.
+DB_PGBOUNCER = config.get_bool("db_pgbouncer", False)
+DB_POOL_SIZE = int(config.get("db_pool_size", "6") or 0)
+
+
+def _database(url: str) -> dict[str, Any]:
     # No persistent per-thread connections: under ASGI they pile up until PostgreSQL refuses new
     # clients (see Django's ASGI notes). PostgreSQL connections come from a small pool per
     # process instead, which saves opening a connection (several milliseconds) on every request.
-    DATABASES = {"default": dj_database_url.parse(DB_URL, conn_max_age=0, conn_health_checks=True)}
-    DB_POOL_SIZE = int(config.get("db_pool_size", "6") or 0)
-    if DATABASES["default"]["ENGINE"].endswith("postgresql") and DB_POOL_SIZE > 0:
+    database: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True))
+    if not str(database["ENGINE"]).endswith("postgresql"):
+        return database
+    options: dict[str, Any] = database.setdefault("OPTIONS", {})
+    if DB_POOL_SIZE > 0:
         # With CONN_HEALTH_CHECKS Django has the pool check a connection before handing it out.
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1,
-            "max_size": DB_POOL_SIZE,
-            "timeout": 10,
-        }
+        options["pool"] = {"min_size": 1, "max_size": DB_POOL_SIZE, "timeout": 10}
+    if DB_PGBOUNCER:
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        options["prepare_threshold"] = None
+    return database
+
+
+DATABASE_ROUTERS: list[str] = []
+if DB_URL:
+    DATABASES = {"default": _database(DB_URL)}
+    if DB_REPLICA_URL:
+        # Tests run against the primary's test database only: the replica mirrors it there.
+        DATABASES["replica"] = {**_database(DB_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+        DATABASE_ROUTERS = ["eventyay.base.db_router.ReplicaRouter"]
+        MIDDLEWARE.insert(0, "eventyay.base.db_router.ReplicaReadsMiddleware")
 else:
     DATABASES = {
         "default": {
@@ -146,21 +167,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, channels, celery -------------------------------------------------------------------
 REDIS_URL = config.get("redis_url")
+# Cache, channel layer and Celery broker may each have their own Redis (or Redis database);
+# each defaults to EVENTYAY_REDIS_URL.
+REDIS_CACHE_URL = config.get("redis_cache_url") or REDIS_URL
+REDIS_CHANNELS_URL = config.get("redis_channels_url") or REDIS_URL
+REDIS_BROKER_URL = config.get("redis_broker_url") or REDIS_URL
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "eventyay",
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "eventyay"},
+            "CONFIG": {"hosts": [REDIS_CHANNELS_URL], "prefix": "eventyay"},
         }
     }
-    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_URL = REDIS_BROKER_URL
     CELERY_TASK_ALWAYS_EAGER = False
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:

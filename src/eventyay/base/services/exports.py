@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_scopes import scope, scopes_disabled
 
+from eventyay.base.db_router import replica_configured, replica_snapshot
 from eventyay.base.exporters.base import Progress
 from eventyay.base.exporters.registry import ExporterNotFound, exporter_for
 from eventyay.base.models import Event, Job, Organizer, ScheduledExport, TeamAPIToken, User
@@ -84,7 +85,7 @@ def export_job_render(job: Job, report: ProgressWriter) -> tuple[str, str, str]:
             raise JobFailed(_("This export is not available (any more) to whoever started it.")) from None
         language = (job.user.locale if job.user is not None else None) or settings.LANGUAGE_CODE
         with tempfile.TemporaryFile(dir=_temp_dir()) as output, override(language):
-            with consistent_snapshot():
+            with replica_snapshot() if replica_configured() else consistent_snapshot():
                 filename, content_type = exporter.render(job.options, output, Progress(report))
             output.seek(0)
             folder = f"exports/{job.organizer.slug}"
