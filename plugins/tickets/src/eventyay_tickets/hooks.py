@@ -53,9 +53,11 @@ def register_payment_providers(event: Any) -> list[type]:
 
 @hookimpl
 def event_public_sections(event: Any, request: Any) -> list[Section]:
+    from eventyay_tickets.attribution import utm_capture
     from eventyay_tickets.selectors import shop_categories, with_availability
     from eventyay_tickets.services import product_availability
 
+    utm_capture(request, event)
     html = render_to_string(
         "eventyay_tickets/section.html",
         {
@@ -93,3 +95,14 @@ def register_organizer_exporters(organizer: Any) -> list[type]:
     from eventyay_tickets.exporters import ORGANIZER_EXPORTERS
 
     return list(ORGANIZER_EXPORTERS)
+
+
+@hookimpl(optionalhook=True)
+def contact_erased(organizer: Any, email: str, events: list[Any]) -> None:
+    """The campaigns plugin erased a contact: blank that person's data in the orders."""
+    from django_scopes import scope
+
+    from eventyay_tickets.services.privacy import orders_anonymise
+
+    with scope(organizer=organizer):
+        orders_anonymise(organizer=organizer, events=events, email=email)
