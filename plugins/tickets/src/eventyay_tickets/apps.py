@@ -33,3 +33,8 @@ class TicketsConfig(PluginConfig):
             "eventyay-tickets-expire-orders",
             {"task": "eventyay_tickets.tasks.expire_due_orders", "schedule": 60.0},
         )
+        # The quota and voucher counters are the authority; this recount only catches bugs.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "eventyay-tickets-reconcile-capacity",
+            {"task": "eventyay_tickets.tasks.reconcile_capacity", "schedule": 900.0},
+        )
