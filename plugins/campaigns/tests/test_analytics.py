@@ -115,7 +115,8 @@ def test_figures_per_campaign_and_totals(api_client: Any, campaigns: dict[str, C
     assert body["currencies"] == ["EUR"]
     days = {day["date"]: day for day in body["daily"]}
     assert days["2030-03-01"]["sent"] == 15 and days["2030-03-02"]["sent"] == 0
-    assert days["2030-03-01"]["unique_clicks"] == 2 and days["2030-03-02"]["unique_clicks"] == 2
+    # A message counts on the day of its first click.
+    assert days["2030-03-01"]["unique_clicks"] == 2 and days["2030-03-02"]["unique_clicks"] == 0
     assert days["2030-03-01"]["revenue_first_touch"] == "80.00"
     assert days["2030-03-02"]["registrations_last_touch"] == 2
 
