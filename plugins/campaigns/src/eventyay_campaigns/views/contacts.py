@@ -363,6 +363,8 @@ def contact_import_map(request: HttpRequest, organizer: str) -> HttpResponse:
 
 def _import_job(request: HttpRequest, job_id: Any) -> Job | None:
     """The requester's own import job of this organizer; None for anything else."""
+    if request.user.pk is None:
+        return None
     try:
         return Job.objects.filter(
             pk=job_id, organizer=_org(request), kind=importing.IMPORT_JOB_KIND, user_id=request.user.pk
