@@ -95,8 +95,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
-    """The production configuration (deployment/gunicorn.conf.py) when present, else uvicorn."""
+def start_server(port: int, workers: int, plugins: tuple[str, ...] = ("tickets",)) -> subprocess.Popen:
+    """The production configuration (deployment/gunicorn.conf.py) when present, else uvicorn.
+
+    Only ``plugins`` are loaded, so other plugins' state cannot disturb the figures.
+    """
     env = {
         **os.environ,
         "EVENTYAY_SECRET_KEY": settings.SECRET_KEY,
@@ -107,8 +110,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         "EVENTYAY_LOG_LEVEL": "warning",
         # The bench measures the shop, not the per-client rate limit.
         "EVENTYAY_API_RATE_LIMIT": "100000000/min",
-        # Only the tickets plugin is loaded, so other plugins' state cannot disturb the figures.
-        "EVENTYAY_PLUGINS_EXCLUDE": ",".join(name for name in installed_plugins() if name != "tickets"),
+        "EVENTYAY_PLUGINS_EXCLUDE": ",".join(name for name in installed_plugins() if name not in plugins),
     }
     config = ROOT / "deployment" / "gunicorn.conf.py"
     if config.exists():

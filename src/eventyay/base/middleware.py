@@ -78,7 +78,7 @@ class TenantMiddleware:
             return self.get_response(request)
         with scopes_disabled():
             if event_slug:
-                event = tenant_event(organizer_slug, event_slug)
+                event = tenant_event(organizer_slug, event_slug, request=request)
                 if event is None:
                     return _not_found(request)
                 organizer = event.organizer

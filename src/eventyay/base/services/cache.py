@@ -57,6 +57,9 @@ VERSION_TIMEOUT = 60
 #: changes with the clock alone (a sales period or call for papers that opens or closes).
 PAGE_TIMEOUT = 60
 
+#: Request attribute holding ``(page key, cached page or None)`` read with the tenant's event.
+_PREFETCHED_ATTR = "_eventyay_prefetched_page"
+
 #: Request attribute the page cache sets to ``"hit"`` or ``"miss"`` (tests and benchmarks read it).
 PAGE_CACHE_ATTR = "eventyay_page_cache"
 
@@ -217,21 +220,30 @@ def connect_core_bumps() -> None:
 
 # --- the tenant of a request ------------------------------------------------------------------
 
-#: Seconds the mapping from an event's URL to its id is kept (it only changes with the slug,
-#: which is checked on every use).
+#: Seconds a cached event object is kept; a new content version is a new key, so old copies
+#: are never read again and just expire.
 TENANT_TIMEOUT = 3600
 
 
-def tenant_event(organizer_slug: str, event_slug: str, *, _retry: bool = True) -> Event | None:
+#: Event ids by URL, per process: a URL's event only changes with a slug, and every use checks
+#: the slugs of the event found, so a stale entry costs one more lookup, never a wrong event.
+_event_ids: dict[tuple[str, str, str], int] = {}
+
+
+def tenant_event(
+    organizer_slug: str, event_slug: str, *, request: HttpRequest | None = None, _retry: bool = True
+) -> Event | None:
     """The event of ``/<organizer_slug>/<event_slug>/``, with its organizer and enabled plugins loaded.
 
     Served from the cache under the event's content version, so a saved event, organizer or
     plugin switch is seen by the next request; with a warm cache this reads no database row
-    (a shared cache) or only the version row (a local-memory cache). ``None`` if there is no
-    such event. Reads without a tenant scope: the caller opens the scope of the result.
+    (a shared cache) or only the version row (a local-memory cache), in two cache round trips.
+    Given the ``request`` of an anonymous visitor, the cached page of that request is fetched
+    in the same round trip, for :func:`serve_cached_page`. ``None`` if there is no such event.
+    Reads without a tenant scope: the caller opens the scope of the result.
     """
-    slug_key = f"{KEY_NAMESPACE}tenant:{organizer_slug}:{event_slug}"
-    event_id = cache.get(slug_key)
+    memo_key = (KEY_NAMESPACE, organizer_slug, event_slug)
+    event_id = _event_ids.get(memo_key)
     if event_id is None:
         with scopes_disabled():
             event_id = (
@@ -241,12 +253,18 @@ def tenant_event(organizer_slug: str, event_slug: str, *, _retry: bool = True) -
             )
         if event_id is None:
             return None
-        cache.set(slug_key, event_id, TENANT_TIMEOUT)
+        if len(_event_ids) > 10000:
+            _event_ids.clear()
+        _event_ids[memo_key] = event_id
     # The version is read before the row: a bump committed in between leaves newer data under
     # the older number, never older data under the newer one.
     version = content_version(event_id)
     object_key = f"{KEY_NAMESPACE}tenant-event:{event_id}:{version}"
-    event: Event | None = cache.get(object_key)
+    page_key = None
+    if request is not None and request.method in ("GET", "HEAD") and visitor_is_anonymous(request):
+        page_key = _page_key(event_id, version, request)
+    found = cache.get_many([object_key, page_key] if page_key else [object_key])
+    event: Event | None = found.get(object_key)
     if event is None:
         with scopes_disabled():
             event = Event.objects.select_related("organizer").filter(pk=event_id).first()
@@ -255,11 +273,14 @@ def tenant_event(organizer_slug: str, event_slug: str, *, _retry: bool = True) -
         if event is not None:
             cache.set(object_key, event, TENANT_TIMEOUT)
     if event is None or event.slug != event_slug or event.organizer.slug != organizer_slug:
-        # Renamed or deleted since the mapping was stored: look the URL up again, once.
-        cache.delete_many([slug_key, object_key])
-        return tenant_event(organizer_slug, event_slug, _retry=False) if _retry else None
+        # Renamed or deleted since the id was remembered: look the URL up again, once.
+        _event_ids.pop(memo_key, None)
+        cache.delete(object_key)
+        return tenant_event(organizer_slug, event_slug, request=request, _retry=False) if _retry else None
     # The page cache of this request keys on the same number (and need not read it again).
     event._content_version = version  # type: ignore[attr-defined]
+    if request is not None and page_key is not None:
+        setattr(request, _PREFETCHED_ATTR, (page_key, found.get(page_key)))
     return event
 
 
@@ -397,7 +418,9 @@ def serve_cached_page(request: HttpRequest, event: Event, render: Callable[[], R
     if version is None:
         version = content_version(event)
     key = _page_key(int(event.pk), version, request)
-    page = cache.get(key)
+    prefetched_key, page = getattr(request, _PREFETCHED_ATTR, (None, None))
+    if prefetched_key != key:
+        page = cache.get(key)
     if page is not None:
         setattr(request, PAGE_CACHE_ATTR, "hit")
         return _answer(request, page)
