@@ -50,6 +50,12 @@ def test_startplugin_writes_a_complete_distribution(tmp_path):
         compile(path.read_text(), str(path), "exec")
 
 
+def test_a_name_containing_name_is_written_where_it_belongs(tmp_path):
+    startplugin("name_tags", "--dir", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "src" / "eventyay_name_tags" / "apps.py").is_file()
+    assert (tmp_path / "out" / "tests" / "test_name_tags.py").is_file()
+
+
 @pytest.mark.parametrize("name", ["Badges", "1badges", "bad-name", "bad__name", "badges_"])
 def test_startplugin_refuses_invalid_names(tmp_path, name):
     with pytest.raises(CommandError, match="is not a valid plugin name"):

@@ -15,6 +15,7 @@ from eventyay import __version__
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "startplugin_template"
 TEMPLATE_SUFFIX = ".tmpl"
+PATH_PLACEHOLDER = re.compile(r"_package_|_name_|dot_gitignore")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*[a-z0-9]$|^[a-z]$")
 
 
@@ -28,6 +29,24 @@ def latest_core_migration() -> str:
 
     leaves = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes("eventyay_base")
     return leaves[0][1]
+
+
+def import_lists(flags: set[str]) -> dict[str, str]:
+    """The names the generated modules import, sorted as isort does (classes, then functions)."""
+    hooks = {"Section", "hookimpl"}
+    services = {"log_action"}
+    if "model" in flags:
+        hooks |= {"NavItem", "TeamPermission"}
+    if "api" in flags:
+        hooks.add("OAuthScope")
+    if "webhook" in flags:
+        hooks.add("WebhookActionType")
+        services.add("webhook_emit")
+
+    def ordered(names: set[str]) -> str:
+        return ", ".join(sorted(names, key=lambda name: (name[:1].islower(), name)))
+
+    return {"hooks_imports": ordered(hooks), "services_imports": ordered(services)}
 
 
 def template_context(name: str, description: str) -> dict[str, str]:
@@ -84,14 +103,15 @@ def render_skeleton(
     target: Path, context: dict[str, str], flags: set[str] | frozenset[str] = frozenset()
 ) -> list[Path]:
     """Write every template file below ``target`` that ``flags`` ask for; returns the written paths."""
+    placeholders = {"_package_": context["package"], "_name_": context["name"], "dot_gitignore": ".gitignore"}
     written = []
     for source in sorted(TEMPLATE_DIR.rglob("*" + TEMPLATE_SUFFIX)):
         text = select_lines(source.read_text(encoding="utf-8"), set(flags))
         if text is None:
             continue
         relative = source.relative_to(TEMPLATE_DIR).as_posix()[: -len(TEMPLATE_SUFFIX)]
-        relative = relative.replace("_package_", context["package"]).replace("_name_", context["name"])
-        relative = relative.replace("dot_gitignore", ".gitignore")
+        # One pass, so that a name containing "name" is not replaced twice.
+        relative = PATH_PLACEHOLDER.sub(lambda match: placeholders[match.group(0)], relative)
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(string.Template(text).substitute(context), encoding="utf-8")
@@ -147,6 +167,7 @@ class Command(BaseCommand):
         context = template_context(name, options["description"].replace('"', "'"))
         if "model" in flags:
             context["core_migration"] = latest_core_migration()
+        context.update(import_lists(flags))
         if importlib.util.find_spec(context["package"]) is not None:
             raise CommandError(f"A Python package named {context['package']!r} is already installed.")
         target = Path(options["dir"] or Path.cwd() / context["dist"]).resolve()
