@@ -68,16 +68,25 @@ def control_nav_organizer(organizer: Organizer, request: HttpRequest) -> list[Na
                 active_prefix="plugins:campaigns:control.automation.",
             )
         )
+        items.append(
+            NavItem(
+                label=str(_("Campaign analytics")),
+                url=reverse("plugins:campaigns:control.analytics", kwargs={"organizer": organizer.slug}),
+                active_prefix="plugins:campaigns:control.analytics",
+            )
+        )
     return items
 
 
 @hookimpl(optionalhook=True)
 def order_placed(event: Event, order: Any) -> None:
+    from eventyay_campaigns.services.attribution import order_attribute
     from eventyay_campaigns.services.automation import order_fire
     from eventyay_campaigns.services.contacts import order_record
 
     with scope(organizer=event.organizer):
         order_record(event=event, order=order, paid=order.status == "paid")
+        order_attribute(event=event, order=order)
         order_fire(event=event, order=order, trigger="order_placed")
 
 
@@ -93,10 +102,12 @@ def order_paid(event: Event, order: Any) -> None:
 
 @hookimpl(optionalhook=True)
 def order_canceled(event: Event, order: Any) -> None:
+    from eventyay_campaigns.services.attribution import order_attribution_cancel
     from eventyay_campaigns.services.contacts import order_cancel_record
 
     with scope(organizer=event.organizer):
         order_cancel_record(event=event, order=order)
+        order_attribution_cancel(event=event, order=order)
 
 
 @hookimpl(optionalhook=True)
