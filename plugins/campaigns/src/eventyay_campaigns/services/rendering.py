@@ -9,8 +9,10 @@ raw HTML in the body cannot bring scripts, styles or event handlers into a mail.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import markdown
@@ -86,12 +88,25 @@ def fill(text: str, values: dict[str, str], *, escape: bool = False) -> str:
 
 def markdown_html(body: str, values: dict[str, str]) -> str:
     """``body`` rendered to sanitised HTML, placeholders filled with escaped values."""
-    tokens: dict[str, str] = {}
+    cleaned, tokens = _markdown_template(body)
+    for token, placeholder in tokens:
+        cleaned = cleaned.replace(token, fill(placeholder, values, escape=True))
+    return cleaned
+
+
+@lru_cache(maxsize=64)
+def _markdown_template(body: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The body's sanitised HTML with a token for each placeholder, rendered once per body.
+
+    A campaign renders the same Markdown for every recipient; only the values differ.
+    """
+    salt = hashlib.sha256(body.encode()).hexdigest()[:8]
+    tokens: list[tuple[str, str]] = []
 
     def hold(match: re.Match[str]) -> str:
         # Letters and digits only: Markdown leaves such a word alone wherever it stands.
-        token = f"eyph{len(tokens)}x{id(tokens) % 9973}z"
-        tokens[token] = match.group(0)
+        token = f"eyph{salt}n{len(tokens)}z"
+        tokens.append((token, match.group(0)))
         return token
 
     rendered = markdown.markdown(_PLACEHOLDER.sub(hold, body), extensions=["sane_lists", "tables"])
@@ -102,9 +117,7 @@ def markdown_html(body: str, values: dict[str, str]) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
     )
-    for token, placeholder in tokens.items():
-        cleaned = cleaned.replace(token, fill(placeholder, values, escape=True))
-    return cleaned
+    return cleaned, tuple(tokens)
 
 
 def placeholders_unknown(*, text: str, organizer: Any) -> list[str]:
