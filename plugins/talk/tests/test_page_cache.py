@@ -256,3 +256,44 @@ def test_speaker_page_never_builds_the_whole_schedule(released, talk_event, orga
     for title in ("日本語のトーク", "Plain talk", "Sixth talk", "Über Fahrpläne"):
         assert title in html
     assert "Ĉu vi parolas?" not in html
+
+
+# --- exports sent by the web server -------------------------------------------------------------
+
+
+def test_export_is_handed_to_nginx_as_a_stored_file_with_gzip_twin(released, talk_event, settings) -> None:
+    import gzip
+
+    from eventyay_talk.views.exports import EXPORTS_FOLDER
+
+    from eventyay.base.storage import private_storage
+
+    embedded = Client().get(url(talk_event, "export.latest", identifier="xml"))
+    assert embedded.status_code == 200 and "X-Accel-Redirect" not in embedded
+    settings.PRIVATE_X_ACCEL = True
+    response = Client().get(url(talk_event, "export.latest", identifier="xml"))
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["ETag"] == embedded["ETag"]
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Content-Type"] == embedded["Content-Type"]
+    location = response["X-Accel-Redirect"]
+    assert location == f"/_exports/{released.pk}/{embedded['ETag'].strip(chr(34))}.xml"
+    name = EXPORTS_FOLDER + "/" + location.removeprefix("/_exports/")
+    with private_storage.open(name, "rb") as stored:
+        assert stored.read() == embedded.content
+    with private_storage.open(name + ".gz", "rb") as compressed:
+        assert gzip.decompress(compressed.read()) == embedded.content
+    not_modified = Client().get(url(talk_event, "export.latest", identifier="json"), HTTP_IF_NONE_MATCH="x")
+    assert not_modified.status_code == 200
+    etag = not_modified["ETag"]
+    again = Client().get(url(talk_event, "export.latest", identifier="json"), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert "X-Accel-Redirect" not in again
+
+
+def test_export_of_another_organizers_event_is_404_with_x_accel(
+    released, talk_event, other_organizer, settings
+) -> None:
+    settings.PRIVATE_X_ACCEL = True
+    assert Client().get("/other/otherconf/schedule.xml").status_code == 404

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import os
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from eventyay.base.models import Event
 from eventyay.base.permissions import grant_for_user
+from eventyay.base.storage import private_storage
 from eventyay_talk import selectors
 from eventyay_talk.exporters import exporters_for, render_ics
 from eventyay_talk.models import Schedule, ScheduleExport, SpeakerProfile, StarFeedToken
@@ -61,15 +67,65 @@ def _stored_export(event: Event, schedule: Schedule, identifier: str) -> Schedul
     return export
 
 
+#: Where nginx sends stored exports from (an ``internal`` location, see deployment/nginx/).
+EXPORTS_X_ACCEL_LOCATION = "/_exports/"
+#: Folder of the stored export files in the private storage (the location's ``alias``).
+EXPORTS_FOLDER = "talk/exports"
+
+
+def export_file(export: ScheduleExport) -> str:
+    """The export's name in the private storage, written (with a ``.gz`` twin) on first use.
+
+    The name carries the export's ETag, so a file is never changed in place: nginx may send
+    it, and its precompressed twin, while a new release writes new files.
+    """
+    name = f"{EXPORTS_FOLDER}/{export.schedule_id}/{export.etag}.{export.identifier}"
+    path = Path(private_storage.path(name))
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        content = bytes(export.content)
+        # Written under a temporary name and renamed, so no reader ever sees half a file.
+        for target, data in (
+            (path.with_name(path.name + ".gz"), gzip.compress(content, mtime=0)),
+            (path, content),
+        ):
+            temporary = target.with_name(f".{target.name}.{os.getpid()}")
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+    return name
+
+
 def _serve_export(request: HttpRequest, export: ScheduleExport, *, immutable: bool) -> HttpResponse:
-    return serve(
+    """The stored export; in production (``EVENTYAY_PRIVATE_X_ACCEL``) nginx sends the file.
+
+    Conditional requests are answered here either way (a 304 needs no file); otherwise the
+    answer carries the same ETag, CORS and caching headers, with an empty body and
+    ``X-Accel-Redirect`` to the stored file, whose ``.gz`` twin nginx sends to clients that
+    accept gzip (``gzip_static``).
+    """
+    if not settings.PRIVATE_X_ACCEL:
+        return serve(
+            request,
+            content=bytes(export.content),
+            content_type=export.content_type,
+            etag=export.etag,
+            last_modified=export.schedule.published,
+            immutable=immutable,
+        )
+    response = serve(
         request,
-        content=bytes(export.content),
+        content=b"",
         content_type=export.content_type,
         etag=export.etag,
         last_modified=export.schedule.published,
         immutable=immutable,
     )
+    if response.status_code == 200:
+        name = export_file(export)
+        response["X-Accel-Redirect"] = EXPORTS_X_ACCEL_LOCATION + quote(
+            name.removeprefix(EXPORTS_FOLDER + "/")
+        )
+    return response
 
 
 def export_latest(request: HttpRequest, organizer: str, event: str, identifier: str) -> HttpResponse:
