@@ -21,6 +21,8 @@ class CampaignsConfig(PluginConfig):
         visible = True
         level = "organizer"
         compatibility = ">=1.0.0.dev0"
+        # Other plugins' serializers have ``status`` fields too: the campaign states get a name.
+        api_enum_names = {"CampaignStatusEnum": "eventyay_campaigns.models.messaging.Campaign.Status"}
 
     def ready(self) -> None:
         super().ready()
