@@ -135,8 +135,9 @@ def product_questions(event: Event) -> dict[int, list[Question]]:
 class OrderCatalogue:
     """What checking an order needs from the catalogue; shared between requests, so read-only.
 
-    ``links.quotas`` holds the quotas as they were when this was built: sizes and the closed
-    flag are only read again under lock (:func:`~eventyay_tickets.services.quotas.lock_and_verify`).
+    ``links.quotas`` holds the quotas as they were when this was built: whether a place is left
+    is decided by the counters' conditional update
+    (:func:`~eventyay_tickets.services.quotas.capacity_take`), never by these copies.
     """
 
     products: dict[int, Product]
