@@ -74,7 +74,9 @@ def test_placeholders_are_filled_and_escaped_in_html_and_plain_in_text(organizer
         company="A & B",
         custom_fields={"team": "Blue"},
     )
-    campaign = draft(body="Hi {first_name} of {company} ({team}, {unknown}) at {organizer}\n\n<script>x()</script>")
+    campaign = draft(
+        body="Hi {first_name} of {company} ({team}, {unknown}) at {organizer}\n\n<script>x()</script>"
+    )
     with scope(organizer=organizer):
         rendered = campaign_render(campaign=campaign, contact=contact, channel=channel_get("email"))
     assert "Hi &lt;b&gt;Eve&lt;/b&gt; of A &amp; B (Blue, {unknown}) at Example Org" in rendered.html
@@ -168,7 +170,8 @@ def test_freezing_writes_every_recipient_in_one_statement(organizer, draft, djan
 
     with scope(organizer=organizer):
         Contact.objects.bulk_create(
-            Contact(organizer=organizer, email=f"c{n}@example.org", marketing_consent=True) for n in range(500)
+            Contact(organizer=organizer, email=f"c{n}@example.org", marketing_consent=True)
+            for n in range(500)
         )
     campaign = draft()
     with scope(organizer=organizer), pytest.MonkeyPatch.context() as patch:

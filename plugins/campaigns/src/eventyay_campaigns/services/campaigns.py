@@ -123,7 +123,9 @@ def campaign_save(
     with transaction.atomic():
         if not creating:
             # The caller's copy may be stale: the row decides whether it is still a draft.
-            stored = Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("status", flat=True)
+            stored = (
+                Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("status", flat=True)
+            )
             if stored.first() != Campaign.Status.DRAFT:
                 raise CampaignStateError({"status": [_("Only drafts can be changed.")]})
         if actor is not None and getattr(actor, "is_authenticated", False) and creating:
