@@ -143,3 +143,19 @@ def test_other_organizers_member_gets_404_and_readers_cannot_send(
     assert reader.get(BASE).status_code == 200
     assert reader.post(f"{BASE}{campaign.pk}/send/").status_code == 403
     assert reader.get(f"{BASE}add/").status_code == 403
+
+
+def test_the_sending_rate_is_set_on_the_list_page(
+    client: Any, organizer: Any, team_with_permissions: Any, client_for: Any
+) -> None:
+    from eventyay_campaigns.services.sending import DEFAULT_RATE, organizer_rate
+
+    assert f'value="{DEFAULT_RATE}"' in client.get(BASE).content.decode()
+    assert (
+        "Ensure this value is greater than or equal to 1" in client.post(BASE, {"rate": "0"}).content.decode()
+    )
+    assert client.post(BASE, {"rate": "120"}).status_code == 302
+    organizer.settings._values = None
+    assert organizer_rate(organizer) == 120
+    reader = client_for(team_with_permissions("organizer.campaigns:read").member)
+    assert reader.post(BASE, {"rate": "5"}).status_code == 403

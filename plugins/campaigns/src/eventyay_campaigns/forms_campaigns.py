@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from eventyay.base.models import Organizer
 from eventyay_campaigns.channels import channels_all
 from eventyay_campaigns.models import UTM_FIELDS, Campaign, Contact, Segment
+from eventyay_campaigns.services.sending import MAX_RATE
 
 
 class CampaignForm(forms.ModelForm):
@@ -65,3 +66,12 @@ class PreviewForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["contact"]).queryset = Contact.objects.filter(
             organizer=organizer
         ).order_by("last_name", "id")
+
+
+class RateForm(forms.Form):
+    rate = forms.IntegerField(
+        label=_("Messages per minute"),
+        min_value=1,
+        max_value=MAX_RATE,
+        help_text=_("Shared by all campaigns of the organizer that send at the same time."),
+    )

@@ -26,12 +26,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Organizer, OutgoingMail
+from eventyay.base.services.log import log_action
 from eventyay.base.services.outbox import claim_due
 from eventyay_campaigns.channels import ChannelError, MessageChannel, channel_get
 from eventyay_campaigns.models import Campaign, Contact, Message, Suppression
@@ -84,6 +88,15 @@ def organizer_rate(organizer: Organizer) -> int:
     except (TypeError, ValueError):
         rate = DEFAULT_RATE
     return max(1, min(rate, MAX_RATE))
+
+
+def rate_set(*, organizer: Organizer, rate: int, actor: Any = None) -> None:
+    """Set how many messages a minute the organizer's campaigns may send together."""
+    if not 1 <= rate <= MAX_RATE:
+        raise ValidationError({"rate": [f"Between 1 and {MAX_RATE}."]})
+    with transaction.atomic():
+        organizer.settings.set(RATE_SETTING, rate)
+        log_action(action="campaigns.rate.changed", organizer=organizer, actor=actor, data={"rate": rate})
 
 
 def transactional_mail_waiting(now: dt.datetime | None = None) -> bool:

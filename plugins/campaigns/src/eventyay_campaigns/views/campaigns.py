@@ -18,11 +18,12 @@ from eventyay.control.pagination import page_of
 from eventyay.control.permissions import organizer_view
 from eventyay_campaigns.channels import channel_get
 from eventyay_campaigns.forms import ContactFilterForm
-from eventyay_campaigns.forms_campaigns import CampaignForm, PreviewForm, ScheduleForm
+from eventyay_campaigns.forms_campaigns import CampaignForm, PreviewForm, RateForm, ScheduleForm
 from eventyay_campaigns.hooks import CAMPAIGNS_READ_PERMISSION, CAMPAIGNS_WRITE_PERMISSION
 from eventyay_campaigns.models import Campaign
 from eventyay_campaigns.services import campaigns as services
 from eventyay_campaigns.services.rendering import campaign_render
+from eventyay_campaigns.services.sending import organizer_rate, rate_set
 
 #: What the action buttons of a campaign do: question, button label, service, allowed states.
 ACTIONS: dict[str, tuple[Any, Any, Any]] = {
@@ -82,12 +83,22 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
     )
 
 
-@organizer_view(CAMPAIGNS_READ_PERMISSION)
+@organizer_view(CAMPAIGNS_READ_PERMISSION, post=CAMPAIGNS_WRITE_PERMISSION)
 def campaigns(request: HttpRequest, organizer: str) -> HttpResponse:
+    """The campaigns with their figures; POST sets the organizer's sending rate."""
+    rate_form = RateForm(request.POST or None, initial={"rate": organizer_rate(_org(request))})
+    if request.method == "POST" and rate_form.is_valid():
+        rate_set(organizer=_org(request), rate=rate_form.cleaned_data["rate"], actor=request.user)
+        messages.success(request, _("The sending rate has been saved."))
+        return redirect(_url("campaigns", request))
     page = page_of(Campaign.objects.filter(organizer=_org(request)), request)
     figures = services.campaign_figures(page.rows)
     rows = [(campaign, figures[campaign.pk]) for campaign in page.rows]
-    return render(request, "eventyay_campaigns/control/campaigns.html", {"page": page, "rows": rows})
+    return render(
+        request,
+        "eventyay_campaigns/control/campaigns.html",
+        {"page": page, "rows": rows, "rate_form": rate_form},
+    )
 
 
 @organizer_view(CAMPAIGNS_WRITE_PERMISSION)
