@@ -10,9 +10,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -21,7 +25,7 @@ from django.utils.translation import gettext as _
 from eventyay.base.models import Event
 from eventyay.base.services.log import Actor, changes, log_action
 from eventyay_video import realtime, selectors
-from eventyay_video.auth_state import state_changed
+from eventyay_video.auth_state import event_state, state_changed
 from eventyay_video.models import (
     Announcement,
     ChatChannel,
@@ -366,7 +370,7 @@ def token_revoke_all(*, event: Event, actor: Actor = None) -> TokenRevocation:
 
 
 def _ensure_may_write(*, event: Event, user: VideoUser) -> None:
-    restriction = selectors.restriction_of(event=event, uid=user.uid)
+    restriction = event_state(event).restriction_of(user.uid)
     if restriction == Restriction.Kind.BAN:
         raise VideoError("auth.banned")
     if restriction == Restriction.Kind.SILENCE:
@@ -375,6 +379,9 @@ def _ensure_may_write(*, event: Event, user: VideoUser) -> None:
 
 #: First key of the PostgreSQL advisory locks that order the messages of a chat channel.
 CHAT_ORDER_LOCK = 0x76696430  # "vid0"
+#: Seconds a sender may hold a channel's send order in Redis before another sender goes ahead
+#: anyway (a process that died holding it must not stop the channel for longer).
+CHAT_ORDER_LEASE = 5.0
 _chat_order_local = threading.Lock()
 
 
@@ -385,10 +392,23 @@ def _chat_order(channel: ChatChannel) -> Iterator[None]:
     Ids come from the insert, publishing happens after commit: without this, two messages
     stored at the same time by different database threads or processes could be broadcast in
     the opposite order of their ids. On PostgreSQL a session advisory lock per channel (held
-    across the commit) covers every process; otherwise (SQLite, one process) a process lock.
+    across the commit) covers every process. Behind PgBouncer in transaction mode a session
+    lock would stay on whichever server connection took it, so there a lock key per channel
+    in Redis does the same. Otherwise (SQLite, one process) a process lock.
     """
     if connection.in_atomic_block:  # publishing waits for an outer commit: nothing to order here
         yield
+    elif connection.vendor == "postgresql" and settings.DB_PGBOUNCER and settings.REDIS_URL:
+        key = f"eventyay_video:chat-order:{channel.pk}"
+        holder = uuid.uuid4().hex
+        # A holder that died leaves the key to expire after its lease; waiting ends then.
+        while not cache.add(key, holder, timeout=CHAT_ORDER_LEASE):
+            time.sleep(0.002)
+        try:
+            yield
+        finally:
+            if cache.get(key) == holder:
+                cache.delete(key)
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s, %s)", [CHAT_ORDER_LOCK, channel.pk])
