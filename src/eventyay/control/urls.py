@@ -32,6 +32,7 @@ urlpatterns = [
     path(ORGANIZER, organizers.organizer_index, name="organizer.index"),
     path(ORGANIZER + "settings/", organizers.organizer_settings, name="organizer.settings"),
     path(ORGANIZER + "log/", organizers.organizer_log, name="organizer.log"),
+    path(ORGANIZER + "plugins/", plugins.organizer_plugins, name="organizer.plugins"),
     path(ORGANIZER + "events/add/", events.event_create_view, name="organizer.event.add"),
     path(ORGANIZER + "teams/", teams.team_list, name="organizer.teams"),
     path(ORGANIZER + "teams/add/", teams.team_create, name="organizer.team.add"),

@@ -63,6 +63,7 @@ def organizer_nav(request: HttpRequest, organizer: Any) -> list[Entry]:
         core.append((_("Teams"), reverse("control:organizer.teams", kwargs=kwargs), False))
     if grant.has_organizer_permission("organizer.settings:write"):
         core.append((_("Settings"), reverse("control:organizer.settings", kwargs=kwargs), False))
+        core.append((_("Plugins"), reverse("control:organizer.plugins", kwargs=kwargs), False))
         core.append((_("Audit log"), reverse("control:organizer.log", kwargs=kwargs), False))
     extra = plugin_manager.hook.control_nav_organizer(organizer=organizer, request=request)
     return _entries(request, core, extra)
