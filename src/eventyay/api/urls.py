@@ -13,6 +13,7 @@ from eventyay.api.views_exports import (
     OrganizerExporterList,
     OrganizerExporterRun,
 )
+from eventyay.api.views_plugins import OrganizerPluginsView
 from eventyay.api.views_teams import InviteViewSet, MemberViewSet, TeamViewSet, TokenViewSet
 from eventyay.api.views_webhooks import WebHookDeliveryViewSet, WebHookViewSet
 
@@ -50,6 +51,7 @@ urlpatterns = [
         EventExportDownload.as_view(),
         name="event-exporter-download",
     ),
+    path(f"{ORG}/plugins/", OrganizerPluginsView.as_view(), name="organizer-plugins"),
     path(f"{ORG}/exporters/", OrganizerExporterList.as_view(), name="organizer-exporter-list"),
     path(
         f"{ORG}/exporters/<str:identifier>/run/",
