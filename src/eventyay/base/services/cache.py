@@ -128,7 +128,12 @@ def _publish_after_commit(event_id: int) -> None:
         return
     # The row stays locked by this transaction until it ends, so this is our own number.
     version = _stored_version(event_id)
-    transaction.on_commit(lambda: cache.set(_version_key(event_id), version, VERSION_TIMEOUT))
+    key = _version_key(event_id)
+    # Dropped now too: this transaction's own later reads (and a transaction that never ends
+    # with a commit, as in tests) read the row; a reader elsewhere that adds the old number
+    # meanwhile is overwritten by the commit.
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.set(key, version, VERSION_TIMEOUT))
 
 
 def _bump_for_row(sender: type, instance: Any, **kwargs: Any) -> None:
