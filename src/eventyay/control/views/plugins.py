@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -173,7 +173,8 @@ class OrganizerPluginsForm(forms.Form):
 
     def __init__(self, *args: Any, plugins: list[PluginInfo], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plugins"].choices = [(info.name, info.verbose_name) for info in plugins]
+        field = cast(forms.MultipleChoiceField, self.fields["plugins"])
+        field.choices = [(info.name, info.verbose_name) for info in plugins]
 
 
 def _organizer_plugin_choices(user: Any, enabled: frozenset[str]) -> list[PluginInfo]:
