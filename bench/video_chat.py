@@ -8,6 +8,11 @@ records the delay between a message's send and its arrival; the script reports d
 latency p50/p99/max over all (message, recipient) pairs, the number of clients held open at
 the same time, and checks that every client got every message.
 
+``--reconnect`` then closes every client and opens them all again at once (a reconnect storm
+after a deploy) and reports how long that took. On PostgreSQL each phase also reports the
+database transactions the server ran per socket (from ``pg_stat_database``): connecting reads
+the event's cached state, so a warm connect costs the chat history page and nothing else.
+
 The clients are a minimal RFC 6455 implementation on raw asyncio protocols (uvloop), so that
 the load generator, which shares the machine, costs far less per frame than the server. The
 server runs with permessage-deflate off (compressing each frame once per socket is the most
@@ -94,6 +99,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def database_transactions() -> int | None:
+    """Transactions run on this database so far (PostgreSQL), for a count per socket."""
+    if not settings.DATABASE_IS_POSTGRES:
+        return None
+    from django.db import connection
+
+    # The statistics are flushed by each backend at most once a second.
+    time.sleep(1.2)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+            )
+            return int(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+def per_socket(before: int | None, after: int | None, sockets: int) -> str:
+    if before is None or after is None or not sockets:
+        return ""
+    return f", {(after - before) / sockets:.2f} database transactions per socket"
+
+
 def start_server(port: int, args: argparse.Namespace) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -130,6 +159,8 @@ class Stats:
     failures: list[str] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)
     joined: int = 0
+    connect_seconds: float = 0.0
+    reconnect_seconds: float | None = None
 
 
 class BenchClient(asyncio.Protocol):
@@ -278,15 +309,21 @@ async def run(args: argparse.Namespace, event: Event, room: int, channel: int, p
         async with gate:
             await client.start()
 
-    started = time.perf_counter()
-    results = await asyncio.gather(*(start(c) for c in clients), return_exceptions=True)
-    connect_seconds = time.perf_counter() - started
-    failed = [r for r in results if isinstance(r, BaseException)]
-    stats.failures.extend(f"connect: {r!r}" for r in failed)
-    clients = [c for c, r in zip(clients, results, strict=True) if not isinstance(r, BaseException)]
+    async def start_all(clients: list[BenchClient]) -> tuple[list[BenchClient], float, str]:
+        before = await asyncio.to_thread(database_transactions)
+        started = time.perf_counter()
+        results = await asyncio.gather(*(start(c) for c in clients), return_exceptions=True)
+        seconds = time.perf_counter() - started
+        failed = [r for r in results if isinstance(r, BaseException)]
+        stats.failures.extend(f"connect: {r!r}" for r in failed)
+        ok = [c for c, r in zip(clients, results, strict=True) if not isinstance(r, BaseException)]
+        return ok, seconds, per_socket(before, await asyncio.to_thread(database_transactions), len(ok))
+
+    clients, stats.connect_seconds, cost = await start_all(clients)
     stats.joined = len(clients)
     print(
-        f"{len(clients)} clients connected, authenticated and joined in {connect_seconds:.1f} s", flush=True
+        f"{len(clients)} clients connected, authenticated and joined in {stats.connect_seconds:.1f} s{cost}",
+        flush=True,
     )
     await asyncio.sleep(args.settle)
 
@@ -309,6 +346,15 @@ async def run(args: argparse.Namespace, event: Event, room: int, channel: int, p
                 stats.failures.append(f"client {client.index} request {request_id}: {future.result()}")
     for client in clients:
         client.close()
+    if args.reconnect:
+        await asyncio.sleep(args.settle)
+        again = [BenchClient(c.index, port, path, c.token, room, channel, stats) for c in clients]
+        again, stats.reconnect_seconds, cost = await start_all(again)
+        print(
+            f"reconnect storm: {len(again)} clients back in {stats.reconnect_seconds:.1f} s{cost}", flush=True
+        )
+        for client in again:
+            client.close()
     return stats
 
 
@@ -335,6 +381,9 @@ def main() -> int:
     )
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between joining and chatting")
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for late deliveries")
+    parser.add_argument(
+        "--reconnect", action="store_true", help="then close every client and reconnect them all at once"
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes (more than 1 needs Redis)")
     parser.add_argument(
         "--ws", default="websockets-sansio", help="uvicorn websocket implementation (--ws of uvicorn)"
@@ -370,6 +419,9 @@ def main() -> int:
     )
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"clients: {args.clients}, max held open at once: {stats.max_connected}")
+    print(f"connect, authenticate, enter and join: {stats.connect_seconds:.1f} s (target < 10 s for 2,000)")
+    if stats.reconnect_seconds is not None:
+        print(f"reconnect storm: {stats.reconnect_seconds:.1f} s")
     expected = len(stats.sent)
     missing = sum(expected - seen for seen in stats.received.values())
     print(f"messages sent: {expected} at {args.rate}/s by {args.senders} senders over {args.duration:.0f} s")
