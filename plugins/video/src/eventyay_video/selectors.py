@@ -25,7 +25,6 @@ from eventyay_video.models import (
     PollVote,
     Question,
     QuestionVote,
-    Restriction,
     Room,
     TokenRevocation,
     ViewerSample,
@@ -43,11 +42,6 @@ def user_may_enter(room: Room, user: VideoUser) -> bool:
     if user.is_organizer or not room.traits:
         return True
     return bool(user.traits & set(room.traits))
-
-
-def restriction_of(*, event: Event, uid: str) -> str | None:
-    """``"ban"``, ``"silence"`` or None."""
-    return Restriction.objects.filter(event=event, uid=uid).values_list("kind", flat=True).first()
 
 
 def token_revoked(*, event: Event, user: VideoUser) -> bool:
