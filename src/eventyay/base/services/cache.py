@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CSRF_TOKEN_LENGTH, get_token
@@ -249,21 +249,34 @@ def tenant_event(
     """
     memo_key = (KEY_NAMESPACE, organizer_slug, event_slug)
     event_id = _event_ids.get(memo_key)
+    row: Event | None = None
     if event_id is None:
+        # First request of this process for the URL: the event, its organizer and its version
+        # in one statement (one snapshot, so the row is exactly as new as the number).
         with scopes_disabled():
-            event_id = (
-                Event.objects.filter(organizer__slug=organizer_slug, slug=event_slug)
-                .values_list("pk", flat=True)
+            row = (
+                Event.objects.select_related("organizer")
+                .filter(organizer__slug=organizer_slug, slug=event_slug)
+                .annotate(
+                    stored_version=Subquery(
+                        ContentVersion.objects.filter(event_id=OuterRef("pk")).values("version")[:1]
+                    )
+                )
                 .first()
             )
-        if event_id is None:
+        if row is None:
             return None
+        event_id = int(row.pk)
         if len(_event_ids) > 10000:
             _event_ids.clear()
         _event_ids[memo_key] = event_id
-    # The version is read before the row: a bump committed in between leaves newer data under
-    # the older number, never older data under the newer one.
-    version = content_version(event_id)
+        version = int(row.stored_version or 0)  # type: ignore[attr-defined]
+        if _cache_is_shared():
+            cache.add(_version_key(event_id), version, VERSION_TIMEOUT)
+    else:
+        # The version is read before the row: a bump committed in between leaves newer data
+        # under the older number, never older data under the newer one.
+        version = content_version(event_id)
     object_key = f"{KEY_NAMESPACE}tenant-event:{event_id}:{version}"
     page_key = None
     if request is not None and request.method in ("GET", "HEAD") and visitor_is_anonymous(request):
@@ -271,11 +284,13 @@ def tenant_event(
     found = cache.get_many([object_key, page_key] if page_key else [object_key])
     event: Event | None = found.get(object_key)
     if event is None:
-        with scopes_disabled():
-            event = Event.objects.select_related("organizer").filter(pk=event_id).first()
-            if event is not None:
-                event.enabled_plugin_names  # noqa: B018 - loaded now, so the cached copy carries it
+        if row is None:
+            with scopes_disabled():
+                row = Event.objects.select_related("organizer").filter(pk=event_id).first()
+        event = row
         if event is not None:
+            with scopes_disabled():
+                event.enabled_plugin_names  # noqa: B018 - loaded now, so the cached copy carries it
             cache.set(object_key, event, TENANT_TIMEOUT)
     if event is None or event.slug != event_slug or event.organizer.slug != organizer_slug:
         # Renamed or deleted since the id was remembered: look the URL up again, once.
