@@ -96,3 +96,20 @@ def test_the_schema_documents_the_endpoint(client):
     operations = schema["paths"]["/api/v1/organizers/{organizer}/plugins/"]
     assert {"get", "put", "patch"} <= set(operations)
     assert "OrganizerPlugins" in schema["components"]["schemas"]
+
+
+@pytest.mark.django_db
+def test_a_restricted_plugin_needs_an_administrator(api_client, organizer, monkeypatch):
+    monkeypatch.setitem(
+        registry.plugins, "fake_vip", fake_plugin("fake_vip", level="organizer", restricted=True)
+    )
+    clear_caches()
+    response = api_client.patch(URL, {"plugins": ["fake_vip"]}, format="json")
+    assert response.status_code == 400
+    assert "administrator" in response.json()["plugins"][0]
+    with scope(organizer=organizer):
+        assert organizer_plugin_names(organizer) == set()
+        organizer_plugins_update(organizer=organizer, enable=["fake_vip"], is_admin=True)
+    # Once an administrator switched it on, the organizer keeps it when saving its list.
+    assert api_client.patch(URL, {"plugins": ["fake_vip"]}, format="json").status_code == 200
+    clear_caches()

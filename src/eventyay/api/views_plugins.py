@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from eventyay.api.mixins import OrganizerViewMixin
-from eventyay.api.views import actor_of
+from eventyay.api.views import actor_of, is_instance_admin
 from eventyay.base.services.organizer_plugins import organizer_plugin_names, organizer_plugins_update
 
 
@@ -59,7 +59,11 @@ class OrganizerPluginsView(OrganizerViewMixin, generics.GenericAPIView):
         current = organizer_plugin_names(self.organizer)
         try:
             organizer_plugins_update(
-                organizer=self.organizer, enable=wanted, disable=current - wanted, actor=actor_of(request)
+                organizer=self.organizer,
+                enable=wanted,
+                disable=current - wanted,
+                actor=actor_of(request),
+                is_admin=is_instance_admin(request),
             )
         except ValidationError as error:
             raise serializers.ValidationError({"plugins": error.messages}) from error

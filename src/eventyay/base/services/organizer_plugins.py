@@ -31,16 +31,24 @@ def organizer_plugin_names(organizer: Organizer) -> frozenset[str]:
 
 
 def organizer_plugins_update(
-    *, organizer: Organizer, enable: Iterable[str] = (), disable: Iterable[str] = (), actor: Actor = None
+    *,
+    organizer: Organizer,
+    enable: Iterable[str] = (),
+    disable: Iterable[str] = (),
+    actor: Actor = None,
+    is_admin: bool = False,
 ) -> tuple[set[str], set[str]]:
     """Switch organizer-level plugins on/off for ``organizer`` in one transaction.
 
     Returns the names switched on and off. A name that is not an installed plugin of level
     ``organizer`` raises :class:`~django.core.exceptions.ValidationError`; event-level plugins
-    are switched per event (:func:`eventyay.base.services.plugins.event_plugins_update`).
+    are switched per event (:func:`eventyay.base.services.plugins.event_plugins_update`). A
+    restricted plugin that is not on yet is refused unless ``is_admin`` (an administrator of
+    the installation), as it is for events.
     """
     plugins = installed_plugins()
     enable, disable = set(enable), set(disable) - set(enable)
+    current_names = organizer_plugin_names(organizer)
     for name in sorted(enable | disable):
         info = plugins.get(name)
         if info is None:
@@ -48,6 +56,11 @@ def organizer_plugins_update(
         if info.level != "organizer":
             raise ValidationError(
                 _("“%(plugin)s” is switched on per event, not for the organizer.")
+                % {"plugin": info.verbose_name}
+            )
+        if name in enable and info.restricted and not is_admin and name not in current_names:
+            raise ValidationError(
+                _("“%(plugin)s” can only be enabled by an administrator of this installation.")
                 % {"plugin": info.verbose_name}
             )
     with transaction.atomic():

@@ -207,7 +207,11 @@ def organizer_plugins(request: HttpRequest, organizer: str) -> HttpResponse:
         offered = {info.name for info in shown}
         try:
             switched_on, switched_off = organizer_plugin_services.organizer_plugins_update(
-                organizer=org, enable=chosen, disable=offered - chosen, actor=request.user
+                organizer=org,
+                enable=chosen,
+                disable=offered - chosen,
+                actor=request.user,
+                is_admin=request.user.is_superuser,  # type: ignore[union-attr]
             )
         except ValidationError as error:
             form.add_error("plugins", error)
