@@ -66,6 +66,14 @@ def test_the_event_front_page_notes_the_touch_too(client: Client, catalogue: Any
     assert order.utm == {"first": SPRING, "last": SPRING}
 
 
+def test_a_campaign_link_notes_the_touch_of_every_visitor(client: Client, catalogue: Any) -> None:
+    # The first visitor's answer must not be served from the page cache to the next one, who
+    # would then never have the visit noted.
+    assert Client().get("/example/shop/", SPRING).status_code == 200
+    assert client.get("/example/shop/", SPRING).status_code == 200
+    assert place_order(client, catalogue).utm == {"first": SPRING, "last": SPRING}
+
+
 def test_orders_without_utm_values_have_none(client: Client, catalogue: Any) -> None:
     client.get(SHOP)
     assert place_order(client, catalogue).utm == {}

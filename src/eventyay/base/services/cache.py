@@ -279,7 +279,7 @@ def tenant_event(
         version = content_version(event_id)
     object_key = f"{KEY_NAMESPACE}tenant-event:{event_id}:{version}"
     page_key = None
-    if request is not None and request.method in ("GET", "HEAD") and visitor_is_anonymous(request):
+    if request is not None and page_is_shared(request):
         page_key = _page_key(event_id, version, request)
     found = cache.get_many([object_key, page_key] if page_key else [object_key])
     event: Event | None = found.get(object_key)
@@ -324,6 +324,20 @@ _KEPT_HEADERS = ("Content-Language", "Content-Security-Policy", "Access-Control-
 #: Stands for the visitor's CSRF token in a stored page; each answer fills in a token of its own.
 CSRF_PLACEHOLDER = b"\x00eventyay-csrf\x00"
 _TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % CSRF_TOKEN_LENGTH)
+
+
+#: Query parameters a public page notes in the visitor's session (where a visit came from, for
+#: campaign attribution): a request carrying one gets the live page, which can note it.
+VISIT_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+
+
+def page_is_shared(request: HttpRequest) -> bool:
+    """True if ``request`` may be answered with (and its answer stored as) a shared cached page."""
+    return (
+        request.method in ("GET", "HEAD")
+        and visitor_is_anonymous(request)
+        and not any(name in request.GET for name in VISIT_PARAMETERS)
+    )
 
 
 def visitor_is_anonymous(request: HttpRequest) -> bool:
@@ -432,7 +446,7 @@ def serve_cached_page(request: HttpRequest, event: Event, render: Callable[[], R
     are stored; everything else is passed through as it is. CSRF tokens in the page (the
     layout carries one for HTMX) are stored as a placeholder and filled in per answer.
     """
-    if request.method not in ("GET", "HEAD") or not visitor_is_anonymous(request):
+    if not page_is_shared(request):
         return render()
     version = getattr(event, "_content_version", None)
     if version is None:
