@@ -15,6 +15,7 @@ from eventyay_campaigns.models import Attribution, Campaign, Message, MessageEve
 from rest_framework.test import APIClient
 
 from eventyay.base.services.teams import token_create
+from eventyay.testing.openapi import assert_answer_documented
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +120,16 @@ def test_figures_per_campaign_and_totals(api_client: Any, campaigns: dict[str, C
     assert days["2030-03-01"]["unique_clicks"] == 2 and days["2030-03-02"]["unique_clicks"] == 0
     assert days["2030-03-01"]["revenue_first_touch"] == "80.00"
     assert days["2030-03-02"]["registrations_last_touch"] == 2
+
+
+def test_the_report_is_the_object_the_schema_documents(
+    api_client: Any, client: Any, campaigns: dict[str, Campaign]
+) -> None:
+    document = client.get("/api/v1/schema/?format=json").json()
+    response = api_client.get(URL, {"utm_campaign": "spring"})
+    assert_answer_documented(
+        document, response, path="/api/v1/organizers/{organizer}/analytics/campaigns/", method="get"
+    )
 
 
 def test_utm_filter_selects_campaigns(api_client: Any, campaigns: dict[str, Campaign]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -77,13 +77,17 @@ PARAMETERS = [
 ]
 
 
-class CampaignAnalyticsViewSet(OrganizerViewMixin, viewsets.ViewSet):
-    """Figures of the organizer's campaigns, selected by their UTM values, per campaign and per day."""
+class CampaignAnalyticsView(OrganizerViewMixin, generics.GenericAPIView):
+    """Figures of the organizer's campaigns, selected by their UTM values, per campaign and per day.
+
+    One report object, not a list: ``campaigns`` and ``daily`` inside it are the lists.
+    """
 
     permission = CAMPAIGNS_READ_PERMISSION
+    serializer_class = ReportSerializer
 
     @extend_schema(parameters=PARAMETERS, responses=ReportSerializer)
-    def list(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: Request, **kwargs: Any) -> Response:
         params = FilterSerializer(data=request.query_params)
         if not params.is_valid():
             raise exceptions.ValidationError(params.errors)

@@ -1,7 +1,8 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from eventyay_campaigns.api import views
-from eventyay_campaigns.api.analytics import CampaignAnalyticsViewSet
+from eventyay_campaigns.api.analytics import CampaignAnalyticsView
 from eventyay_campaigns.api.automation import RuleViewSet, TemplateViewSet
 from eventyay_campaigns.api.campaigns import CampaignViewSet
 
@@ -9,9 +10,10 @@ router = SimpleRouter()
 router.register("contacts", views.ContactViewSet, basename="contacts")
 router.register("segments", views.SegmentViewSet, basename="segments")
 router.register("campaigns", CampaignViewSet, basename="campaigns")
-router.register("analytics/campaigns", CampaignAnalyticsViewSet, basename="analytics-campaigns")
-
 router.register("automation/rules", RuleViewSet, basename="automation-rules")
 router.register("automation/templates", TemplateViewSet, basename="automation-templates")
 
-organizer_patterns = [*router.urls]
+organizer_patterns = [
+    *router.urls,
+    path("analytics/campaigns/", CampaignAnalyticsView.as_view(), name="analytics-campaigns"),
+]
