@@ -181,11 +181,16 @@ def test_assignment_page_queries_do_not_grow_with_proposals(
     client.get(PAGE)
     with django_assert_max_num_queries(40) as few:
         assert client.get(PAGE).status_code == 200
+    # Read now: the connection keeps a bounded log, which the setup below may roll over.
+    limit = len(few.captured_queries)
     for n in range(20):
         make_submission(title=f"More {n}", speaker=None)
     reviewer_assignments_balance(event=talk_event, per_submission=2)
+    # The first request after a change reads the event anew (the tenant cache keys on the
+    # content version); compare requests in the steady state.
+    client.get(PAGE)
     for by in ("reviewer", "proposal"):
-        with django_assert_max_num_queries(len(few.captured_queries)):
+        with django_assert_max_num_queries(limit):
             assert client.get(PAGE + f"?by={by}").status_code == 200
 
 

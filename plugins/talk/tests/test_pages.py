@@ -94,6 +94,7 @@ def test_schedule_page_queries_are_constant(
     client = Client()
     pages = [url(talk_event, "schedule"), url(talk_event, "speakers"), url(talk_event, "changelog")]
     counts = {}
+    client.get(url(talk_event, "cfp"))
     for page in pages:
         with django_assert_max_num_queries(20) as captured:
             client.get(page)
@@ -106,6 +107,9 @@ def test_schedule_page_queries_are_constant(
             slot=slot, room=rooms[index % 3], start=dt.datetime(2030, 6, 2, 14 + index // 3, 0, tzinfo=dt.UTC)
         )
     schedule_release(event=talk_event, version="v2", notify_speakers=False)
+    # Prime the tenant cache for the new content version, as the first loop's pages found it
+    # (a request of another page of the event; the measured pages are still rendered anew).
+    client.get(url(talk_event, "cfp"))
     for page in pages:
         with django_assert_max_num_queries(counts[page]):
             assert client.get(page).status_code == 200
