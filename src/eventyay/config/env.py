@@ -43,11 +43,35 @@ class Config:
             return default
         return value.strip().lower() in TRUE_VALUES
 
+    def get_bool_first(self, names: tuple[str, ...], default: bool = False) -> bool:
+        """The first of ``names`` that is set, read as a boolean: a setting with older aliases."""
+        for name in names:
+            if self.get(name, "") != "":
+                return self.get_bool(name, default)
+        return default
+
     def get_list(self, name: str, default: list[str] | None = None) -> list[str]:
         value = self.get(name, "")
         if not value.strip():
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
+
+
+#: ``EVENTYAY_OUTGOING_ALLOW_PRIVATE`` and the older names it replaced, newest first.
+OUTGOING_ALLOW_PRIVATE_NAMES = (
+    "outgoing_allow_private",
+    "outgoing_http_allow_private",
+    "webhooks_allow_private",
+)
+
+
+def outgoing_allow_private(config: Config) -> bool:
+    """Whether outgoing requests to organizer-typed URLs may reach private addresses.
+
+    One switch for every such request (webhooks, CMS connectors, plugins' fetches); the names
+    of earlier releases are still read, the new name wins when both are set.
+    """
+    return config.get_bool_first(OUTGOING_ALLOW_PRIVATE_NAMES, False)
 
 
 def generated_secret_key(key_file: Path) -> str:

@@ -18,7 +18,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.plugins.discovery import discover_plugins
-from eventyay.config.env import Config, generated_secret_key
+from eventyay.config.env import Config, generated_secret_key, outgoing_allow_private
 
 config = Config()
 logger = logging.getLogger("eventyay.config")
@@ -356,12 +356,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["eventyay.api.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": config.get("api_rate_limit", "1200/min")},
 }
-# Requests to URLs that organizers typed (webhooks, plugins' fetches) may reach loopback and
-# private networks only when this is set (SSRF guard, eventyay.base.services.http). The older
-# name webhooks_allow_private is still read.
-OUTGOING_HTTP_ALLOW_PRIVATE = config.get_bool(
-    "outgoing_http_allow_private", config.get_bool("webhooks_allow_private", False)
-)
+# Requests to URLs that organizers typed (webhooks, CMS connectors, plugins' fetches) may reach
+# loopback and private networks only when EVENTYAY_OUTGOING_ALLOW_PRIVATE is set (SSRF guard,
+# eventyay.base.services.http); the older names outgoing_http_allow_private and
+# webhooks_allow_private are still read.
+OUTGOING_HTTP_ALLOW_PRIVATE = outgoing_allow_private(config)
 
 
 def _plugin_enum_names() -> dict[str, str]:

@@ -12,7 +12,8 @@ An organizer can type any URL, so every request is guarded against server-side r
 * At most ``max_response_bytes`` of the body are read; the rest is never downloaded.
 * Redirects are not followed unless asked for, and then each hop is checked like the first.
 
-Instances whose targets live on a private network allow them with ``outgoing_http_allow_private``.
+Instances whose targets live on a private network allow them with ``EVENTYAY_OUTGOING_ALLOW_PRIVATE``
+(the older names ``outgoing_http_allow_private`` and ``webhooks_allow_private`` are still read).
 """
 
 from __future__ import annotations
