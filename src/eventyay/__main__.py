@@ -14,6 +14,10 @@ COMMANDS_WITHOUT_DATA = {"startplugin", "help", "version", "makemigrations", "sp
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventyay.config.settings")
+    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+        # Commands read better hyphenated on the command line (``import-pretix``); Django's
+        # names are modules, so ``import-pretix`` runs ``import_pretix``.
+        sys.argv[1] = sys.argv[1].replace("-", "_")
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
     if command.lstrip("-") in COMMANDS_WITHOUT_DATA | {"h"}:
         from eventyay.config.env import Config
