@@ -26,6 +26,8 @@ PUBLIC_NAMES: dict[str, str] = {
     "hookspec": "eventyay.base.plugins.markers",
     "Section": "eventyay.base.plugins.records",
     "NavItem": "eventyay.base.plugins.records",
+    "DashboardWidget": "eventyay.base.plugins.records",
+    "LogActionType": "eventyay.base.plugins.records",
     "TeamPermission": "eventyay.base.plugins.records",
     "WebhookActionType": "eventyay.base.plugins.records",
     "OAuthScope": "eventyay.base.plugins.records",
@@ -76,9 +78,11 @@ PUBLIC_NAMES: dict[str, str] = {
 }
 
 __all__ = [
+    "DashboardWidget",
     "EventPermission",
     "EventViewMixin",
     "JobFailed",
+    "LogActionType",
     "NavItem",
     "OAuthScope",
     "OrganizerPermission",
@@ -129,7 +133,15 @@ if TYPE_CHECKING:
     from eventyay.base.plugins.config import PluginConfig
     from eventyay.base.plugins.manager import call_plugin, hooks_for, installed_plugins, notify
     from eventyay.base.plugins.markers import hookimpl, hookspec
-    from eventyay.base.plugins.records import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType
+    from eventyay.base.plugins.records import (
+        DashboardWidget,
+        LogActionType,
+        NavItem,
+        OAuthScope,
+        Section,
+        TeamPermission,
+        WebhookActionType,
+    )
     from eventyay.base.secrets import SecretFormField, secret_decrypt, secret_encrypt
     from eventyay.base.services.cache import cache_public_page, content_version, content_version_bump
     from eventyay.base.services.http import (

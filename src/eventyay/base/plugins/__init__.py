@@ -5,13 +5,25 @@ Only what this module exports (and the documented service functions) is API.
 
 from eventyay.base.plugins.config import CATEGORIES, PluginConfig
 from eventyay.base.plugins.markers import hookimpl, hookspec
-from eventyay.base.plugins.records import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType
+from eventyay.base.plugins.records import (
+    DashboardWidget,
+    LogActionType,
+    NavItem,
+    OAuthScope,
+    PublicNavItem,
+    Section,
+    TeamPermission,
+    WebhookActionType,
+)
 
 __all__ = [
     "CATEGORIES",
+    "DashboardWidget",
+    "LogActionType",
     "NavItem",
     "OAuthScope",
     "PluginConfig",
+    "PublicNavItem",
     "Section",
     "TeamPermission",
     "WebhookActionType",

@@ -20,7 +20,16 @@ if TYPE_CHECKING:
 
     from eventyay.base.exporters import BaseExporter
     from eventyay.base.models import Event, Organizer
-    from eventyay.base.plugins.records import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType
+    from eventyay.base.plugins.records import (
+        DashboardWidget,
+        LogActionType,
+        NavItem,
+        OAuthScope,
+        PublicNavItem,
+        Section,
+        TeamPermission,
+        WebhookActionType,
+    )
     from eventyay.base.services.jobs import JobRunner
 
 
@@ -63,6 +72,27 @@ def register_webhook_action_types() -> list[WebhookActionType]:
             return [WebhookActionType("order.paid", "Order marked as paid")]
 
     .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_log_action_types() -> list[LogActionType]:
+    """Say in words what the audit log actions a plugin writes mean.
+
+    Scope: ``global``. Log and history pages show the label (``Order placed``) instead of the
+    action's name (``eventyay_tickets.order.placed``), followed by who did it; an action
+    nobody registered is shown as words made from its name. A name registered twice keeps
+    the first label.
+
+    :return: a list of :class:`~eventyay.base.plugins.LogActionType`.
+
+    Example::
+
+        @hookimpl
+        def register_log_action_types():
+            return [LogActionType("myplugin.badge.printed", _("Badge printed"))]
+
+    .. versionadded:: 1.2
     """
 
 
@@ -225,7 +255,10 @@ def control_nav_event(event: Event, request: HttpRequest) -> list[NavItem]:
 
     :param event: the event shown in the control panel.
     :param request: the current request (``request.user`` is the organizer's team member).
-    :return: a list of :class:`~eventyay.base.plugins.NavItem`.
+    :return: a list of :class:`~eventyay.base.plugins.NavItem`. The sidebar groups entries by
+        ``NavItem.group``: ``"settings"``, ``"tickets"``, ``"talk"`` and ``"video"`` are the
+        core's areas, any other text is shown as a group of its own, and entries without a
+        group are listed under "Plugins".
 
     Example::
 
@@ -233,9 +266,11 @@ def control_nav_event(event: Event, request: HttpRequest) -> list[NavItem]:
         def control_nav_event(event, request):
             url = reverse("plugins:myplugin:settings", kwargs={
                 "organizer": event.organizer.slug, "event": event.slug})
-            return [NavItem(label="My plugin", url=url)]
+            return [NavItem(label="My plugin", url=url, group="tickets")]
 
     .. versionadded:: 1.0
+    .. versionchanged:: 1.2
+       ``NavItem.group`` places the entry in a sidebar group.
     """
 
 
@@ -247,7 +282,8 @@ def control_nav_organizer(organizer: Organizer, request: HttpRequest) -> list[Na
 
     :param organizer: the organizer shown in the control panel.
     :param request: the current request.
-    :return: a list of :class:`~eventyay.base.plugins.NavItem`.
+    :return: a list of :class:`~eventyay.base.plugins.NavItem`; ``NavItem.group`` names the
+        sidebar group (entries without one are listed under "Plugins").
 
     Example::
 
@@ -256,6 +292,30 @@ def control_nav_organizer(organizer: Organizer, request: HttpRequest) -> list[Na
             return [NavItem(label="Reports", url=f"/control/organizer/{organizer.slug}/reports/")]
 
     .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def control_dashboard_widgets(event: Event, request: HttpRequest) -> list[DashboardWidget]:
+    """Show key figures on an event's control panel dashboard.
+
+    Scope: ``event``. Check permissions yourself: only return widgets the user may see. Keep
+    the number of queries constant (aggregate in the database, no query per row): the
+    dashboard is the first page organizers open.
+
+    :param event: the event whose dashboard is rendered.
+    :param request: the current request (``request.user`` is the organizer's team member).
+    :return: a list of :class:`~eventyay.base.plugins.DashboardWidget`; ``html`` must be safe
+        markup (render a template with ``render_to_string``).
+
+    Example::
+
+        @hookimpl
+        def control_dashboard_widgets(event, request):
+            html = render_to_string("eventyay_myplugin/widget.html", {"count": 3}, request)
+            return [DashboardWidget(title="Sign-ups", html=html, key="signups")]
+
+    .. versionadded:: 1.2
     """
 
 
@@ -367,4 +427,31 @@ def register_job_runners() -> dict[str, JobRunner]:
             return {"myplugin.import": import_job_run}
 
     .. versionadded:: 1.1
+    """
+
+
+@hookspec
+def public_navigation(event: Event, request: HttpRequest) -> list[PublicNavItem]:
+    """Add entries to the navigation bar of an event's public pages.
+
+    Scope: ``event``. Every public page of the event (the core's front page and the plugins'
+    pages, which extend ``eventyay/base.html``) shows the bar in its header, after the entry
+    for the event's front page. Return only entries the visitor can use (a closed call for
+    papers or an unreleased schedule has no entry), and mark as ``active`` the entry whose
+    pages ``request`` shows. Keep it cheap: the hook runs on every public page.
+
+    :param event: the event whose page is rendered.
+    :param request: the current request.
+    :return: a list of :class:`~eventyay.base.plugins.PublicNavItem`, ordered by ``priority``.
+
+    Example::
+
+        @hookimpl
+        def public_navigation(event, request):
+            url = reverse("plugins:myplugin:index", kwargs={
+                "organizer": event.organizer.slug, "event": event.slug})
+            return [PublicNavItem(label=_("Workshops"), url=url,
+                                  active=request.path.startswith(url))]
+
+    .. versionadded:: 1.2
     """

@@ -38,6 +38,23 @@ class NavItem:
     active_prefix: str = ""
     icon: str = ""
     children: tuple[NavItem, ...] = field(default_factory=tuple)
+    #: The sidebar group the entry is listed under, such as ``"tickets"``, ``"talk"``,
+    #: ``"video"`` or ``"settings"`` (the core's areas) or a label of the plugin's own; entries
+    #: without a group go to the group "Plugins".
+    group: Text = ""
+
+
+@dataclass(frozen=True)
+class DashboardWidget:
+    """A box on an event's control panel dashboard."""
+
+    title: Text
+    #: Safe markup (render a template with ``render_to_string``).
+    html: str | SafeString
+    #: Optional stable identifier, used as the HTML id of the widget.
+    key: str = ""
+    #: Widgets are ordered by ``priority`` (higher first), then by plugin order.
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,8 +82,30 @@ class WebhookActionType:
 
 
 @dataclass(frozen=True)
+class LogActionType:
+    """What an audit log action means in words, such as ``Order placed`` for
+    ``eventyay_tickets.order.placed``. The log and history pages show ``label``, never ``name``.
+    """
+
+    name: str
+    label: Text
+
+
+@dataclass(frozen=True)
 class OAuthScope:
     """An OAuth2 scope applications can ask for, such as ``orders:read``."""
 
     name: str
     description: Text
+
+
+@dataclass(frozen=True)
+class PublicNavItem:
+    """An entry in the navigation bar of an event's public pages."""
+
+    label: Text
+    url: str
+    #: Whether the page being shown belongs to this entry (it is then marked as current).
+    active: bool = False
+    #: Entries are ordered by ``priority`` (lower first), then by plugin order.
+    priority: int = 100
