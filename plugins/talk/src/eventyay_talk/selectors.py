@@ -510,7 +510,7 @@ def schedule_export_data(
 
 
 def public_schedule(schedule: Schedule, *, tz: Any, starred: Iterable[str] = ()) -> dict[str, Any]:
-    """The grid (days × rooms × rows of start times) and the list for the public page.
+    """The rooms in use and the placed slots per day, in time order, for the public page.
 
     Reads plain values in three queries (slots, speakers, public names) instead of model
     instances: the page shows a handful of fields of hundreds of talks, and building full
@@ -530,6 +530,7 @@ def public_schedule(schedule: Schedule, *, tz: Any, starred: Iterable[str] = ())
             "submission__code",
             "submission__title",
             "submission__track__color",
+            "submission__track__name",
         )
     )
     submission_ids = {row[5] for row in rows if row[5] is not None}
@@ -549,7 +550,7 @@ def public_schedule(schedule: Schedule, *, tz: Any, starred: Iterable[str] = ())
         persons[submission_id].append(public_names.get(user_id) or fullname or email)
     starred = set(starred)
     items: list[dict[str, Any]] = []
-    for kind, room_id, start, end, description, submission_id, code, title, color in rows:
+    for kind, room_id, start, end, description, submission_id, code, title, color, track in rows:
         talk = submission_id is not None
         items.append(
             {
@@ -561,6 +562,7 @@ def public_schedule(schedule: Schedule, *, tz: Any, starred: Iterable[str] = ())
                 "title": title if talk else str(description or ""),
                 "url": _talk_url(event, code) if talk else "",
                 "track_color": color or "",
+                "track": str(track) if track else "",
                 "persons": persons.get(submission_id, []) if talk else [],
                 "starred": talk and code in starred,
             }
@@ -571,17 +573,7 @@ def public_schedule(schedule: Schedule, *, tz: Any, starred: Iterable[str] = ())
     for item in items:
         item["room"] = room_names[item["room_id"]]
         days[item["start"].date()].append(item)
-    grid = []
-    for date in sorted(days):
-        day_items = days[date]
-        cells: dict[tuple[dt.datetime, int], list[dict[str, Any]]] = defaultdict(list)
-        for item in day_items:
-            cells[item["start"], item["room_id"]].append(item)
-        day_rows = [
-            {"start": start, "cells": [cells.get((start, room.pk), []) for room in rooms]}
-            for start in sorted({item["start"] for item in day_items})
-        ]
-        grid.append({"date": date, "rows": day_rows, "items": day_items})
+    grid = [{"date": date, "items": days[date]} for date in sorted(days)]
     return {"rooms": rooms, "days": grid, "items": items}
 
 
