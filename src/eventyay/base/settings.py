@@ -19,6 +19,10 @@ DEFAULTS: dict[str, Any] = {
     "imprint_url": "",
     "mail_from_name": "",
     "show_on_organizer_page": True,
+    # The public frame (header colour and logo, footer links); see eventyay.base.selectors.public.
+    "brand_color": "#1f4e79",
+    "logo_url": "",
+    "privacy_url": "",
 }
 
 

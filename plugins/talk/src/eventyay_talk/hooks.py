@@ -77,3 +77,44 @@ def control_nav_event(event: Any, request: Any) -> list[NavItem]:
     from eventyay_talk.control.nav import control_nav
 
     return control_nav(event, request)
+
+
+@hookimpl
+def public_navigation(event: Any, request: Any) -> list[Any]:
+    from django.urls import reverse
+
+    from eventyay.base.plugins import PublicNavItem
+    from eventyay_talk.selectors import cfp_is_open, latest_schedule
+
+    def url(name: str) -> str:
+        return reverse(
+            f"plugins:talk:{name}", kwargs={"organizer": event.organizer.slug, "event": event.slug}
+        )
+
+    entries = []
+    if latest_schedule(event) is not None:
+        schedule, speakers = url("schedule"), url("speakers")
+        talks = schedule.replace("schedule/", "talk/")
+        entries += [
+            PublicNavItem(
+                label=_("Schedule"),
+                url=schedule,
+                active=request.path.startswith(schedule) or request.path.startswith(talks),
+                priority=20,
+            ),
+            PublicNavItem(
+                label=_("Speakers"), url=speakers, active=request.path.startswith(speakers), priority=30
+            ),
+        ]
+    if cfp_is_open(event):
+        cfp, submit = url("cfp"), url("submit")
+        active = request.path.startswith(cfp) or request.path.startswith(submit)
+        entries.append(PublicNavItem(label=_("Call for papers"), url=cfp, active=active, priority=40))
+    if request.user.is_authenticated:
+        mine = url("speaker.submissions")
+        entries.append(
+            PublicNavItem(
+                label=_("My proposals"), url=mine, active=request.path.startswith(mine), priority=45
+            )
+        )
+    return entries

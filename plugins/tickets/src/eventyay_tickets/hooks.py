@@ -8,10 +8,12 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.plugins import NavItem, OAuthScope, Section, TeamPermission, WebhookActionType, hookimpl
+from eventyay_tickets.hooks_backoffice import control_dashboard_widgets as control_dashboard_widgets
 from eventyay_tickets.hooks_backoffice import order_canceled as order_canceled
 from eventyay_tickets.hooks_backoffice import order_page_sections as order_page_sections
 from eventyay_tickets.hooks_backoffice import order_paid as order_paid
 from eventyay_tickets.hooks_backoffice import order_placed as order_placed
+from eventyay_tickets.hooks_backoffice import register_log_action_types as register_log_action_types
 
 
 @hookimpl
@@ -106,3 +108,21 @@ def contact_erased(organizer: Any, email: str, events: list[Any]) -> None:
 
     with scope(organizer=organizer):
         orders_anonymise(organizer=organizer, events=events, email=email)
+
+
+@hookimpl
+def public_navigation(event: Any, request: Any) -> list[Any]:
+    from django.urls import reverse
+
+    from eventyay.base.plugins import PublicNavItem
+
+    url = reverse("plugins:tickets:shop", kwargs={"organizer": event.organizer.slug, "event": event.slug})
+    # The checkout and the order pages live below the shop's address.
+    return [PublicNavItem(label=_("Tickets"), url=url, active=request.path.startswith(url), priority=10)]
+
+
+@hookimpl
+def register_job_runners() -> dict[str, Any]:
+    from eventyay_tickets.importers.jobs import PRETIX_JOB_KIND, pretix_job_run
+
+    return {PRETIX_JOB_KIND: pretix_job_run}

@@ -77,3 +77,13 @@ def demo_data(event: Event) -> None:
     from eventyay_video.demo import demo_data_create
 
     demo_data_create(event=event)
+
+
+@hookimpl
+def public_navigation(event: Event, request: HttpRequest) -> list[Any]:
+    from eventyay.base.plugins import PublicNavItem
+
+    url = reverse(
+        "plugins:video:video.index", kwargs={"organizer": event.organizer.slug, "event": event.slug}
+    )
+    return [PublicNavItem(label=_("Online venue"), url=url, active=request.path.startswith(url), priority=50)]

@@ -34,7 +34,15 @@ def organizer_create(*, name: str, slug: str, creator: User | None = None, actor
 
 
 #: Settings-store keys an organizer edits on its settings page.
-ORGANIZER_SETTINGS_KEYS = ("contact_email", "imprint_url", "mail_from_name", "show_on_organizer_page")
+ORGANIZER_SETTINGS_KEYS = (
+    "contact_email",
+    "imprint_url",
+    "privacy_url",
+    "mail_from_name",
+    "show_on_organizer_page",
+    "brand_color",
+    "logo_url",
+)
 
 
 def organizer_update(

@@ -34,9 +34,25 @@ class OrganizerSettingsForm(BootstrapMixin, forms.Form):
     require_2fa = forms.BooleanField(label=_("Require two-factor authentication for members"), required=False)
     contact_email = forms.EmailField(label=_("Contact email"), required=False)
     imprint_url = forms.URLField(label=_("Imprint URL"), required=False, assume_scheme="https")
+    privacy_url = forms.URLField(label=_("Privacy policy URL"), required=False, assume_scheme="https")
     mail_from_name = forms.CharField(label=_("Sender name of mails"), max_length=100, required=False)
     show_on_organizer_page = forms.BooleanField(
         label=_("List public events on the organizer page"), required=False
+    )
+
+    brand_color = forms.RegexField(
+        label=_("Colour of the public pages' header"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_("The header text is black or white, whichever reads better on this colour."),
+        error_messages={"invalid": _("Enter a colour as # followed by six hexadecimal digits.")},
+    )
+    logo_url = forms.URLField(
+        label=_("Logo URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("An image shown next to the name in the header of your public pages."),
     )
 
     FIELDS = ("name", "require_2fa")
