@@ -1,0 +1,1 @@
+"""The CMS plugin's business rules: connections, pull, push and inbound webhooks."""

@@ -1,0 +1,1 @@
+"""Control pages of connections, the public page view and the inbound webhook endpoint."""
