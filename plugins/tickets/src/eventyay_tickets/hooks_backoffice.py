@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from eventyay.base.plugins import NavItem, Section, hookimpl
+from eventyay.base.plugins import DashboardWidget, LogActionType, NavItem, Section, hookimpl
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +99,67 @@ def control_nav(event: Any, request: Any) -> list[NavItem]:
         for label, name, permission in NAV
         if grant.has_event_permission(event, permission)
     ]
+
+
+#: What the order history and the audit log say for the plugin's actions.
+LOG_ACTIONS = {
+    "order.placed": _("Order placed"),
+    "order.paid": _("Marked as paid"),
+    "order.paid_over_quota": _("Marked as paid although the quota was full"),
+    "order.payment_failed": _("Payment failed"),
+    "order.payment_retried": _("Payment started again"),
+    "order.canceled": _("Order canceled"),
+    "order.denied": _("Order denied"),
+    "order.approved": _("Order approved"),
+    "order.expired": _("Order expired"),
+    "order.extended": _("Payment deadline extended"),
+    "order.reactivated": _("Order reactivated"),
+    "order.refund_created": _("Refund created"),
+    "order.refunded": _("Refunded"),
+    "order.refund_failed": _("Refund failed"),
+    "order.attendees": _("Attendee details changed"),
+    "order.link_resent": _("Order link sent again"),
+    "order.changed": _("Order changed"),
+    "order.anonymised": _("Personal data erased"),
+    "invoice.cancellation_issued": _("Cancellation invoice issued"),
+    "voucher.batch_created": _("Vouchers created in bulk"),
+    "settings.payment_provider": _("Payment provider settings changed"),
+    "settings.mails": _("Email texts changed"),
+    "settings.documents": _("Invoice and ticket settings changed"),
+    "checkinlist.created": _("Check-in list created"),
+    "checkinlist.changed": _("Check-in list changed"),
+    "checkinlist.deleted": _("Check-in list deleted"),
+    "checkin.entry": _("Checked in"),
+    "checkin.exit": _("Checked out"),
+    "capacity.drift_corrected": _("Quota counters corrected"),
+}
+
+
+@hookimpl
+def register_log_action_types() -> list[LogActionType]:
+    return [LogActionType(f"eventyay_tickets.{name}", label) for name, label in LOG_ACTIONS.items()] + [
+        LogActionType("tickets.order.anonymised", _("Personal data erased"))
+    ]
+
+
+@hookimpl
+def control_dashboard_widgets(event: Any, request: Any) -> list[DashboardWidget]:
+    """Sales, revenue and check-ins on the event dashboard, in two queries."""
+    from eventyay.control.permissions import request_grant
+    from eventyay_tickets.models import Checkin
+    from eventyay_tickets.selectors_backoffice import order_totals
+
+    if not request_grant(request, event.organizer).has_event_permission(event, "event.orders:read"):
+        return []
+    checked_in = (
+        Checkin.objects.filter(checkin_list__event=event, type=Checkin.Type.ENTRY)
+        .values("position")
+        .distinct()
+        .count()
+    )
+    html = render_to_string(
+        "eventyay_tickets/control/_widget.html",
+        {"event": event, "totals": order_totals(event), "checked_in": checked_in},
+        request,
+    )
+    return [DashboardWidget(title=_("Tickets"), html=html, key="tickets", priority=30)]
