@@ -1,5 +1,7 @@
 """The ASGI application: Django over HTTP, plugin websocket routes over Channels.
 
+Anonymous requests for cached public pages are answered by
+:class:`~eventyay.base.services.fast_pages.FastPageApplication` without entering Django.
 Serve it with ``uvicorn eventyay.config.asgi:application`` (``make run``) or gunicorn with
 uvicorn workers (``deployment/gunicorn.conf.py``).
 """
@@ -17,6 +19,8 @@ from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDe
 from django.urls import re_path  # noqa: E402
 
 from eventyay.base.plugins.urls import plugin_websocket_urlpatterns  # noqa: E402
+from eventyay.base.services.fast_pages import FastPageApplication  # noqa: E402
+from eventyay.config.env import Config  # noqa: E402
 
 websocket_urlpatterns = [
     *plugin_websocket_urlpatterns(),
@@ -26,7 +30,11 @@ websocket_urlpatterns = [
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        # Current cached public pages are answered before Django's middleware chain runs
+        # (EVENTYAY_FAST_PAGES=off leaves every request to Django, e.g. to compare).
+        "http": FastPageApplication(django_application)
+        if Config().get_bool("fast_pages", True)
+        else django_application,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

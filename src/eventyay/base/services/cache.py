@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -73,11 +73,13 @@ def _event_id(event: Event | int) -> int:
     return event if isinstance(event, int) else int(event.pk)
 
 
-def _version_key(event_id: int) -> str:
+def version_key(event_id: int) -> str:
+    """The cache key of the event's content version (read by the ASGI fast path too)."""
     return f"{KEY_NAMESPACE}content-version:{event_id}"
 
 
-def _cache_is_shared() -> bool:
+def cache_is_shared() -> bool:
+    """True if the cache is shared by every server process (Redis), not a cache per process."""
     return not isinstance(caches["default"], LocMemCache)
 
 
@@ -92,9 +94,9 @@ def content_version(event: Event | int) -> int:
     otherwise, or when the cached number was evicted.
     """
     event_id = _event_id(event)
-    if not _cache_is_shared():
+    if not cache_is_shared():
         return _stored_version(event_id)
-    key = _version_key(event_id)
+    key = version_key(event_id)
     version = cache.get(key)
     if version is None:
         version = _stored_version(event_id)
@@ -124,11 +126,11 @@ def content_version_bump(event: Event | int) -> None:
 
 
 def _publish_after_commit(event_id: int) -> None:
-    if not _cache_is_shared():
+    if not cache_is_shared():
         return
     # The row stays locked by this transaction until it ends, so this is our own number.
     version = _stored_version(event_id)
-    key = _version_key(event_id)
+    key = version_key(event_id)
     # Dropped now too: this transaction's own later reads (and a transaction that never ends
     # with a commit, as in tests) read the row; a reader elsewhere that adds the old number
     # meanwhile is overwritten by the commit.
@@ -223,6 +225,26 @@ def connect_core_bumps() -> None:
         post_delete.connect(_bump_for_row, sender=model, dispatch_uid=f"eventyay-cache-del-{model.__name__}")
 
 
+# --- API lists ---------------------------------------------------------------------------------
+
+#: Seconds a kept API list page lives; a content version bump makes it stale at once.
+API_LIST_TIMEOUT = 300
+
+
+def api_list_key(name: str, event: Event, *, permissions: Iterable[str], url: str) -> str:
+    """Cache key of one page of an event's API list ``name``, under its current content version.
+
+    ``permissions`` are the caller's on the event (an answer is only shared by callers who
+    may see the same), ``url`` the absolute URL with its query (filters, ordering, page; the
+    pagination links in the answer are absolute too).
+    """
+    version = getattr(event, "_content_version", None)
+    if version is None:
+        version = content_version(event)
+    digest = hashlib.blake2b("\x00".join([url, *sorted(permissions)]).encode(), digest_size=16).hexdigest()
+    return f"{KEY_NAMESPACE}api:{name}:{event.pk}:{version}:{digest}"
+
+
 # --- the tenant of a request ------------------------------------------------------------------
 
 #: Seconds a cached event object is kept; a new content version is a new key, so old copies
@@ -271,8 +293,8 @@ def tenant_event(
             _event_ids.clear()
         _event_ids[memo_key] = event_id
         version = int(row.stored_version or 0)  # type: ignore[attr-defined]
-        if _cache_is_shared():
-            cache.add(_version_key(event_id), version, VERSION_TIMEOUT)
+        if cache_is_shared():
+            cache.add(version_key(event_id), version, VERSION_TIMEOUT)
     else:
         # The version is read before the row: a bump committed in between leaves newer data
         # under the older number, never older data under the newer one.
@@ -366,14 +388,42 @@ def _page_key(event_id: int, version: int, request: HttpRequest) -> str:
     return f"{KEY_NAMESPACE}page:{event_id}:{version}:{get_language()}:{path}"
 
 
-def _etag(page: CachedPage, csrf_secret: str | None) -> str | None:
-    if not page.has_csrf:
-        return f'"{page.digest}"'
+def page_etag(digest: str, has_csrf: bool, csrf_secret: str | None) -> str:
+    """The ETag of a cached page of content hash ``digest`` for a visitor with ``csrf_secret``."""
+    if not has_csrf:
+        return f'"{digest}"'
     if not csrf_secret:
-        return None
+        return ""
     # The browser's copy holds tokens of this secret: it is only current while the secret is.
     salt = hashlib.blake2b(csrf_secret.encode(), digest_size=4).hexdigest()
-    return f'"{page.digest}-{salt}"'
+    return f'"{digest}-{salt}"'
+
+
+def _etag(page: CachedPage, csrf_secret: str | None) -> str | None:
+    return page_etag(page.digest, page.has_csrf, csrf_secret) or None
+
+
+#: ASGI scope key under which a view notes that its answer is the same for every anonymous
+#: visitor: ``(event id, content version, CachedPage or None)``; read by
+#: :mod:`eventyay.base.services.fast_pages`, which then answers such requests itself.
+SHARED_RESPONSE_SCOPE_KEY = "eventyay.shared_response"
+
+
+def share_response(request: HttpRequest, event: Event, page: CachedPage | None = None) -> None:
+    """Note that the answer to ``request`` may be served to every anonymous visitor as it is.
+
+    Only for answers that depend on nothing but the URL, the variant and language headers and
+    the event's content data (so a content version bump makes them stale): cached pages (with
+    ``page``, whose body carries the CSRF placeholder) and stored exports (the body as sent).
+    Has no effect outside an ASGI server or for a request that is not :func:`page_is_shared`.
+    """
+    scope = getattr(request, "scope", None)
+    if not isinstance(scope, dict) or not page_is_shared(request):
+        return
+    version = getattr(event, "_content_version", None)
+    if version is None:
+        version = content_version(event)
+    scope[SHARED_RESPONSE_SCOPE_KEY] = (int(event.pk), int(version), page)
 
 
 def _etag_matches(request: HttpRequest, etag: str | None) -> bool:
@@ -457,6 +507,7 @@ def serve_cached_page(request: HttpRequest, event: Event, render: Callable[[], R
         page = cache.get(key)
     if page is not None:
         setattr(request, PAGE_CACHE_ATTR, "hit")
+        _share(request, event, version, page)
         return _answer(request, page)
     setattr(request, PAGE_CACHE_ATTR, "miss")
     response = render()
@@ -473,7 +524,14 @@ def serve_cached_page(request: HttpRequest, event: Event, render: Callable[[], R
         has_csrf=has_csrf,
     )
     cache.set(key, page, PAGE_TIMEOUT)
+    _share(request, event, version, page)
     return _answer(request, page)
+
+
+def _share(request: HttpRequest, event: Event, version: int, page: CachedPage) -> None:
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict):
+        scope[SHARED_RESPONSE_SCOPE_KEY] = (int(event.pk), int(version), page)
 
 
 def cache_public_page(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
