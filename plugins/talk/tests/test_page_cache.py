@@ -297,3 +297,46 @@ def test_export_of_another_organizers_event_is_404_with_x_accel(
 ) -> None:
     settings.PRIVATE_X_ACCEL = True
     assert Client().get("/other/otherconf/schedule.xml").status_code == 404
+
+
+def test_pages_and_exports_through_the_fast_path_follow_changes_at_once(
+    released, talk_event, organizer, make_submission, rooms
+) -> None:
+    """The ASGI fast path (eventyay.base.services.fast_pages) serves them, and every change shows."""
+    import gzip
+
+    from eventyay_talk.models import TalkSlot
+    from eventyay_talk.services.schedule import schedule_release, slot_schedule, wip_schedule
+    from eventyay_talk.services.submissions import submission_update
+
+    from eventyay.testing.asgi import AsgiClient
+
+    submission = released.talk_submissions[3]
+    client = AsgiClient()
+    pages = [
+        url(talk_event, "schedule"),
+        url(talk_event, "talk", code=submission.code),
+        url(talk_event, "speakers"),
+    ]
+    export = url(talk_event, "export.latest", identifier="xml")
+    for page in [*pages, export]:
+        client.get(page)
+        assert client.get(page).served_by == "fast", page
+    plain = client.get(export)
+    zipped = client.get(export, HTTP_ACCEPT_ENCODING="gzip")
+    assert zipped.served_by == "fast" and zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert "Accept-Encoding" in zipped["Vary"] and zipped["ETag"] == plain["ETag"]
+    assert plain["Access-Control-Allow-Origin"] == "*" and "Last-Modified" in plain
+    assert client.get(export, HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 304
+    with scope(organizer=organizer):
+        submission_update(submission=submission, data={"title": "Renamed at once"})
+    for page in pages:
+        assert "Renamed at once" in client.get(page).content.decode(), page
+    with scope(organizer=organizer):
+        added = make_submission(title="Brand new talk", state="confirmed")
+        slot = TalkSlot.objects.get(schedule=wip_schedule(event=talk_event), submission=added)
+        slot_schedule(slot=slot, room=rooms[1], start=dt.datetime(2030, 6, 2, 16, 0, tzinfo=dt.UTC))
+        schedule_release(event=talk_event, version="v2", notify_speakers=False)
+    released_again = client.get(export, HTTP_IF_NONE_MATCH=plain["ETag"])
+    assert released_again.status_code == 200 and b"Brand new talk" in released_again.content

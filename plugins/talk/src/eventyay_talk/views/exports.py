@@ -16,6 +16,7 @@ from django.utils.http import http_date
 
 from eventyay.base.models import Event
 from eventyay.base.permissions import grant_for_user
+from eventyay.base.services.cache import share_response
 from eventyay.base.storage import private_storage
 from eventyay_talk import selectors
 from eventyay_talk.exporters import exporters_for, render_ics
@@ -137,6 +138,9 @@ def export_latest(request: HttpRequest, organizer: str, event: str, identifier: 
             raise Http404()
         export = _stored_export(ev, current, identifier)
         export.schedule = current
+    # The same for every anonymous client until the next release bumps the content version:
+    # the ASGI fast path answers repeat requests (and their gzip variant) without Django.
+    share_response(request, ev)
     return _serve_export(request, export, immutable=False)
 
 
@@ -174,6 +178,7 @@ def export_version(
         if schedule is None:
             raise Http404()
         export = _stored_export(ev, schedule, identifier)
+    share_response(request, ev)
     return _serve_export(request, export, immutable=True)
 
 
