@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -19,6 +20,7 @@ from eventyay.api.mixins import EventViewMixin
 from eventyay.api.permissions import api_grant
 from eventyay.api.views import actor_of
 from eventyay.base.models import User
+from eventyay.base.services.cache import API_LIST_TIMEOUT, api_list_key
 from eventyay_talk import selectors
 from eventyay_talk.api.serializers import (
     AnswerSerializer,
@@ -185,11 +187,46 @@ class SubmissionViewSet(
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        if self.event is not None:
+        if self.event is not None and self.action != "list":
             context["profiles"] = {
                 p.user_id: p for p in SpeakerProfile.objects.filter(event=self.event).select_related("user")
             }
         return context
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One page of proposals, kept per content version, query and the caller's permissions.
+
+        Every change of a proposal, its speakers or their profiles bumps the event's content
+        version (``eventyay_talk.page_cache``), so a kept page is never older than the data.
+        The permission check has run before this (``EventPermission``); the key also holds the
+        caller's permissions on the event, so no answer is shared between callers who may see
+        different things.
+        """
+        grant = api_grant(request, self.organizer)
+        key = api_list_key(
+            "submissions",
+            self.event,
+            permissions=grant.event_permission_set(self.event) | ({"admin"} if grant.is_admin else set()),
+            url=request.build_absolute_uri(),
+        )
+        data = cache.get(key)
+        if data is None:
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(queryset)
+            rows = list(page if page is not None else queryset)
+            context = self.get_serializer_context()
+            # Only the profiles of this page's speakers, not every speaker of the event.
+            user_ids = {user.pk for submission in rows for user in submission.speakers.all()}
+            context["profiles"] = {
+                p.user_id: p
+                for p in SpeakerProfile.objects.filter(event=self.event, user_id__in=user_ids).select_related(
+                    "user"
+                )
+            }
+            serialized = self.get_serializer_class()(rows, many=True, context=context).data
+            data = self.get_paginated_response(serialized).data if page is not None else serialized
+            cache.set(key, data, API_LIST_TIMEOUT)
+        return Response(data)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
