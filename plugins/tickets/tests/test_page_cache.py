@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.test import Client
 from django_scopes import scope
@@ -120,3 +121,45 @@ def test_cached_shop_reads_no_catalogue(client, catalogue, django_assert_max_num
     _cached(client, SHOP)
     with django_assert_max_num_queries(1):
         assert client.get(SHOP).status_code == 200
+
+
+@pytest.mark.parametrize("through", ["django", "asgi"])
+def test_places_left_badge_follows_every_sale_near_the_end_at_once(catalogue, through):
+    """The "N left" badge changes with each sale and cancellation once it shows, on both paths."""
+    from eventyay_tickets.services import order_place
+    from eventyay_tickets.services.orders import order_cancel
+
+    from eventyay.testing.asgi import AsgiClient
+
+    from .conftest import ticket_position
+
+    visitor = Client() if through == "django" else AsgiClient()
+    with scope(organizer=catalogue.event.organizer):
+        catalogue.quota.size = 12
+        catalogue.quota.save()
+
+    def shop() -> str:
+        visitor.get(SHOP)
+        response = visitor.get(SHOP)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    def place(count: int) -> Any:
+        with scope(organizer=catalogue.event.organizer):
+            return order_place(
+                event=catalogue.event,
+                email="buyer@example.org",
+                positions=[ticket_position(catalogue) for _ in range(count)],
+                payment_provider="banktransfer",
+                send_email=False,
+            )
+
+    assert "10 left" not in shop()
+    place(2)
+    assert "10 left" in shop()
+    order = place(1)
+    html = shop()
+    assert "9 left" in html and "10 left" not in html
+    with scope(organizer=catalogue.event.organizer):
+        order_cancel(order=order, send_email=False)
+    assert "10 left" in shop()

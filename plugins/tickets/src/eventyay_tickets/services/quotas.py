@@ -221,7 +221,9 @@ _VOUCHER_FITS = "{new} <= {t}.max_usages"
 
 
 def _after_quota_change(event: Event, rows: list[tuple], deltas: Counter[int], *, taken: bool) -> None:
-    """Closed flags and availability flips: shop pages must show them at once."""
+    """Closed flags, availability flips and "N left" badges: shop pages must show them at once."""
+    from eventyay_tickets.page_cache import shown_availability_changed
+
     flipped = False
     closed_now = False
     for quota_id, used, size, closed in rows:
@@ -231,7 +233,9 @@ def _after_quota_change(event: Event, rows: list[tuple], deltas: Counter[int], *
         if taken and used >= size > before:
             flipped = True
             closed_now = closed_now or closed
-        elif not taken and before >= size > used and not closed:
+        elif (not taken and before >= size > used and not closed) or shown_availability_changed(
+            size, before, used
+        ):
             flipped = True
     if closed_now:
         catalogue_changed(event_id=event.pk)
