@@ -9,9 +9,13 @@ and nine smaller campaigns (a tenth of the size each) next to it. Of each campai
 messages 97 % are delivered and 2 % bounce, 0.5 % unsubscribe, 20 % open, 8 % are clicked
 by a person (a quarter of them twice, on another day) and 30 % are clicked by a link
 scanner; 0.4 % lead to an order and 0.3 % to a registration (first and last touch). The rows
-are written through the ORM in batches, like the plugin writes them. After ``VACUUM ANALYZE`` the
-script runs the API's report (``campaign_report``) ``--repeat`` times for the big campaign by
-its UTM values, by its id, and for all campaigns of the organizer, and prints median and p95.
+are written through the ORM in batches, past the services, so the figures table is then
+filled by the reconciliation (``figures_reconcile``, what ``campaigns_figures_reconcile``
+runs), which recounts every figure from the rows; its time is printed too. After ``VACUUM
+ANALYZE`` the script runs the API's report (``campaign_report``, which reads the figures table)
+``--repeat`` times for the big campaign by its UTM values, by its id, and for all campaigns of
+the organizer, and prints median and p95; on PostgreSQL it also prints the plan of the figures
+query for the big campaign with its buffers (``EXPLAIN (ANALYZE, BUFFERS)``).
 On PostgreSQL it exits non-zero if a p95 exceeds ``--budget-ms`` (default 200); on SQLite the
 figures are informational. ``--reuse <organizer short form>`` measures the data of an earlier
 run again (populating takes minutes).
@@ -37,8 +41,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django_scopes import scope, scopes_disabled  # noqa: E402
-from eventyay_campaigns.models import Attribution, Campaign, Message, MessageEvent  # noqa: E402
+from eventyay_campaigns.models import Attribution, Campaign, CampaignFigure, Message, MessageEvent  # noqa: E402
 from eventyay_campaigns.services.analytics import campaign_report  # noqa: E402
+from eventyay_campaigns.services.figures import figures_reconcile  # noqa: E402
 
 from eventyay.base.models import Event, Organizer, User  # noqa: E402
 from eventyay.base.services.organizers import organizer_create  # noqa: E402
@@ -65,6 +70,11 @@ def populate(*, recipients: int) -> tuple[Organizer, Campaign]:
         big = _campaign(organizer, event, "big", recipients, rnd)
         for n in range(SMALL_CAMPAIGNS):
             _campaign(organizer, event, f"small{n}", recipients // 10, rnd)
+    counted = time.perf_counter()
+    with scopes_disabled():
+        ids = list(Campaign.objects.filter(organizer=organizer).values_list("pk", flat=True))
+    drifts = figures_reconcile(campaign_ids=ids)
+    print(f"figures counted from the rows ({len(drifts)} figures) in {time.perf_counter() - counted:.1f} s")
     _vacuum()
     print(
         f"populated {organizer.slug}: {recipients} + {SMALL_CAMPAIGNS} x {recipients // 10} messages in {time.perf_counter() - started:.0f} s"
@@ -150,7 +160,7 @@ def _vacuum() -> None:
     # What autovacuum does soon after a campaign was sent: statistics, and the visibility map
     # that lets the analytics read their indexes only.
     with connection.cursor() as cursor:
-        for table in ("campaign", "message", "messageevent", "attribution"):
+        for table in ("campaign", "campaignfigure", "message", "messageevent", "attribution"):
             if connection.vendor == "postgresql":
                 cursor.execute(f"VACUUM ANALYZE eventyay_campaigns_{table}")
             else:
@@ -181,6 +191,17 @@ def measure(organizer: Organizer, big: Campaign, repeat: int) -> dict[str, list[
     return timings
 
 
+def explain(big: Campaign) -> None:
+    """The plan of the figures query of the big campaign, with the buffers it touched."""
+    if connection.vendor != "postgresql":
+        return
+    with scopes_disabled():
+        queryset = CampaignFigure.objects.filter(campaign_id__in=[big.pk]).values_list(
+            "campaign_id", "day", "kind", "currency", "n", "amount"
+        )
+        print(queryset.explain(analyze=True, buffers=True))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
@@ -197,6 +218,7 @@ def main() -> int:
     else:
         organizer, big = populate(recipients=args.recipients)
     timings = measure(organizer, big, args.repeat)
+    explain(big)
     print(f"{'report':>20}  {'p50 ms':>8}  {'p95 ms':>8}   ({connection.vendor}, {args.repeat} runs each)")
     over = False
     for label, runs in timings.items():

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 from eventyay_campaigns.models import Campaign, Message, MessageEvent
 from eventyay_campaigns.services import campaigns as services
+from eventyay_campaigns.services.figures import figures_reconcile
 from rest_framework.test import APIClient
 
 from eventyay.base.services.teams import token_create
@@ -155,6 +156,8 @@ def test_counters_come_from_messages_and_facts(
         MessageEvent.objects.create(
             organizer=organizer, message=bob, campaign_id=campaign_id, kind="clicked", automated=True
         )
+    # The facts were written past the services that count them: the reconciliation counts them.
+    figures_reconcile(campaign_ids=[campaign_id])
     counters = api_client.get(f"{URL}{campaign_id}/").json()["counters"]
     assert counters == {
         "recipients": 2,

@@ -26,6 +26,7 @@ from eventyay_campaigns.tasks import campaigns_sweep
 
 from eventyay.base.models import OutgoingMail
 from eventyay.base.services.mail import mail_queue
+from eventyay.base.services.outbox import claim_due
 from eventyay.testing.plugin import register_temporarily
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +339,49 @@ def test_the_beat_schedule_runs_the_sweep():
 
     entry = settings.CELERY_BEAT_SCHEDULE["eventyay-campaigns-sweep"]
     assert entry["task"] == campaigns_sweep.name and entry["task"] in app.tasks
+
+
+def test_cancel_mid_round_leaves_nothing_sending(organizer, started, mailoutbox, monkeypatch):
+    """The worker holding a round when the campaign is canceled sends nothing more of it."""
+    monkeypatch.setattr(sending, "ROUND_SIZE", 5)
+    campaign = started(10)
+    original = EmailChannel.send
+
+    def send_and_cancel(self: EmailChannel, message: Message, content: Any) -> str:
+        if len(mailoutbox) == 1:
+            with scope(organizer=organizer):
+                services.campaign_cancel(campaign=campaign)
+        if message.recipient == "c001@example.org":
+            raise ChannelError("try later", transient=True)
+        return original(self, message, content)
+
+    monkeypatch.setattr(EmailChannel, "send", send_and_cancel)
+    result = campaign_batch_send(campaign_id=campaign.pk)
+    # The first was sent before the cancel; the second was in the channel when it came (its
+    # retry is canceled); the rest of the round and the unclaimed rows are canceled.
+    assert (result.sent, len(mailoutbox)) == (1, 1)
+    assert statuses(campaign) == {"sent": 1, "canceled": 9}
+    assert refreshed(campaign).status == Campaign.Status.CANCELED
+
+
+def test_cancel_settles_the_messages_of_a_worker_that_died_holding_them(organizer, started, mailoutbox):
+    campaign = started(4)
+    with scopes_disabled():
+        held = claim_due(
+            Message.objects.filter(campaign=campaign),
+            lease=sending.MESSAGE_LEASE,
+            limit=2,
+            status=Message.Status.SENDING,
+        )
+    assert len(held) == 2
+    with scope(organizer=organizer):
+        services.campaign_cancel(campaign=campaign)
+    # Held under a running lease: left to the worker, which might still be sending them.
+    assert statuses(campaign) == {"sending": 2, "canceled": 2}
+    campaigns_sweep()
+    assert statuses(campaign) == {"sending": 2, "canceled": 2}
+    # The worker died: once the lease ran out, the sweep settles them.
+    later = timezone.now() + sending.MESSAGE_LEASE + dt.timedelta(seconds=1)
+    assert sending.canceled_leftovers_settle(now=later) == 2
+    assert statuses(campaign) == {"canceled": 4}
+    assert mailoutbox == []

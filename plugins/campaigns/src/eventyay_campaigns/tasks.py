@@ -11,7 +11,7 @@ from django_scopes import scope, scopes_disabled
 
 from eventyay_campaigns.models import Campaign
 from eventyay_campaigns.services.campaigns import campaign_start, campaigns_due_to_start
-from eventyay_campaigns.services.sending import campaign_batch_send, campaigns_due
+from eventyay_campaigns.services.sending import campaign_batch_send, campaigns_due, canceled_leftovers_settle
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,11 @@ def send_campaign_batch(self: Any, campaign_id: int) -> None:
 
 @shared_task(name="eventyay_campaigns.tasks.campaigns_sweep", ignore_result=True)
 def campaigns_sweep() -> None:
-    """Start scheduled campaigns whose time has come; queue batches that are due or were lost."""
+    """Start scheduled campaigns whose time has come; queue batches that are due or were lost.
+
+    Also settles what canceled campaigns left open (messages of a worker that died holding them).
+    """
+    canceled_leftovers_settle()
     for campaign_id in campaigns_due_to_start():
         with scopes_disabled():
             campaign = Campaign.objects.select_related("organizer").get(pk=campaign_id)

@@ -22,6 +22,7 @@ class FiguresSerializer(serializers.Serializer):
     bounced = serializers.IntegerField()
     complained = serializers.IntegerField()
     unsubscribed = serializers.IntegerField()
+    clicks = serializers.IntegerField(help_text="Clicks by people (scanners left out).")
     unique_clicks = serializers.IntegerField(help_text="Messages clicked by a person (scanners left out).")
     opens = serializers.IntegerField(help_text="Messages whose open pixel loaded; indicative only.")
     click_through_rate = serializers.FloatField(help_text="unique_clicks / (sent - bounced), in percent.")

@@ -290,3 +290,39 @@ class Attribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}"
+
+
+class CampaignFigure(models.Model):
+    """One figure of one campaign on one day (UTC): what the analytics read.
+
+    Kept up to date in the transaction of the fact that changes it (a message marked sent, the
+    first click of a message by a person, an attributed order, ...) by an upsert that adds to
+    ``n`` and ``amount`` (:mod:`eventyay_campaigns.services.figures`), so a report reads a few
+    rows per campaign and day instead of counting the messages and their facts. The rows can
+    always be recounted from ``Message``, ``MessageEvent`` and ``Attribution``; the
+    ``campaigns_figures_reconcile`` command does so and reports any drift.
+    """
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="figures", db_index=False)
+    day = models.DateField()
+    #: A key of :data:`eventyay_campaigns.services.figures.KINDS`.
+    kind = models.CharField(max_length=40)
+    #: The currency of an amount (attributed revenue); empty for counts.
+    currency = models.CharField(max_length=3, blank=True, default="")
+    n = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=15, decimal_places=2, default=0)
+
+    objects = ScopedManager(organizer="organizer")
+
+    class Meta:
+        ordering = ("campaign", "day", "kind", "currency")
+        constraints = [
+            # The upsert's conflict target; also the index the reports read.
+            models.UniqueConstraint(
+                fields=["campaign", "day", "kind", "currency"], name="campaigns_figure_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day} {self.kind} {self.n}"

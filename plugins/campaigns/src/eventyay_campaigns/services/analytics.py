@@ -1,14 +1,15 @@
 """Campaign figures: what was sent, what recipients did, and what it brought.
 
-Every figure is an aggregate over indexed rows (``Message``, ``MessageEvent``,
-``Attribution``), grouped per campaign and per day in the database; the number of queries
-does not depend on the number of campaigns, messages or days.
+Every figure is read from the figures table (:mod:`eventyay_campaigns.services.figures`),
+a row per campaign, day and kind kept up to date as the facts happen: a report reads a few
+rows per campaign and day, in a number of queries that depends on nothing.
 
 - ``sent``: messages handed to the provider; ``delivered``, ``bounced``, ``complained``,
   ``unsubscribed``: messages with at least one such fact.
 - ``unique_clicks``: messages with at least one click by a person (``automated`` clicks of
   link scanners are left out); ``opens`` likewise, and only indicative. Per day, a message
   counts on the day of its first such fact, so the days add up to the campaign's figure.
+  ``clicks``: every click by a person.
 - ``click_through_rate``: ``unique_clicks / (sent - bounced)``, in percent.
 - ``orders``/``revenue`` and ``registrations`` per touch: attributions whose first (or last)
   touch matched the campaign, canceled orders left out.
@@ -24,37 +25,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
-
 from eventyay.base.models import Organizer
-from eventyay_campaigns.models import Attribution, Campaign, Message, MessageEvent
+from eventyay_campaigns.models import Campaign
+from eventyay_campaigns.services.figures import KINDS, figures_read
 
 #: Query parameters that select campaigns.
 FILTER_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 
-FACT_KINDS = {
-    MessageEvent.Kind.DELIVERED: "delivered",
-    MessageEvent.Kind.BOUNCED: "bounced",
-    MessageEvent.Kind.COMPLAINED: "complained",
-    MessageEvent.Kind.UNSUBSCRIBED: "unsubscribed",
-    MessageEvent.Kind.CLICKED: "unique_clicks",
-    MessageEvent.Kind.OPENED: "opens",
-}
-COUNTERS = (
-    "sent",
-    "delivered",
-    "bounced",
-    "complained",
-    "unsubscribed",
-    "unique_clicks",
-    "opens",
-    "orders_first_touch",
-    "orders_last_touch",
-    "registrations_first_touch",
-    "registrations_last_touch",
-)
+#: The counted figures: the kinds of the figures table.
+COUNTERS = KINDS
 AMOUNTS = ("revenue_first_touch", "revenue_last_touch")
 #: Columns of the CSV export, in order.
 CSV_COLUMNS = ("id", "name", *FILTER_FIELDS, "status", *COUNTERS, "click_through_rate", *AMOUNTS)
@@ -142,10 +121,7 @@ def campaign_report(
     ids = [campaign.pk for campaign in campaigns]
     currencies: set[str] = set()
     if ids:
-        _count_sent(ids, per_campaign, per_day)
-        _count_facts(ids, per_campaign, per_day)
-        for touch in ("first", "last"):
-            currencies |= _count_attributions(organizer, ids, touch, per_campaign, per_day)
+        currencies = _count(ids, per_campaign, per_day)
     totals = Figures()
     rows = []
     for campaign in campaigns:
@@ -161,79 +137,18 @@ def campaign_report(
     )
 
 
-def _count_sent(ids: list[int], per_campaign: dict[int, Figures], per_day: dict[dt.date, Figures]) -> None:
-    # ``ids`` are the organizer's campaigns already; filtering by campaign alone keeps this an
-    # index-only scan of ``campaigns_message_sent_day``.
-    sent = (
-        Message.objects.filter(campaign_id__in=ids, status=Message.Status.SENT)
-        .annotate(day=TruncDate("sent_at"))
-        .values("campaign_id", "day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in sent:
-        per_campaign[row["campaign_id"]].counts["sent"] += row["n"]
-        if row["day"] is not None:
-            per_day[row["day"]].counts["sent"] += row["n"]
-
-
-#: Each message's first fact of each kind caused by a person, counted per campaign, kind and
-#: the day of that first fact: so a message counts once per kind, and the days add up to the
-#: campaign's figure. Reads only the partial index ``campaigns_msgevent_people``.
-_FIRST_FACTS = """
-    SELECT campaign_id, kind, {day} AS day, COUNT(*)
-    FROM (
-        SELECT campaign_id, kind, message_id, MIN(created) AS first
-        FROM eventyay_campaigns_messageevent
-        WHERE campaign_id IN ({ids}) AND NOT automated
-        GROUP BY campaign_id, kind, message_id
-    ) AS facts
-    GROUP BY campaign_id, kind, {day}
-"""
-_DAY = {"postgresql": "(first AT TIME ZONE 'UTC')::date", "sqlite": "date(first)"}
-
-
-def _count_facts(ids: list[int], per_campaign: dict[int, Figures], per_day: dict[dt.date, Figures]) -> None:
-    # Facts are read with scopes left aside: ``ids`` are the organizer's campaigns already.
-    day = _DAY.get(connection.vendor, "CAST(first AS date)")
-    sql = _FIRST_FACTS.format(day=day, ids=", ".join(["%s"] * len(ids)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        rows = cursor.fetchall()
-    for campaign_id, kind, day_value, count in rows:
-        key = FACT_KINDS.get(kind)
-        if key is None:
+def _count(ids: list[int], per_campaign: dict[int, Figures], per_day: dict[dt.date, Figures]) -> set[str]:
+    """Add the stored figures of the campaigns up per campaign and per day; their currencies."""
+    currencies: set[str] = set()
+    for campaign_id, day, kind, currency, n, amount in figures_read(ids):
+        if kind not in COUNTERS:
             continue
-        per_campaign[campaign_id].counts[key] += count
-        if day_value is not None:
-            when = day_value if isinstance(day_value, dt.date) else dt.date.fromisoformat(str(day_value)[:10])
-            per_day[when].counts[key] += count
-
-
-def _count_attributions(
-    organizer: Organizer,
-    ids: list[int],
-    touch: str,
-    per_campaign: dict[int, Figures],
-    per_day: dict[dt.date, Figures],
-) -> set[str]:
-    column = f"{touch}_campaign_id"
-    rows = (
-        Attribution.objects.filter(organizer=organizer, active=True, **{f"{column}__in": ids})
-        .annotate(day=TruncDate("created"))
-        .values(column, "day", "kind", "currency")
-        .annotate(n=Count("id"), amount=Sum("amount"))
-        .order_by()
-    )
-    currencies = set()
-    for row in rows:
-        currencies.add(row["currency"])
-        for figures in (per_campaign[row[column]], per_day[row["day"]]):
-            if row["kind"] == Attribution.Kind.ORDER:
-                figures.counts[f"orders_{touch}_touch"] += row["n"]
-                figures.amounts[f"revenue_{touch}_touch"] += row["amount"] or Decimal("0")
-            else:
-                figures.counts[f"registrations_{touch}_touch"] += row["n"]
+        if currency:
+            currencies.add(currency)
+        for figures in (per_campaign[campaign_id], per_day[day]):
+            figures.counts[kind] += n
+            if kind.startswith("orders_"):
+                figures.amounts[kind.replace("orders_", "revenue_")] += Decimal(amount)
     return currencies
 
 

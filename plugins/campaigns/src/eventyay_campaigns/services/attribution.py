@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from eventyay.base.models import Event
 from eventyay_campaigns.models import UTM_FIELDS, Attribution, Campaign, Contact
+from eventyay_campaigns.services.figures import figure_add, utc_day
 
 #: The touches' keys matched against campaigns.
 MATCH_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
@@ -87,6 +88,7 @@ def order_attribute(*, event: Event, order: Any) -> Attribution | None:
     try:
         with transaction.atomic():
             attribution.save()
+            _figures_add(attribution, 1)
     except IntegrityError:
         # The same notification handled twice at once: the other one recorded it.
         return Attribution.objects.get(organizer=organizer, kind=kind, reference=reference)
@@ -95,6 +97,30 @@ def order_attribute(*, event: Event, order: Any) -> Attribution | None:
 
 def order_attribution_cancel(*, event: Event, order: Any) -> int:
     """A canceled order keeps its attribution but counts no more; returns the rows changed."""
-    return Attribution.objects.filter(
-        organizer=event.organizer, reference=order_reference(event, order), active=True
-    ).update(active=False)
+    with transaction.atomic():
+        rows = list(
+            Attribution.objects.select_for_update().filter(
+                organizer=event.organizer, reference=order_reference(event, order), active=True
+            )
+        )
+        for attribution in rows:
+            attribution.active = False
+            attribution.save(update_fields=["active"])
+            _figures_add(attribution, -1)
+    return len(rows)
+
+
+def _figures_add(attribution: Attribution, sign: int) -> None:
+    """Count an attribution in (``sign`` 1) or out (-1) of its campaigns' figures, on its day."""
+    kind = "orders" if attribution.kind == Attribution.Kind.ORDER else "registrations"
+    amount = attribution.amount if attribution.kind == Attribution.Kind.ORDER else Decimal("0")
+    for touch in ("first", "last"):
+        figure_add(
+            organizer_id=attribution.organizer_id,
+            campaign_id=getattr(attribution, f"{touch}_campaign_id"),
+            kind=f"{kind}_{touch}_touch",
+            day=utc_day(attribution.created),
+            n=sign,
+            amount=sign * amount,
+            currency=attribution.currency,
+        )

@@ -4,8 +4,8 @@ Steps are claimed like every outbox row (:func:`eventyay.base.services.outbox.cl
 ``next_attempt``), from a task queued after the run was written or from the beat task that
 finds the delayed ones and those whose task got lost. Each outcome is recorded on the step, so
 the contact's timeline shows what happened. A step sending a message writes it to the
-campaigns outbox; the message is then sent by :func:`message_send` with the campaign renderer
-and the channel, after consent and suppression were read again.
+campaigns outbox; the message is then sent by the same delivery path as campaign messages
+(:func:`eventyay_campaigns.services.sending.messages_send`).
 """
 
 from __future__ import annotations
@@ -22,23 +22,21 @@ from django_scopes import scope, scopes_disabled
 
 from eventyay.base.services import http
 from eventyay.base.services.outbox import claim_due
-from eventyay_campaigns.channels import ChannelError, channel_get
+from eventyay_campaigns.channels import channel_get
 from eventyay_campaigns.models import (
     AutomationAction,
     AutomationRule,
     AutomationStep,
-    Campaign,
     Contact,
     Message,
 )
 from eventyay_campaigns.services.automation import contact_matches, contact_tag_add, contact_tag_remove
+from eventyay_campaigns.services.sending import BatchResult, messages_send
 
 logger = logging.getLogger(__name__)
 
 #: How long a claimed step is reserved for the worker executing it (webhook timeouts included).
 STEP_LEASE = dt.timedelta(minutes=5)
-#: How long a claimed message is reserved; longer than a channel's timeouts.
-MESSAGE_LEASE = dt.timedelta(minutes=5)
 BATCH = 200
 MAX_ATTEMPTS = 5
 WEBHOOK_TIMEOUT = 10.0
@@ -189,89 +187,28 @@ def message_send_soon(message: Message) -> None:
 
 
 def _automation_messages() -> QuerySet[Message]:
-    return Message.objects.filter(
-        campaign__isnull=True, automation_step__isnull=False, status=Message.Status.QUEUED
-    )
+    return Message.objects.filter(campaign__isnull=True, automation_step__isnull=False)
 
 
 def message_send(*, message_id: int) -> None:
-    """Claim and send one automation message through its channel.
+    """Send one automation message through the plugin's one delivery path.
 
-    The template is rendered by the campaign renderer (placeholders, Markdown, unsubscribe
-    link and headers); consent and suppression are checked again, since they may have changed
-    since the step ran. A transient channel error leaves the message queued for a later try.
+    :func:`~eventyay_campaigns.services.sending.messages_send` claims it, reads consent and
+    suppression again (they may have changed since the step ran), renders its template and
+    retries transient channel errors, exactly as for campaign messages.
     """
-    with scopes_disabled():
-        claimed = claim_due(
-            _automation_messages().filter(pk=message_id), lease=MESSAGE_LEASE, attempts=F("attempts") + 1
-        )
-    if claimed:
-        _message_deliver(claimed[0])
+    messages_send(_automation_messages().filter(pk=message_id), budget=1)
 
 
 def messages_send_due() -> int:
     """Beat task body: send automation messages whose task got lost or whose try failed."""
     total = 0
     while True:
-        with scopes_disabled():
-            claimed = claim_due(
-                _automation_messages(), lease=MESSAGE_LEASE, limit=BATCH, attempts=F("attempts") + 1
-            )
-        for message in claimed:
-            _message_deliver(message)
-        total += len(claimed)
-        if len(claimed) < BATCH:
+        result = BatchResult()
+        messages_send(_automation_messages(), budget=BATCH, result=result)
+        total += result.handled
+        if result.handled < BATCH:
             return total
-
-
-def _message_deliver(message: Message) -> None:
-    from eventyay_campaigns.services.rendering import campaign_render
-    from eventyay_campaigns.services.sending import message_may_send
-
-    with scopes_disabled():
-        message = Message.objects.select_related(
-            "organizer", "contact", "automation_step__action__template"
-        ).get(pk=message.pk)
-    with scope(organizer=message.organizer):
-        channel = channel_get(message.channel)
-        contact = message.contact
-        step = message.automation_step
-        template = step.action.template if step is not None else None
-        if channel is None or contact is None or template is None:
-            _message_settle(message, Message.Status.CANCELED, _("The channel, contact or template is gone."))
-            return
-        if not message_may_send(message, channel):
-            _message_settle(message, Message.Status.SKIPPED, _("Consent withdrawn or address suppressed."))
-            return
-        # The campaign renderer reads subject, body and tracking settings of a campaign; a
-        # template is a campaign of one message, never saved.
-        carrier = Campaign(
-            organizer=message.organizer,
-            channel=template.channel,
-            subject=template.subject,
-            body=template.body,
-        )
-        content = campaign_render(campaign=carrier, contact=contact, channel=channel, message=message)
-        try:
-            provider_id = channel.send(message, content)
-        except ChannelError as exc:
-            if exc.transient and message.attempts < MAX_ATTEMPTS:
-                message.error = str(exc)[:2000]
-                message.next_attempt = timezone.now() + dt.timedelta(minutes=2**message.attempts)
-                message.save(update_fields=["error", "next_attempt"])
-            else:
-                _message_settle(message, Message.Status.FAILED, str(exc))
-            return
-        message.provider_id = provider_id[:200]
-        message.sent_at = timezone.now()
-        _message_settle(message, Message.Status.SENT, "")
-
-
-def _message_settle(message: Message, status: str, error: str) -> None:
-    message.status = status
-    message.error = error[:2000]
-    message.next_attempt = None
-    message.save(update_fields=["status", "error", "next_attempt", "provider_id", "sent_at"])
 
 
 def _webhook_call(step: AutomationStep, contact: Contact) -> str:

@@ -13,7 +13,10 @@ the rate allows, and the task queues itself for then.
   that is due and not yet sent; while there is some, it stops and comes back a few seconds
   later, so order confirmations never wait behind a newsletter.
 * **Pause and cancel** are seen before every round: at most one round of messages is sent
-  after the campaign left ``sending``.
+  after a pause. A cancel is also seen before every message: the claimed messages not sent
+  yet become ``canceled`` and nothing stays ``sending``; messages of a worker that died
+  holding them are settled by the sweep once their lease ran out
+  (:func:`canceled_leftovers_settle`).
 * **Crashes**: a killed worker leaves its claimed messages and the campaign with leases that
   run out; the periodic sweep (:func:`campaigns_due`) queues the batch again and the messages
   are claimed anew. A message is sent at most once per claim and marked sent right after.
@@ -25,21 +28,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Organizer, OutgoingMail
 from eventyay.base.services.log import log_action
 from eventyay.base.services.outbox import claim_due
-from eventyay_campaigns.channels import ChannelError, MessageChannel, channel_get
-from eventyay_campaigns.models import Campaign, Contact, Message, Suppression
+from eventyay_campaigns.channels import ChannelError, MessageChannel, RenderedMessage, channel_get
+from eventyay_campaigns.models import AutomationStep, Campaign, Contact, Message, Suppression
 from eventyay_campaigns.services import tracking
+from eventyay_campaigns.services.figures import figure_add, utc_day
 from eventyay_campaigns.services.rendering import campaign_render
 
 logger = logging.getLogger(__name__)
@@ -127,34 +132,31 @@ def campaign_batch_send(*, campaign_id: int, now: dt.datetime | None = None) -> 
     campaign = claimed[0]
     organizer = campaign.organizer
     with scope(organizer=organizer):
-        channel = channel_get(campaign.channel)
         sharing = max(1, Campaign.objects.filter(organizer=organizer, status=Campaign.Status.SENDING).count())
         per_minute = max(1, organizer_rate(organizer) // sharing)
         budget = max(1, min(MAX_BATCH, per_minute))
-        while result.handled < budget:
+
+        def hold() -> str | None:
             if not _still_sending(campaign.pk):
-                return result
+                return "stopped"
             if transactional_mail_waiting():
-                result.next_batch = timezone.now() + PRIORITY_PAUSE
-                break
-            messages = claim_due(
-                Message.objects.filter(campaign=campaign, status__in=OPEN_STATUSES),
-                lease=MESSAGE_LEASE,
-                limit=min(ROUND_SIZE, budget - result.handled),
-                now=max(started, timezone.now()),
-                status=Message.Status.SENDING,
-                attempts=F("attempts") + 1,
-            )
-            if not messages:
-                break
-            contacts = Contact.objects.in_bulk([m.contact_id for m in messages if m.contact_id])
-            # Read for the round just claimed: one query instead of one per message.
-            suppressed = suppressed_addresses(organizer, campaign.channel, [m.recipient for m in messages])
-            for message in messages:
-                message.campaign = campaign
-                message.organizer = organizer
-                message.contact = contacts.get(message.contact_id) if message.contact_id else None
-                _deliver(message, channel, result, suppressed)
+                return "priority"
+            return None
+
+        stopped = messages_send(
+            Message.objects.filter(campaign=campaign),
+            budget=budget,
+            now=started,
+            result=result,
+            hold=hold,
+            campaign=campaign,
+        )
+        if not _still_sending(campaign.pk):
+            # Canceled during the batch: retries its rounds queued again are settled too.
+            canceled_leftovers_settle(campaign_id=campaign.pk)
+            return result
+        if stopped == "priority":
+            result.next_batch = timezone.now() + PRIORITY_PAUSE
         if result.next_batch is None:
             result.next_batch = _next_batch_time(campaign, started, result, per_minute)
         _batch_finish(campaign, result.next_batch)
@@ -220,6 +222,102 @@ def message_may_send(message: Message, channel: MessageChannel, suppressed: set[
     return not tracking.is_suppressed(message.organizer, message.channel, message.recipient)
 
 
+def messages_send(
+    queryset: QuerySet[Message],
+    *,
+    budget: int,
+    now: dt.datetime | None = None,
+    result: BatchResult | None = None,
+    hold: Callable[[], str | None] | None = None,
+    campaign: Campaign | None = None,
+) -> str | None:
+    """The one delivery path of the plugin's outbox: campaign and automation messages alike.
+
+    Claims the due messages of ``queryset`` in rounds of ``ROUND_SIZE`` with leases
+    (``SELECT … FOR UPDATE SKIP LOCKED``), at most ``budget`` of them (the caller's share of
+    the rate), reads suppression once per round, and hands each message to its channel, with
+    retries on transient errors. Before every round ``hold`` may stop the sending (a paused or
+    canceled campaign, waiting transactional mail); what it returned is returned, None when
+    the budget or the due messages ran out. Messages differ only in how they were written and
+    rendered (:func:`message_content`).
+    """
+    result = result if result is not None else BatchResult()
+    started = now or timezone.now()
+    while result.handled < budget:
+        reason = hold() if hold is not None else None
+        if reason is not None:
+            return reason
+        with scopes_disabled():
+            messages = claim_due(
+                queryset.filter(status__in=OPEN_STATUSES),
+                lease=MESSAGE_LEASE,
+                limit=min(ROUND_SIZE, budget - result.handled),
+                now=max(started, timezone.now()),
+                status=Message.Status.SENDING,
+                attempts=F("attempts") + 1,
+            )
+        if not messages:
+            return None
+        _round_deliver(messages, result, campaign)
+    return None
+
+
+def _round_deliver(messages: list[Message], result: BatchResult, campaign: Campaign | None) -> None:
+    """Deliver one claimed round, organizer by organizer (automation rounds mix them)."""
+    by_organizer: dict[int, list[Message]] = {}
+    for message in messages:
+        by_organizer.setdefault(message.organizer_id, []).append(message)
+    with scopes_disabled():
+        organizers = Organizer.objects.in_bulk(list(by_organizer))
+    for organizer_id, group in by_organizer.items():
+        organizer = organizers[organizer_id]
+        with scope(organizer=organizer):
+            contacts = Contact.objects.in_bulk([m.contact_id for m in group if m.contact_id])
+            steps = AutomationStep.objects.select_related("action__template").in_bulk(
+                [m.automation_step_id for m in group if m.automation_step_id]
+            )
+            suppressed: dict[str, set[str]] = {}
+            for channel_name in {m.channel for m in group}:
+                addresses = [m.recipient for m in group if m.channel == channel_name]
+                suppressed[channel_name] = suppressed_addresses(organizer, channel_name, addresses)
+            for index, message in enumerate(group):
+                if campaign is not None and _canceled(campaign.pk):
+                    # Canceled while this round was being sent: what is not sent yet never
+                    # will be. (A pause lets the round finish; its messages are sent.)
+                    Message.objects.filter(
+                        pk__in=[m.pk for m in group[index:]], status=Message.Status.SENDING
+                    ).update(status=Message.Status.CANCELED, next_attempt=None)
+                    return
+                message.organizer = organizer
+                if campaign is not None and message.campaign_id == campaign.pk:
+                    message.campaign = campaign
+                message.contact = contacts.get(message.contact_id) if message.contact_id else None
+                if message.automation_step_id:
+                    message.automation_step = steps.get(message.automation_step_id)
+                _deliver(message, channel_get(message.channel), result, suppressed[message.channel])
+
+
+def message_content(message: Message, channel: MessageChannel) -> RenderedMessage | None:
+    """What ``message`` says: its campaign's text, or its automation step's template.
+
+    None when its source is gone (the template of the step was deleted).
+    """
+    campaign = message.campaign
+    if campaign is None:
+        step = message.automation_step
+        template = step.action.template if step is not None else None
+        if template is None:
+            return None
+        # A template is rendered as a campaign of one message, never saved.
+        campaign = Campaign(
+            organizer=message.organizer,
+            channel=template.channel,
+            subject=template.subject,
+            body=template.body,
+        )
+    return campaign_render(campaign=campaign, contact=message.contact, channel=channel, message=message)
+
+
 def _deliver(
     message: Message, channel: MessageChannel | None, result: BatchResult, suppressed: set[str]
 ) -> None:
@@ -232,18 +330,18 @@ def _deliver(
         claimed.update(status=Message.Status.SKIPPED, next_attempt=None)
         result.skipped += 1
         return
-    campaign = message.campaign
-    assert campaign is not None
     try:
-        content = campaign_render(
-            campaign=campaign, contact=message.contact, channel=channel, message=message
-        )
+        content = message_content(message, channel)
+        if content is None:
+            claimed.update(status=Message.Status.CANCELED, error="the template is gone", next_attempt=None)
+            result.skipped += 1
+            return
         provider_id = channel.send(message, content)
     except Exception as exc:
         if isinstance(exc, ChannelError):
-            logger.warning("Sending campaign message %s failed: %s", message.pk, exc)
+            logger.warning("Sending message %s failed: %s", message.pk, exc)
         else:
-            logger.exception("Rendering or sending campaign message %s failed", message.pk)
+            logger.exception("Rendering or sending message %s failed", message.pk)
         transient = exc.transient if isinstance(exc, ChannelError) else True
         final = not transient or message.attempts >= MAX_ATTEMPTS
         claimed.update(
@@ -256,14 +354,44 @@ def _deliver(
         else:
             result.retried += 1
         return
-    claimed.update(
-        status=Message.Status.SENT,
-        sent_at=timezone.now(),
-        provider_id=(provider_id or "")[:200],
-        error="",
-        next_attempt=None,
-    )
+    sent_at = timezone.now()
+    with transaction.atomic():
+        marked = claimed.update(
+            status=Message.Status.SENT,
+            sent_at=sent_at,
+            provider_id=(provider_id or "")[:200],
+            error="",
+            next_attempt=None,
+        )
+        if marked:
+            figure_add(
+                organizer_id=message.organizer_id,
+                campaign_id=message.campaign_id,
+                kind="sent",
+                day=utc_day(sent_at),
+            )
     result.sent += 1
+
+
+def _canceled(campaign_id: int) -> bool:
+    return Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.CANCELED).exists()
+
+
+def canceled_leftovers_settle(*, campaign_id: int | None = None, now: dt.datetime | None = None) -> int:
+    """Mark ``canceled`` the open messages of canceled campaigns that no worker holds any more.
+
+    Canceling leaves the messages a worker holds to that worker; the ones it queued again for
+    a retry, and those of a worker that died holding them (lease run out), are settled here:
+    by the batch that saw the cancel, and by the periodic sweep.
+    """
+    now = now or timezone.now()
+    with scopes_disabled():
+        leftovers = Message.objects.filter(campaign__status=Campaign.Status.CANCELED).filter(
+            Q(status=Message.Status.QUEUED) | Q(status=Message.Status.SENDING, next_attempt__lte=now)
+        )
+        if campaign_id is not None:
+            leftovers = leftovers.filter(campaign_id=campaign_id)
+        return leftovers.update(status=Message.Status.CANCELED, next_attempt=None)
 
 
 def campaigns_due(now: dt.datetime | None = None) -> list[int]:

@@ -37,6 +37,7 @@ from eventyay.base.services.log import log_action
 from eventyay_campaigns.channels import channels_all
 from eventyay_campaigns.models import UTM_FIELDS, Campaign, Contact, Message, MessageEvent, Suppression
 from eventyay_campaigns.services.automation import trigger_fire
+from eventyay_campaigns.services.figures import FIRST_FACT_KINDS, figure_add
 
 logger = logging.getLogger(__name__)
 
@@ -194,17 +195,9 @@ def click_record(token: str, *, user_agent: str = "", method: str = "GET") -> st
     if not isinstance(target, str) or urlsplit(target).scheme.lower() not in ("http", "https"):
         raise InvalidToken("no link in the token")
     message = _message_of(payload)
-    with scope(organizer=message.organizer):
+    with scope(organizer=message.organizer), transaction.atomic():
         automated = is_automated(message, user_agent, method=method)
-        MessageEvent.objects.create(
-            organizer=message.organizer,
-            message=message,
-            campaign=message.campaign,
-            kind=MessageEvent.Kind.CLICKED,
-            url=target,
-            user_agent=user_agent[:300],
-            automated=automated,
-        )
+        _fact_record(message, MessageEvent.Kind.CLICKED, automated, url=target, user_agent=user_agent[:300])
         if message.contact is not None and not automated:
             trigger_fire(
                 organizer=message.organizer,
@@ -220,14 +213,36 @@ def open_record(token: str, *, user_agent: str = "", method: str = "GET") -> Non
     """Record that the open pixel of a message was loaded (indicative: clients block images)."""
     payload = _unsign(OPEN_SALT, token)
     message = _message_of(payload)
-    with scope(organizer=message.organizer):
-        MessageEvent.objects.create(
-            organizer=message.organizer,
-            message=message,
-            campaign=message.campaign,
-            kind=MessageEvent.Kind.OPENED,
-            user_agent=user_agent[:300],
-            automated=is_automated(message, user_agent, method=method),
+    with scope(organizer=message.organizer), transaction.atomic():
+        automated = is_automated(message, user_agent, method=method)
+        _fact_record(message, MessageEvent.Kind.OPENED, automated, user_agent=user_agent[:300])
+
+
+def _fact_record(message: Message, kind: str, automated: bool, **fields: Any) -> None:
+    """Record a click or open and count it; call it in a transaction.
+
+    The message row is locked first when a person clicked, so two first clicks at once
+    count one unique click between them.
+    """
+    first = False
+    if not automated and message.campaign_id is not None:
+        Message.objects.select_for_update().filter(pk=message.pk).values_list("pk").first()
+        first = not MessageEvent.objects.filter(message=message, kind=kind, automated=False).exists()
+    MessageEvent.objects.create(
+        organizer=message.organizer,
+        message=message,
+        campaign=message.campaign,
+        kind=kind,
+        automated=automated,
+        **fields,
+    )
+    if automated:
+        return
+    if kind == MessageEvent.Kind.CLICKED:
+        figure_add(organizer_id=message.organizer_id, campaign_id=message.campaign_id, kind="clicks")
+    if first:
+        figure_add(
+            organizer_id=message.organizer_id, campaign_id=message.campaign_id, kind=FIRST_FACT_KINDS[kind]
         )
 
 
@@ -285,6 +300,9 @@ def _record_once(message: Message, kind: str, **fields: Any) -> bool:
         return False
     MessageEvent.objects.create(
         organizer=message.organizer, message=message, campaign=message.campaign, kind=kind, **fields
+    )
+    figure_add(
+        organizer_id=message.organizer_id, campaign_id=message.campaign_id, kind=FIRST_FACT_KINDS[kind]
     )
     return True
 
