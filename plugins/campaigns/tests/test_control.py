@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -69,13 +70,22 @@ def test_create_edit_delete(client: Any, organizer: Any, ann: Any) -> None:
     assert response.status_code == 200 and "exists already" in response.content.decode()
     response = client.post(
         BASE + "add/",
-        {"email": "new@example.org", "first_name": "New", "tags": "a, b", "marketing_consent": "on"},
+        {
+            "email": "new@example.org",
+            "first_name": "New",
+            "tags": "a, b",
+            "marketing_consent": "on",
+            "sms_consent": "on",
+        },
     )
     assert response.status_code == 302
     with scope(organizer=organizer):
         new = Contact.objects.get(email_key="new@example.org")
         assert sorted(new.tags.values_list("name", flat=True)) == ["a", "b"]
         assert new.consent_source == "control" and new.consent_at is not None
+        assert new.sms_consent and new.sms_consent_source == "control" and new.sms_consent_at is not None
+    edit = client.get(f"{BASE}{new.pk}/edit/").content.decode()
+    assert re.search(r'<input type="checkbox" name="sms_consent"[^>]* checked', edit)
     response = client.post(
         f"{BASE}{new.pk}/edit/", {"email": "new@example.org", "city": "Paris", "tags": "a"}
     )
@@ -199,13 +209,19 @@ def test_import_xlsx(
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(["E-Mail", "Company", "Consent"])
-    sheet.append(["ANN@example.org", "TechCorp", "yes"])
-    sheet.append(["new@example.org", "Other", ""])
+    sheet.append(["E-Mail", "Company", "Consent", "SMS"])
+    sheet.append(["ANN@example.org", "TechCorp", "yes", "no"])
+    sheet.append(["new@example.org", "Other", "", "X"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     client.post(BASE + "import/", {"file": SimpleUploadedFile("people.xlsx", buffer.getvalue())})
-    mapping = {"column_0": "email", "column_1": "company", "column_2": "marketing_consent"}
+    assert '<option value="sms_consent"' in client.get(BASE + "import/columns/").content.decode()
+    mapping = {
+        "column_0": "email",
+        "column_1": "company",
+        "column_2": "marketing_consent",
+        "column_3": "sms_consent",
+    }
     dry = _import(client, django_capture_on_commit_callbacks, {**mapping, "dry_run": "1"})
     assert "1 contacts would be created and 1 updated" in dry
     with scope(organizer=organizer):
@@ -215,8 +231,9 @@ def test_import_xlsx(
     with scope(organizer=organizer):
         existing.refresh_from_db()
         assert (existing.company, existing.city, existing.marketing_consent) == ("TechCorp", "Berlin", True)
-        assert existing.consent_source == "import"
-        assert Contact.objects.filter(email_key="new@example.org").exists()
+        assert existing.consent_source == "import" and not existing.sms_consent
+        new = Contact.objects.get(email_key="new@example.org")
+        assert new.sms_consent and new.sms_consent_source == "import" and not new.marketing_consent
     # The file is gone with the import.
     assert client.get(BASE + "import/columns/").status_code == 302
 

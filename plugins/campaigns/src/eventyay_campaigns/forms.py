@@ -132,6 +132,7 @@ class ContactForm(forms.ModelForm):
             "country",
             "locale",
             "marketing_consent",
+            "sms_consent",
         ]
 
     def __init__(self, *args: Any, organizer: Organizer, **kwargs: Any) -> None:

@@ -37,6 +37,10 @@ REPORT_MAX_ERRORS = 1000
 IGNORE = ""
 TAGS = "tags"
 CONSENT = "marketing_consent"
+SMS_CONSENT = "sms_consent"
+#: Consent columns and the cells that mean "agreed" (any case); any other value is "not agreed".
+CONSENT_TARGETS = (CONSENT, SMS_CONSENT)
+AGREED = ("1", "true", "yes", "y", "x")
 CUSTOM_PREFIX = "cf_"
 
 
@@ -50,7 +54,11 @@ def import_targets(*, organizer: Organizer) -> list[tuple[str, str]]:
     for name in PROFILE_FIELDS:
         model_field = Contact._meta.get_field(name)
         targets.append((name, str(getattr(model_field, "verbose_name", name))))
-    targets += [(TAGS, _("Tags (comma-separated)")), (CONSENT, _("Agreed to marketing mail"))]
+    targets += [
+        (TAGS, _("Tags (comma-separated)")),
+        (CONSENT, _("Agreed to marketing mail")),
+        (SMS_CONSENT, _("Agreed to marketing text messages")),
+    ]
     targets += [
         (CUSTOM_PREFIX + d.key, d.label) for d in CustomFieldDefinition.objects.filter(organizer=organizer)
     ]
@@ -176,8 +184,8 @@ def _row_data(row: list[str], mapping: dict[int, str]) -> dict[str, Any]:
             continue
         if target == TAGS:
             data[TAGS] = [t for t in value.split(",") if t.strip()]
-        elif target == CONSENT:
-            data[CONSENT] = value.lower() in ("1", "true", "yes", "y", "x")
+        elif target in CONSENT_TARGETS:
+            data[target] = value.lower() in AGREED
         elif target.startswith(CUSTOM_PREFIX):
             custom[target.removeprefix(CUSTOM_PREFIX)] = value
         else:
