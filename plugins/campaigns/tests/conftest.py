@@ -9,6 +9,25 @@ from django_scopes import scope
 from eventyay_campaigns.services import contacts as contact_services
 
 
+def _switched_on(organizer: Any) -> Any:
+    """The plugin is of level organizer: its pages and API exist once it is switched on."""
+    from eventyay.base.services.organizer_plugins import organizer_plugins_update
+
+    with scope(organizer=organizer):
+        organizer_plugins_update(organizer=organizer, enable=["campaigns"], is_admin=True)
+    return organizer
+
+
+@pytest.fixture
+def organizer(organizer: Any) -> Any:
+    return _switched_on(organizer)
+
+
+@pytest.fixture
+def other_organizer(other_organizer: Any) -> Any:
+    return _switched_on(other_organizer)
+
+
 @pytest.fixture
 def crm_event(make_event: Callable[..., Any]) -> Any:
     return make_event(slug="crmconf", plugins=["campaigns"])

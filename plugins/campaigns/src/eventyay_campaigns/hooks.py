@@ -48,8 +48,16 @@ def register_message_channels() -> list[MessageChannel]:
 
 @hookimpl
 def control_nav_organizer(organizer: Organizer, request: HttpRequest) -> list[NavItem]:
+    from eventyay_campaigns.gating import campaigns_enabled
+
     grant = grant_for_user(request.user, organizer)
-    items = []
+    items: list[NavItem] = []
+    if not grant.has_organizer_permission(READ_PERMISSION) and not grant.has_organizer_permission(
+        CAMPAIGNS_READ_PERMISSION
+    ):
+        return items
+    if not campaigns_enabled(organizer):
+        return items
     if grant.has_organizer_permission(READ_PERMISSION):
         items.append(
             NavItem(

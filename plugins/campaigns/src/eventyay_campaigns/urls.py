@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from eventyay_campaigns.gating import gated
 from eventyay_campaigns.views import analytics, callbacks, public, signup
 from eventyay_campaigns.views import automation as automation_views
 from eventyay_campaigns.views import campaigns as campaign_views
@@ -88,3 +89,8 @@ urlpatterns = [
         name="control.campaign.action",
     ),
 ]
+
+#: Everything but the links of messages already sent and the provider callbacks is there only
+#: for organizers that switched the plugin on.
+_ALWAYS = ("click", "open", "unsubscribe", "sms.twilio.status", "inbound")
+urlpatterns = [pattern if pattern.name in _ALWAYS else gated([pattern])[0] for pattern in urlpatterns]
