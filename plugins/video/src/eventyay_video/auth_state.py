@@ -10,10 +10,10 @@ Invalidation: a state is stored under the event's *generation*, a counter that e
 changing one of its parts bumps after its transaction commits (:func:`state_changed`). A
 reader that loaded a state just before a change stores it under the old generation, which
 no later reader asks for, so a stale state is never served after the bump. Each process also
-keeps the state of the current generation in memory, so a cached connect costs two cache
-reads (the event and the generation). Switching the plugin off drops the event lookup at once
-(the ``plugin_disabled`` hook); other changes of the event row (its slug, deleting it, other
-plugins) reach the lookup within :data:`EVENT_CACHE_SECONDS`.
+keeps the state of the current generation in memory, so a cached connect costs three cache
+reads (the event's content version, the event and the generation). The event comes from the
+core's tenant cache under the event's content version, so every change of the event (its
+slugs, its plugins, deleting it) is seen by the next socket.
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
-from django_scopes import scopes_disabled
+from django.db.models.signals import post_save
 
 from eventyay.base.models import Event
+from eventyay.base.services.cache import tenant_event
 from eventyay_video.models import Announcement, Moderator, Restriction, Room, TokenRevocation
 from eventyay_video.tokens import VideoUser
 
 PLUGIN_NAME = "video"
-#: Seconds an event lookup by slugs stays cached (see the module's notes on invalidation).
+#: Seconds slugs of no event are remembered (an event saved under them forgets them at once).
 EVENT_CACHE_SECONDS = 60
 #: Seconds a state stays in the shared cache; a change makes it unused long before that.
 STATE_CACHE_SECONDS = 3600
@@ -95,27 +96,38 @@ def state_key(event_id: int, generation: int) -> str:
 
 
 def event_by_slugs(organizer_slug: str, event_slug: str) -> Event | None:
-    """The event with the video plugin on, with its organizer; None if there is none."""
+    """The event with the video plugin on, with its organizer; None if there is none.
+
+    The core's tenant cache (:func:`~eventyay.base.services.cache.tenant_event`) keeps the
+    event under its content version, which every change of the event row, its organizer or
+    its plugins bumps, so a renamed event, a plugin switched off or any other change is seen
+    by the next socket. Only slugs of no event at all are remembered here (as ``False``,
+    dropped when an event gets those slugs), so probing wrong slugs does not reach the
+    database for each socket either.
+    """
     key = event_cache_key(organizer_slug, event_slug)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
-    with scopes_disabled():
-        event = (
-            Event.objects.select_related("organizer")
-            .filter(organizer__slug=organizer_slug, slug=event_slug)
-            .first()
-        )
-        if event is None or not event.has_plugin(PLUGIN_NAME):
-            event = None
-    # An unknown event is cached too (as False): probing many wrong slugs must not reach the
-    # database for each socket either.
-    cache.set(key, event or False, timeout=EVENT_CACHE_SECONDS)
-    return event
+    if cache.get(key) is False:
+        return None
+    event = tenant_event(organizer_slug, event_slug)
+    if event is None:
+        cache.set(key, False, timeout=EVENT_CACHE_SECONDS)
+        return None
+    return event if PLUGIN_NAME in event.enabled_plugin_names else None
 
 
 def event_lookup_forget(event: Event) -> None:
+    """Drop what is remembered about the slugs of ``event`` (a new event, new slugs)."""
     cache.delete(event_cache_key(event.organizer.slug, event.slug))
+
+
+def _event_saved(sender: type, instance: Event, **kwargs: object) -> None:
+    if not kwargs.get("raw"):
+        event_lookup_forget(instance)
+
+
+# An event created (or renamed) under slugs probed before is found by the next socket. Connected
+# when the module is imported, which the plugin's hooks do at start-up.
+post_save.connect(_event_saved, sender=Event, dispatch_uid="eventyay-video-event-slugs")
 
 
 def _generation(event_id: int) -> int:
