@@ -4,7 +4,8 @@
 
 * ``GET /a/b/`` answers with ``<dir>/a/b/index.json``, ``GET /a/b/?page=2`` with
   ``<dir>/a/b/index@page=2.json`` (query parameters sorted, joined with ``&``);
-* a path that names a file (``GET /a/b/download``) answers with that file as it is;
+* a path that names a file (``GET /a/b/file.pdf``) answers with that file as it is, and so
+  does ``index.<extension>`` for a path ending in a slash (``GET /a/b/download/``);
 * recorded answers name their server as ``http://source.invalid``; that origin is replaced by
   the fake server's own, so ``next`` links and download URLs lead back to it.
 
@@ -117,6 +118,9 @@ class FakeSource:
             if query:
                 name += "@" + urlencode(sorted(parse_qsl(query)))
             candidate = self.root / relative / f"{name}.json"
+            if not candidate.is_file() and not query:
+                # A download at an address ending in a slash: ``index.pdf`` and the like.
+                candidate = next(iter(sorted((self.root / relative).glob("index.*"))), candidate)
         else:
             candidate = self.root / relative
         return candidate if candidate.is_file() else None

@@ -81,6 +81,7 @@ NAV = (
     (_("Invoices and tickets"), "control.document_settings", "event.items:write"),
     (_("Emails"), "control.mail_settings", "event.items:write"),
     (_("Bank statement"), "control.bank_statement", "event.orders:write"),
+    (_("Import from pretix"), "control.pretix_import", "event.items:write"),
 )
 
 

@@ -102,6 +102,8 @@ class SourceAPI:
         self._auth_scheme = auth_scheme
         self.max_retries = max_retries
         self._sleep = sleep
+        #: The ``count`` of the list :meth:`iter_results` read last (for progress), if it gave one.
+        self.last_count: int | None = None
 
     def __repr__(self) -> str:
         return f"<SourceAPI {self.base_url}>"
@@ -209,6 +211,8 @@ class SourceAPI:
                 return
             if not isinstance(page, dict) or not isinstance(page.get("results"), list):
                 raise SourceAPIError(_("The source answered with something other than a list."), url=url)
+            if isinstance(page.get("count"), int):
+                self.last_count = page["count"]
             yield from page["results"]
             next_url = page.get("next")
             if next_url:

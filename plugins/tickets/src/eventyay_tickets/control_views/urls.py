@@ -3,8 +3,11 @@
 from django.urls import path
 
 from eventyay_tickets.control_views import catalogue, checkin, dashboard, orders, settings
+from eventyay_tickets.importers import views as importers
 
 patterns = [
+    path("tickets/import/pretix/", importers.pretix_import_start, name="control.pretix_import"),
+    path("tickets/import/pretix/<uuid:job>/", importers.pretix_import_job, name="control.pretix_import.job"),
     path("tickets/sales/", dashboard.dashboard, name="control.dashboard"),
     path("tickets/orders/", orders.orders, name="control.orders"),
     path("tickets/orders/<str:code>/", orders.order_detail, name="control.order"),

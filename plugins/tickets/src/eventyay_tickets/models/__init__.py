@@ -11,6 +11,7 @@ from eventyay_tickets.models.catalogue import (
     Voucher,
 )
 from eventyay_tickets.models.checkin import Checkin, CheckinList
+from eventyay_tickets.models.imports import PretixImport, PretixImportRecord
 from eventyay_tickets.models.invoices import Invoice, InvoiceCounter
 from eventyay_tickets.models.orders import (
     CartPosition,
@@ -33,6 +34,8 @@ __all__ = [
     "OrderPosition",
     "OrderRefund",
     "Product",
+    "PretixImport",
+    "PretixImportRecord",
     "ProductVariation",
     "Question",
     "QuestionAnswer",
