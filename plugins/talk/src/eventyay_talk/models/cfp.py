@@ -218,6 +218,7 @@ class MailTemplate(models.Model):
     """An organizer-editable mail of the talk plugin (``{placeholder}`` syntax)."""
 
     class Role(models.TextChoices):
+        RECEIVED = "submission.received", _("Proposal received")
         ACCEPTED = "submission.accepted", _("Proposal accepted")
         REJECTED = "submission.rejected", _("Proposal rejected")
         INVITATION = "speaker.invitation", _("Co-speaker invitation")

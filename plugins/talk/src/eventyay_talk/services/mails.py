@@ -18,6 +18,14 @@ from eventyay_talk.models import MailTemplate, Submission
 
 #: Built-in subject and text per template role; an organizer's own template replaces them.
 DEFAULT_TEMPLATES: dict[str, tuple[Any, Any]] = {
+    MailTemplate.Role.RECEIVED: (
+        _("We received your proposal “{submission_title}”"),
+        _(
+            "Hello {speaker_name},\n\nthank you for your proposal “{submission_title}” for {event}. "
+            "We will review it and let you know our decision.\n\nUntil the call for papers closes "
+            "you can change your proposal here:\n{submission_url}\n\nThe {event} team"
+        ),
+    ),
     MailTemplate.Role.ACCEPTED: (
         _("Your proposal “{submission_title}” was accepted"),
         _(
@@ -53,6 +61,12 @@ DEFAULT_TEMPLATES: dict[str, tuple[Any, Any]] = {
 
 #: The placeholders each mail offers beyond the core ones (``mail_context``), with what they hold.
 ROLE_PLACEHOLDERS: dict[str, dict[str, Any]] = {
+    MailTemplate.Role.RECEIVED: {
+        "speaker_name": _("the speaker's name"),
+        "submission_title": _("the proposal's title"),
+        "submission_code": _("the proposal's code"),
+        "submission_url": _("the proposal in the speaker area"),
+    },
     MailTemplate.Role.ACCEPTED: {
         "speaker_name": _("the speaker's name"),
         "submission_title": _("the proposal's title"),

@@ -99,8 +99,11 @@ def submission_create(
     submit: bool = True,
     access_code: Any = None,
     actor: Actor = None,
+    send_mail: bool = True,
 ) -> Submission:
     """Create a proposal with ``speaker`` as its first speaker, as draft or submitted.
+
+    Submitting queues the "proposal received" mail unless ``send_mail`` is false.
 
     Field rules of the CfP apply in full when submitting and partially for drafts. Deadlines
     are the caller's business (see :func:`eventyay_talk.selectors.cfp_is_open`), so organizers
@@ -140,7 +143,9 @@ def submission_create(
             data={"code": submission.code, "after": submission_snapshot(submission)},
         )
         if submit:
-            submission_state_change(submission=submission, new_state=S.SUBMITTED, actor=actor or speaker)
+            submission_state_change(
+                submission=submission, new_state=S.SUBMITTED, actor=actor or speaker, send_mail=send_mail
+            )
     return submission
 
 
@@ -199,7 +204,7 @@ def submission_state_change(
 
     Refuses transitions outside :data:`TRANSITIONS` and those a plugin vetoes through
     ``before_submission_state_change``. Writes the audit log, keeps the work-in-progress
-    schedule in step, queues the acceptance/rejection mail and emits the
+    schedule in step, queues the received/acceptance/rejection mail and emits the
     ``submission.state_changed`` webhook; ``submission_state_changed`` runs after commit.
     """
     event = submission.event
@@ -247,6 +252,10 @@ def submission_state_change(
             data={"code": locked.code, "old_state": old_state, "new_state": new_state},
         )
         role = MAIL_ON_STATE.get(new_state)
+        if old_state == S.DRAFT and new_state == S.SUBMITTED:
+            # Only the first submission is "received"; a withdrawn or rejected proposal put
+            # back to "submitted" by the organizers is not news to its speakers.
+            role = MailTemplate.Role.RECEIVED
         if send_mail and role is not None:
             for speaker in locked.speakers.all():
                 talk_mail_queue(
