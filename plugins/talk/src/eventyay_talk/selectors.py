@@ -646,6 +646,34 @@ def unscheduled_slots(schedule: Schedule) -> list[TalkSlot]:
     )
 
 
+def unreleased_changes(schedule: Schedule) -> dict[int, str]:
+    """WIP slot id -> ``"new"`` or ``"changed"`` against the latest released version (one query).
+
+    Talks are matched by submission, breaks by their guid; a slot placed differently (room,
+    start or end) is changed, one the release does not have is new. Without any release
+    nothing is marked: everything is new.
+    """
+    event = schedule.event
+    released = latest_schedule(event)
+    if released is None:
+        return {}
+    before: dict[Any, tuple[Any, ...]] = {}
+    for submission_id, guid, room_id, start, end in released.slots.values_list(
+        "submission_id", "guid", "room_id", "start", "end"
+    ):
+        before[submission_id or guid] = (room_id, start, end)
+    marks: dict[int, str] = {}
+    for slot in schedule.slots.filter(room__isnull=False, start__isnull=False).exclude(
+        kind=TalkSlot.Kind.BLOCKER
+    ):
+        key = slot.submission_id or slot.guid
+        if key not in before:
+            marks[slot.pk] = "new"
+        elif before[key] != (slot.room_id, slot.start, slot.end):
+            marks[slot.pk] = "changed"
+    return marks
+
+
 def talk_slot(schedule: Schedule | None, code: str) -> TalkSlot | None:
     if schedule is None:
         return None

@@ -19,7 +19,14 @@ from eventyay.control.permissions import event_view
 from eventyay_talk.control import forms
 from eventyay_talk.control.common import SCHEDULE, error_text, in_event_timezone, to
 from eventyay_talk.models import Room, TalkSlot
-from eventyay_talk.selectors import released_schedules, schedule_slots, slot_warnings, unscheduled_slots
+from eventyay_talk.models.submission import SubmissionStates
+from eventyay_talk.selectors import (
+    released_schedules,
+    schedule_slots,
+    slot_warnings,
+    unreleased_changes,
+    unscheduled_slots,
+)
 from eventyay_talk.services.schedule import (
     break_create,
     room_availability_add,
@@ -139,6 +146,10 @@ def _days(event: Any, slots: list[TalkSlot]) -> list[dt.date]:
     return sorted(days)
 
 
+def _local_minute(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(timezone.get_current_timezone()).replace(second=0, microsecond=0)
+
+
 def _row_time(value: dt.datetime) -> dt.datetime:
     local = value.astimezone(timezone.get_current_timezone())
     return local.replace(minute=local.minute - local.minute % STEP, second=0, microsecond=0)
@@ -151,7 +162,8 @@ def editor_grid(event: Any, rooms: list[Room], slots: list[TalkSlot]) -> list[di
     for slot in slots:
         if slot.start is None:
             continue
-        placed[(_row_time(slot.start), slot.room_id)].append(slot)
+        # A slot starts in the row of its own start time, even off the grid's steps (10:10).
+        placed[(_local_minute(slot.start), slot.room_id)].append(slot)
     grid = []
     for day in _days(event, slots):
         times = set()
@@ -184,8 +196,17 @@ def editor(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     room_list = list(Room.objects.filter(event=ev))
     slots = schedule_slots(wip)
     warnings = slot_warnings(wip)
+    changes = unreleased_changes(wip)
+    unpublished = 0
     for slot in slots:
         slot.warnings = warnings.get(slot.pk, [])  # type: ignore[attr-defined]
+        slot.change = changes.get(slot.pk, "")  # type: ignore[attr-defined]
+        # Only confirmed talks and breaks are released; the editor says so on every other slot.
+        hidden = slot.kind == TalkSlot.Kind.BLOCKER or (
+            slot.submission is not None and slot.submission.state != SubmissionStates.CONFIRMED
+        )
+        slot.unpublished = hidden  # type: ignore[attr-defined]
+        unpublished += bool(hidden and slot.kind == TalkSlot.Kind.TALK)
     return render(
         request,
         "eventyay_talk/control/schedule_editor.html",
@@ -194,6 +215,9 @@ def editor(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             "rooms": room_list,
             "unscheduled": unscheduled_slots(wip),
             "warning_count": len(warnings),
+            "unpublished_count": unpublished,
+            "change_count": len(changes),
+            "latest": next(iter(released_schedules(ev)[:1]), None),
             "release_form": forms.ReleaseForm(),
             "break_form": forms.BreakForm(event=ev, prefix="break"),
             "versions": list(released_schedules(ev)[:20]),
