@@ -61,6 +61,16 @@ def order_page_sections(event: Event, order: Any, request: HttpRequest) -> list[
 
 
 @hookimpl
+def event_public_sections(event: Event, request: HttpRequest) -> list[Section]:
+    """A way into the online venue from the event's front page, saying how access works."""
+    url = reverse(
+        "plugins:video:video.index", kwargs={"organizer": event.organizer.slug, "event": event.slug}
+    )
+    html = render_to_string("eventyay_video/event_section.html", {"event": event, "venue_url": url}, request)
+    return [Section(title=str(_("Online venue")), html=html, key="video-venue")]
+
+
+@hookimpl
 def plugin_enabled(event: Event) -> None:
     """Sockets may connect at once (the lookup of the event may have cached "no video here")."""
     event_lookup_forget(event)

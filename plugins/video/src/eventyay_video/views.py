@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -330,13 +331,21 @@ def video_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
     the_event: Event = request.event  # type: ignore[attr-defined]
     if not the_event.live and not grant_for_user(request.user, the_event.organizer).can_see_event(the_event):
         raise Http404()
-    return render(request, "eventyay_video/video.html", {"event": the_event, "strings": page_strings()})
+    shop_url = ""
+    if "tickets" in the_event.enabled_plugin_names:
+        shop_url = reverse("plugins:tickets:shop", kwargs={"organizer": organizer, "event": event})
+    return render(
+        request,
+        "eventyay_video/video.html",
+        {"event": the_event, "strings": page_strings(), "shop_url": shop_url},
+    )
 
 
 def page_strings() -> dict[str, Any]:
     """The page script's texts, translated here and handed over as JSON data."""
     return {
         "no_token": _("You need your personal link to join, from your order page or the organizer."),
+        "connecting": _("Connecting…"),
         "connected": _("Connected as %s."),
         "reconnecting": _("Connection lost, reconnecting…"),
         "no_rooms": _("There are no rooms for you yet."),

@@ -33,9 +33,13 @@
   function setStatus(text) { status.textContent = text; }
 
   if (!token) {
-    setStatus(T.no_token);
+    // The server-rendered explanation of how to get a personal link stays in view.
     return;
   }
+  // With a personal link the explanation gives way to the rooms.
+  $("video-access").hidden = true;
+  $("video-venue").hidden = false;
+  setStatus(T.connecting);
 
   function send(frame) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(frame)); }
   function request(action, payload) {
