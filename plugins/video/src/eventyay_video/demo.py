@@ -11,6 +11,8 @@ DEMO_STREAM = "https://test-streams.mux.dev/x36xhzz/x36xhzz.m3u8"
 
 ROOMS = [
     ("Main stage", "Keynotes and the main track, streamed live.", "Main hall"),
+    ("Room Ada", "Talks on software and operations.", "Room Ada"),
+    ("Room Grace", "Talks on community and design.", "Room Grace"),
     ("Workshop room", "Hands-on sessions.", "Workshop room"),
 ]
 CHAT = [
@@ -18,6 +20,10 @@ CHAT = [
     ("Grace", "The stream looks great."),
     ("Linus", "Will the slides be shared afterwards?"),
     ("Ada", "Yes, they are linked in the schedule."),
+    ("Margaret", "Joining from the train, the audio is clear."),
+    ("Tim", "Great question about caching in the Q&A!"),
+    ("Grace", "Which room is the accessibility workshop in?"),
+    ("Ada", "Workshop room, right after lunch."),
 ]
 
 

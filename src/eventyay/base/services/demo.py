@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -42,16 +43,18 @@ def demo_setup(*, admin_password: str | None = None) -> DemoResult:
         organizer = Organizer.objects.filter(slug="demo").first()
         if organizer is None:
             organizer = organizer_create(name="Demo Organizer", slug="demo", creator=admin)
-    start = (timezone.now() + dt.timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
+    # Nine in the morning where the event takes place, so the programme starts on the first day.
+    local = timezone.localtime(timezone.now() + dt.timedelta(days=30), zoneinfo.ZoneInfo("Europe/Berlin"))
+    start = local.replace(hour=9, minute=0, second=0, microsecond=0)
     data = {
         "name": {"en": "DemoCon", "de": "DemoCon"},
         "slug": "democon",
         "description": {
-            "en": "A three-day demo conference showing everything eventyay and its plugins do.",
-            "de": "Eine dreitägige Demo-Konferenz mit allem, was eventyay und seine Plugins können.",
+            "en": "A two-day demo conference showing everything eventyay and its plugins do.",
+            "de": "Eine zweitägige Demo-Konferenz mit allem, was eventyay und seine Plugins können.",
         },
         "date_from": start,
-        "date_to": start + dt.timedelta(days=2, hours=9),
+        "date_to": start + dt.timedelta(days=1, hours=9),
         "timezone": "Europe/Berlin",
         "locale": "en",
         "locales": ["en", "de"],
