@@ -14,6 +14,8 @@ RUN_ENV := EVENTYAY_SITE_URL=$(EVENTYAY_SITE_URL)
 # Test plugins, one of them broken on purpose: installed for the test run only.
 TEST_PLUGINS := $(VENV)/.test-plugins
 PYTEST_ARGS ?=
+# Test processes per pytest session (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 FUZZ_EXAMPLES ?= 25
 
@@ -43,10 +45,10 @@ run: install
 
 # Core and each plugin distribution run as separate pytest sessions, as each would on its own.
 test: install $(TEST_PLUGINS)
-	$(PY) -m pytest $(PYTEST_ARGS) tests
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) tests
 	@set -e; for dir in $(PLUGIN_DIRS); do \
 		echo "=== $$dir"; \
-		$(PY) -m pytest -c $$dir/pyproject.toml --rootdir $$dir $(PYTEST_ARGS) $$dir/tests; \
+		$(PY) -m pytest -c $$dir/pyproject.toml --rootdir $$dir -n $(PYTEST_WORKERS) $(PYTEST_ARGS) $$dir/tests; \
 	done
 
 lint: install

@@ -27,6 +27,7 @@ from typing import Any, cast
 import pytest
 
 from eventyay.config.env import Config
+from eventyay.testing.xdist import redis_url_for_worker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventyay.config.settings")
 if not Config().get("data_dir"):
@@ -41,6 +42,17 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.get("EVENTYAY_DATA_DIR") or os.path.join(os.getcwd(), "data"),
         os.environ["PYTEST_XDIST_WORKER"],
     )
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in (
+        "EVENTYAY_REDIS_URL",
+        "EVENTYAY_REDIS_CACHE_URL",
+        "EVENTYAY_REDIS_CHANNELS_URL",
+        "EVENTYAY_REDIS_BROKER_URL",
+    ):
+        if os.environ.get(_name):
+            os.environ[_name] = redis_url_for_worker(os.environ[_name], os.environ["PYTEST_XDIST_WORKER"])
 
 # Fixtures of this plugin, kept in a module of their own.
 from eventyay.testing.capture import (
