@@ -56,8 +56,8 @@ def test_the_day_is_the_event_zone_day():
 def test_template_filters():
     template = Template(
         "{% load eventyay_public %}{{ moment|event_datetime:event }}|{{ moment|event_time:'America/New_York' }}"
-        "|{% event_range moment later event %}"
+        "|{% event_range moment later event %}|{% event_times moment later event %}"
     )
     with translation.override("en"):
         html = template.render(Context({"moment": MOMENT, "later": LATER, "event": Berlin()}))
-    assert html == "5 May 2031, 09:30 CEST|03:30 EDT|5 May 2031, 09:30–10:15 CEST"
+    assert html == "5 May 2031, 09:30 CEST|03:30 EDT|5 May 2031, 09:30–10:15 CEST|09:30–10:15 CEST"

@@ -96,6 +96,17 @@ def format_datetime(
     return f"{format_date(value, event_or_zone, long=long)}, {format_time(value, event_or_zone)}"
 
 
+def format_time_range(
+    start: dt.datetime | None, end: dt.datetime | None, event_or_zone: HasTimezone | str | None = None
+) -> str:
+    """From and until on one day, with the zone once: ``09:30–10:15 CEST``."""
+    if start is None:
+        return ""
+    if end is None:
+        return format_time(start, event_or_zone)
+    return f"{format_time(start, event_or_zone, zone=False)}–{format_time(end, event_or_zone)}"
+
+
 def format_range(
     start: dt.datetime | None, end: dt.datetime | None, event_or_zone: HasTimezone | str | None = None
 ) -> str:
@@ -109,10 +120,7 @@ def format_range(
         return format_datetime(start, event_or_zone)
     local_start, local_end = _local(start, event_or_zone), _local(end, event_or_zone)
     if local_start.date() == local_end.date():
-        return (
-            f"{format_date(start, event_or_zone)}, {format_time(start, event_or_zone, zone=False)}–"
-            f"{format_time(end, event_or_zone)}"
-        )
+        return f"{format_date(start, event_or_zone)}, {format_time_range(start, end, event_or_zone)}"
     return f"{format_datetime(start, event_or_zone)} – {format_datetime(end, event_or_zone)}"
 
 

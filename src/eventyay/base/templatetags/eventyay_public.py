@@ -7,6 +7,7 @@
     {{ event.date_from|event_date:event }}    5 May 2031
     {{ event.date_from|event_date_long:event }}  Monday, 5 May 2031
     {% event_range slot.start slot.end event %}  5 May 2031, 09:30–10:15 CEST
+    {% event_times slot.start slot.end event %}  09:30–10:15 CEST
     {% event_days event.date_from event.date_to event %}  5 May 2031 – 7 May 2031
 
 The filter argument is the event (or a time zone name); see :mod:`eventyay.base.dates`.
@@ -48,6 +49,11 @@ def event_datetime(value: dt.datetime | None, event: Any = None) -> str:
 @register.simple_tag
 def event_range(start: dt.datetime | None, end: dt.datetime | None, event: Any = None) -> str:
     return dates.format_range(start, end, event)
+
+
+@register.simple_tag
+def event_times(start: dt.datetime | None, end: dt.datetime | None, event: Any = None) -> str:
+    return dates.format_time_range(start, end, event)
 
 
 @register.simple_tag
