@@ -123,6 +123,7 @@ def test_session_cookie_and_campaign_parameters_go_to_django(event):
     assert client.get(FRONT).served_by == "fast"
     assert client.get(FRONT + "?utm_source=mail").served_by == "django"
     assert client.get(FRONT, HTTP_X_REQUESTED_WITH="x").served_by == "fast"
+    assert client.get(FRONT, HTTP_AUTHORIZATION="Token abc").served_by == "django"
     client.cookies[settings.SESSION_COOKIE_NAME] = "some-session"
     live = client.get(FRONT)
     assert live.served_by == "django"

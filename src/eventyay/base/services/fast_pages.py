@@ -131,6 +131,8 @@ def is_candidate(scope: Scope) -> bool:
     query = scope.get("query_string", b"")
     if b"utm_" in query:
         return False
+    if _header(scope, b"authorization"):
+        return False  # an API client with a token: never a shared answer, spare the lookup
     if _header(scope, b"if-modified-since") and not _header(scope, b"if-none-match"):
         return False  # a date-only revalidation: Django compares Last-Modified
     cookie = _header(scope, b"cookie")
@@ -173,9 +175,15 @@ def _lookup(key: str) -> tuple[FastEntry, tuple[bytes, bytes | None]] | None:
         _remember(key, entry.event_id)
         version = None
     if version is None:
-        # Without a shared cache the number is the database row's (page_cache.content_version).
-        version = store.get(page_cache.version_key(entry.event_id)) if shared else None
-        if version is None:
+        if shared:
+            # Not in the cache (evicted, or dropped by a bump whose transaction has not
+            # committed): Django reads the row and puts it back; this runs in the event loop,
+            # where no database query may run.
+            version = store.get(page_cache.version_key(entry.event_id))
+            if version is None:
+                return None
+        else:
+            # A cache per process: the number is the database row's (we run in a thread here).
             version = page_cache.content_version(entry.event_id)
     if int(version) != entry.version:
         return None
