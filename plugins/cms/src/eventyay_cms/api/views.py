@@ -14,6 +14,7 @@ from eventyay.base.models import TeamAPIToken
 from eventyay_cms.api.serializers import ConnectionSerializer, PulledPageSerializer
 from eventyay_cms.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_cms.models import Connection, PulledPage
+from eventyay_cms.models.connections import with_counts
 from eventyay_cms.services.connections import connection_save
 from eventyay_cms.services.sync import sync_start
 
@@ -32,7 +33,9 @@ class ConnectionViewSet(EventViewMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Connection]:
         if getattr(self, "swagger_fake_view", False):
             return Connection.objects.none()
-        return Connection.objects.filter(event=self.event).select_related("event__organizer").order_by("pk")
+        return with_counts(
+            Connection.objects.filter(event=self.event).select_related("event__organizer")
+        ).order_by("pk")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = connection_save(event=self.event, data=dict(serializer.validated_data))

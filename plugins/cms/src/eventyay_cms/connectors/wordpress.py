@@ -104,13 +104,10 @@ class WordPressAdapter(Adapter):
             number += 1
 
     def test(self) -> str:
-        response = self._request(
-            "GET", "users/me", {"context": "edit", "_fields": "id,name"} if self._headers() else None
-        )
-        if response.status == 404 and not self._headers():
+        if not self._headers():
             self._json(self._request("GET", "pages", {"per_page": 1, "_fields": "id"}))
             return _("WordPress answers (no user name given: public content only).")
-        data = self._json(response)
+        data = self._json(self._request("GET", "users/me", {"_fields": "id,name"}))
         return _("Connected to WordPress as %(name)s.") % {"name": data.get("name", "?")}
 
     def list_changed(self, cursor: Mapping[str, datetime]) -> Iterator[list[RemoteItem]]:

@@ -5,6 +5,8 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -72,14 +74,43 @@ class Connection(models.Model):
         return secret_decrypt(self.webhook_secret)
 
     def counts(self) -> dict[str, Any]:
-        return {
-            "pages": self.pages.filter(published=True).count(),
-            "unpublished": self.pages.filter(published=False).count(),
-            "pushed": self.mappings.exclude(remote_id="").count(),
-            "outbox": self.outbox.count(),
-            "conflicts": self.log.filter(kind=SyncLogEntry.Kind.CONFLICT).count(),
-            "errors": self.log.filter(kind=SyncLogEntry.Kind.ERROR).count(),
-        }
+        """Pages, pushed objects, waiting pushes, conflicts and errors (annotated by
+        :func:`with_counts` on lists, so that they cost no query per row)."""
+        annotated = getattr(self, "count_pages", None)
+        if annotated is None:
+            with_annotations = with_counts(Connection.objects.filter(pk=self.pk)).get()
+            return with_annotations.counts()
+        return {name: getattr(self, f"count_{name}") or 0 for name in COUNT_NAMES}
+
+
+#: The figures of :meth:`Connection.counts`.
+COUNT_NAMES = ("pages", "unpublished", "pushed", "outbox", "conflicts", "errors")
+
+
+def _count(model: type[models.Model], **filters: Any) -> Coalesce:
+    rows = (
+        model._base_manager.filter(connection=OuterRef("pk"), **filters)
+        .order_by()
+        .values("connection")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
+
+
+def with_counts(queryset: models.QuerySet[Connection]) -> models.QuerySet[Connection]:
+    """``queryset`` with the figures of :meth:`Connection.counts` as one subquery each."""
+    from eventyay_cms.models.pull import PulledPage
+    from eventyay_cms.models.push import OutboxEntry, PushMapping
+
+    return queryset.annotate(
+        count_pages=_count(PulledPage, published=True),
+        count_unpublished=_count(PulledPage, published=False),
+        count_pushed=_count(PushMapping, remote_id__gt=""),
+        count_outbox=_count(OutboxEntry),
+        count_conflicts=_count(SyncLogEntry, kind="conflict"),
+        count_errors=_count(SyncLogEntry, kind="error"),
+    )
 
 
 class SyncLogEntry(models.Model):
