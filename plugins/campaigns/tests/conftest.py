@@ -18,6 +18,15 @@ def _switched_on(organizer: Any) -> Any:
     return organizer
 
 
+def switched_off(organizer: Any) -> Any:
+    """The plugin switched off again for ``organizer`` (the fixtures switch it on)."""
+    from eventyay.base.services.organizer_plugins import organizer_plugins_update
+
+    with scope(organizer=organizer):
+        organizer_plugins_update(organizer=organizer, disable=["campaigns"])
+    return organizer
+
+
 @pytest.fixture
 def organizer(organizer: Any) -> Any:
     return _switched_on(organizer)

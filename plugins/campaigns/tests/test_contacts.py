@@ -13,7 +13,7 @@ from eventyay_campaigns.services import contacts as contact_services
 from eventyay.base.plugins import notify
 from eventyay.base.services.events import event_create
 
-from .conftest import fake_order
+from .conftest import fake_order, switched_off
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +101,7 @@ def test_orders_fill_contacts_and_history_idempotently(organizer: Any, crm_event
 
 
 def test_notifications_of_events_without_the_plugin_are_ignored(organizer: Any, make_event: Any) -> None:
+    switched_off(organizer)
     event = make_event(slug="plain")
     notify(
         "order_placed",

@@ -18,7 +18,12 @@ from eventyay_campaigns.services import campaigns as services
 from eventyay_campaigns.services import tracking
 from eventyay_campaigns.services.analytics import campaign_report
 from eventyay_campaigns.services.attribution import order_attribute, order_attribution_cancel
-from eventyay_campaigns.services.figures import figures_reconcile, figures_recount, figures_stored
+from eventyay_campaigns.services.figures import (
+    figures_backfill,
+    figures_reconcile,
+    figures_recount,
+    figures_stored,
+)
 from eventyay_campaigns.services.sending import campaign_batch_send
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +128,14 @@ def test_reconcile_logs_and_corrects_drift(
     assert figures_stored(ids) == figures_recount(ids)
     with pytest.raises(CommandError, match="--campaign"):
         call_command("campaigns_figures_reconcile", "--campaign", "0")
+
+
+def test_backfill_writes_the_recount_into_an_empty_table(sent_campaign: Campaign) -> None:
+    """What the migration that added the table does with the history before it."""
+    ids = [sent_campaign.pk]
+    expected = figures_recount(ids)
+    assert expected and figures_stored(ids) == expected
+    with scopes_disabled():
+        CampaignFigure.objects.all().delete()
+    assert figures_backfill() == len(expected)
+    assert figures_stored(ids) == expected

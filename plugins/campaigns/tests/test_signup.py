@@ -18,6 +18,8 @@ from eventyay_campaigns.views import signup as signup_views
 from eventyay.base.models.outbox import OutgoingMail
 from eventyay.base.services.organizer_plugins import organizer_plugins_update
 
+from .conftest import switched_off
+
 pytestmark = pytest.mark.django_db
 
 FORM = "/_signup/example/"
@@ -116,6 +118,8 @@ def test_forged_expired_and_foreign_links_change_nothing(
 def test_only_where_campaigns_is_on_for_the_organizer(
     client: Any, organizer: Any, other_organizer: Any
 ) -> None:
+    switched_off(organizer)
+    switched_off(other_organizer)
     assert client.get(FORM).status_code == 404
     assert client.get("/_signup/other/").status_code == 404
     assert client.get("/_signup/nobody/").status_code == 404
