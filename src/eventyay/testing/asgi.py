@@ -108,7 +108,7 @@ class AsgiClient:
         def noted(**kwargs: Any) -> None:
             started.append(True)
 
-        received = []
+        received: list[bool] = []
 
         async def receive() -> dict[str, Any]:
             if not received:

@@ -33,14 +33,18 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.http import HttpResponse, parse_cookie
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, _mask_cipher_secret
+from django.middleware.csrf import (  # type: ignore[attr-defined]  # Django's own masking, not in the stubs
+    CSRF_ALLOWED_CHARS,
+    CSRF_SECRET_LENGTH,
+    _mask_cipher_secret,
+)
 from django.utils.crypto import get_random_string
 
 from eventyay.base.services import cache as page_cache
@@ -49,7 +53,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ASGIApp = Callable[..., Awaitable[None]]
 
 #: Seconds an entry is kept; the content version makes it stale earlier on every change.
 ENTRY_TIMEOUT = page_cache.PAGE_TIMEOUT
@@ -224,7 +228,7 @@ def _csrf_cookie_header(secret: str) -> bytes:
         path=settings.CSRF_COOKIE_PATH,
         secure=settings.CSRF_COOKIE_SECURE,
         httponly=settings.CSRF_COOKIE_HTTPONLY,
-        samesite=settings.CSRF_COOKIE_SAMESITE,
+        samesite=cast("Literal['Lax', 'Strict', 'None', False] | None", settings.CSRF_COOKIE_SAMESITE),
     )
     return response.cookies[settings.CSRF_COOKIE_NAME].output(header="").strip().encode("latin-1")
 
