@@ -8,6 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from eventyay.base.models import Event
+from eventyay.base.plugins.manager import hooks_for
+from eventyay.base.plugins.records import DashboardWidget
 from eventyay.base.services.events import (
     event_clone,
     event_create,
@@ -65,8 +68,19 @@ def event_index(request: HttpRequest, organizer: str, event: str) -> HttpRespons
             "can_read": grant.has_event_permission(ev, READ),
             "can_write": grant.has_event_permission(ev, WRITE),
             "plugin_count": len(ev.enabled_plugin_names),
+            "widgets": dashboard_widgets(request, ev),
         },
     )
+
+
+def dashboard_widgets(request: HttpRequest, event: Event) -> list[DashboardWidget]:
+    """The boxes the event's plugins contribute, highest priority first (stable within one)."""
+    widgets = [
+        widget
+        for result in hooks_for(event).control_dashboard_widgets(event=event, request=request)
+        for widget in result or []
+    ]
+    return sorted(widgets, key=lambda widget: -widget.priority)
 
 
 @event_view(READ, post=WRITE)

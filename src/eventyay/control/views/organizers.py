@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eventyay.base.models import LogEntry
@@ -65,6 +66,7 @@ def organizer_index(request: HttpRequest, organizer: str) -> HttpResponse:
             "organizer": org,
             "events": events_for_user(request.user, organizer=org),
             "can_create_event": grant.has_organizer_permission("organizer.events:create"),
+            "now": timezone.now(),
         },
     )
 
