@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from django_scopes import scopes_disabled
 from eventyay.base.models import OutgoingMail
 from eventyay.base.services.mail import mail_queue
 from eventyay.base.tasks import outbox_retry_due, send_mail
-from eventyay.testing.worker_harness import WorkerProcesses, delivered, wait_for, worker_processes
+from eventyay.testing.worker_harness import delivered, wait_for, workers_fixture
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -35,17 +34,12 @@ def statuses() -> Counter[str]:
         return Counter(OutgoingMail.objects.values_list("status", flat=True))
 
 
-@pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[WorkerProcesses]:
-    with worker_processes(
-        monkeypatch,
-        tmp_path,
-        script=Path(__file__).with_name("outbox_worker.py"),
-        tasks=(send_mail, outbox_retry_due),
-        name=f"eventyay-tests-{os.getpid()}-outbox",
-        lease_seconds=LEASE_SECONDS,
-    ) as processes:
-        yield processes
+workers = workers_fixture(
+    script=Path(__file__).with_name("outbox_worker.py"),
+    tasks=(send_mail, outbox_retry_due),
+    suffix="outbox",
+    lease_seconds=LEASE_SECONDS,
+)
 
 
 def test_a_worker_killed_mid_batch_loses_no_mail_and_sends_none_twice(workers, organizer):

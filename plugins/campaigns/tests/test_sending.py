@@ -74,6 +74,30 @@ def started(
     return factory
 
 
+def while_sending(
+    monkeypatch: pytest.MonkeyPatch,
+    mailoutbox: list[Any],
+    *,
+    after: int,
+    do: Callable[[], Any],
+    transient_failure: str = "",
+) -> None:
+    """Run ``do`` (in the campaign's scope) when the channel is handed the message after the
+    ``after``-th sent one, as if it happened while the worker sends its round; the channel
+    refuses ``transient_failure`` for now."""
+    original = EmailChannel.send
+
+    def send(self: EmailChannel, message: Message, content: Any) -> str:
+        if len(mailoutbox) == after:
+            with scope(organizer=message.organizer):
+                do()
+        if message.recipient == transient_failure:
+            raise ChannelError("try later", transient=True)
+        return original(self, message, content)
+
+    monkeypatch.setattr(EmailChannel, "send", send)
+
+
 def statuses(campaign: Campaign) -> dict[str, int]:
     with scopes_disabled():
         rows = Message.objects.filter(campaign=campaign).values_list("status", flat=True)
@@ -160,14 +184,7 @@ def test_pause_stops_claiming_mid_campaign_and_resume_continues(organizer, start
     monkeypatch.setattr(sending, "ROUND_SIZE", 5)
     campaign = started(30)
     original = EmailChannel.send
-
-    def send_and_pause(self: EmailChannel, message: Message, content: Any) -> str:
-        if len(mailoutbox) == 2:
-            with scope(organizer=organizer):
-                services.campaign_pause(campaign=campaign)
-        return original(self, message, content)
-
-    monkeypatch.setattr(EmailChannel, "send", send_and_pause)
+    while_sending(monkeypatch, mailoutbox, after=2, do=lambda: services.campaign_pause(campaign=campaign))
     result = campaign_batch_send(campaign_id=campaign.pk)
     # The round in flight finishes; no further round is claimed.
     assert result.sent == 5
@@ -345,17 +362,13 @@ def test_cancel_mid_round_leaves_nothing_sending(organizer, started, mailoutbox,
     """The worker holding a round when the campaign is canceled sends nothing more of it."""
     monkeypatch.setattr(sending, "ROUND_SIZE", 5)
     campaign = started(10)
-    original = EmailChannel.send
-
-    def send_and_cancel(self: EmailChannel, message: Message, content: Any) -> str:
-        if len(mailoutbox) == 1:
-            with scope(organizer=organizer):
-                services.campaign_cancel(campaign=campaign)
-        if message.recipient == "c001@example.org":
-            raise ChannelError("try later", transient=True)
-        return original(self, message, content)
-
-    monkeypatch.setattr(EmailChannel, "send", send_and_cancel)
+    while_sending(
+        monkeypatch,
+        mailoutbox,
+        after=1,
+        do=lambda: services.campaign_cancel(campaign=campaign),
+        transient_failure="c001@example.org",
+    )
     result = campaign_batch_send(campaign_id=campaign.pk)
     # The first was sent before the cancel; the second was in the channel when it came (its
     # retry is canceled); the rest of the round and the unclaimed rows are canceled.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from eventyay_campaigns.services import campaigns as services
 from eventyay_campaigns.services import sending
 from eventyay_campaigns.tasks import campaigns_sweep, send_campaign_batch
 
-from eventyay.testing.worker_harness import WorkerProcesses, delivered, wait_for, waiting, worker_processes
+from eventyay.testing.worker_harness import delivered, wait_for, waiting, workers_fixture
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -35,17 +34,12 @@ def statuses() -> Counter[str]:
         return Counter(Message.objects.values_list("status", flat=True))
 
 
-@pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[WorkerProcesses]:
-    with worker_processes(
-        monkeypatch,
-        tmp_path,
-        script=Path(__file__).with_name("campaign_worker.py"),
-        tasks=(send_campaign_batch, campaigns_sweep),
-        name=f"eventyay-tests-{os.getpid()}-campaigns",
-        lease_seconds=LEASE_SECONDS,
-    ) as processes:
-        yield processes
+workers = workers_fixture(
+    script=Path(__file__).with_name("campaign_worker.py"),
+    tasks=(send_campaign_batch, campaigns_sweep),
+    suffix="campaigns",
+    lease_seconds=LEASE_SECONDS,
+)
 
 
 def test_a_worker_killed_mid_campaign_loses_no_mail_and_sends_none_twice(workers, organizer):

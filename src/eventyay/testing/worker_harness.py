@@ -147,6 +147,25 @@ def worker_processes(
             processes.kill_all()
 
 
+def workers_fixture(*, script: Path, tasks: Iterable[Any], suffix: str, lease_seconds: float) -> Any:
+    """A pytest fixture ``workers`` for a test module: :func:`worker_processes` with these."""
+    import pytest
+
+    @pytest.fixture
+    def workers(monkeypatch: Any, tmp_path: Path) -> Iterator[WorkerProcesses]:
+        with worker_processes(
+            monkeypatch,
+            tmp_path,
+            script=script,
+            tasks=tasks,
+            name=f"eventyay-tests-{os.getpid()}-{suffix}",
+            lease_seconds=lease_seconds,
+        ) as processes:
+            yield processes
+
+    return workers
+
+
 class WorkerProcesses:
     """Starts worker scripts (which call :func:`worker_run`) for one test; kills them at the end."""
 
