@@ -144,8 +144,13 @@ class AttendeeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.position = position
         self.questions = questions
-        if position.product.admission:
-            self.fields["attendee_name"].required = True
+        product = position.product
+        if product.asks_attendee_name:
+            self.fields["attendee_name"].required = product.requires_attendee_name
+        else:
+            # A T-shirt asks for no name unless the product says so (Product.attendee_name).
+            del self.fields["attendee_name"]
+            del self.fields["attendee_email"]
         for question in questions:
             self.fields[f"question_{question.pk}"] = _question_field(question)
 
@@ -172,6 +177,29 @@ class AttendeeForm(forms.Form):
                 value = "true" if value else "false"
             result.append({"question": question.pk, "answer": str(value)})
         return result
+
+
+def mark_errors(forms_in_order: list[forms.Form]) -> None:
+    """Tie each error to its field for screen readers and put the focus on the first one.
+
+    Bound, invalid forms only: the invalid inputs get ``aria-invalid`` and point at their
+    message (``aria-describedby``); the first invalid field of the page gets ``autofocus``, so
+    the browser moves there without any script.
+    """
+    focused = False
+    for form in forms_in_order:
+        if not form.is_bound or not form.errors:
+            continue
+        for name, field in form.fields.items():
+            if name not in form.errors:
+                continue
+            attrs = field.widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = f"{form[name].auto_id}_error"
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+            if not focused:
+                attrs["autofocus"] = True
+                focused = True
 
 
 class ConfirmForm(forms.Form):

@@ -212,7 +212,9 @@ def vouchers_bulk(request: HttpRequest, organizer: str, event: str) -> HttpRespo
         else:
             messages.success(request, _("%d vouchers have been created.") % len(created))
             return to(request, "control.vouchers")
-    return _form_page(request, form, _("Create many vouchers"), "control.vouchers")
+    return _form_page(
+        request, form, _("Create many vouchers"), "control.vouchers", long_action=_("Creating the vouchers…")
+    )
 
 
 # --- questions -------------------------------------------------------------------------------

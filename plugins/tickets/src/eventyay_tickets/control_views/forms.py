@@ -68,6 +68,17 @@ class ProductForm(EventModelForm):
     tax_rule: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Tax rule"), queryset=TaxRule.objects.none(), required=False
     )
+    attendee_name = forms.ChoiceField(
+        label=_("Attendee name at checkout"),
+        choices=Product.AttendeeName.choices,
+        initial=Product.AttendeeName.AUTO,
+        required=False,
+        help_text=_("A T-shirt usually needs no name; a ticket names the person it admits."),
+    )
+
+    def clean_attendee_name(self) -> str:
+        # Forms posted without the field (older integrations, tests) keep the automatic rule.
+        return self.cleaned_data.get("attendee_name") or Product.AttendeeName.AUTO
 
     class Meta:
         model = Product
@@ -86,6 +97,7 @@ class ProductForm(EventModelForm):
             "require_voucher",
             "hidden",
             "require_approval",
+            "attendee_name",
             "position",
         ]
 

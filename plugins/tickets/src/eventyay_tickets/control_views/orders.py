@@ -97,6 +97,12 @@ def _refund_form_prefix(payment: OrderPayment) -> str:
     return f"refund-{payment.local_id}"
 
 
+def _provider_name(providers: dict[str, Any], identifier: str) -> str:
+    """The provider's name; the identifier only for a provider no longer installed."""
+    provider = providers.get(identifier)
+    return str(provider.verbose_name) if provider is not None else identifier
+
+
 def _payment_rows(
     order: Order, refunds: list[OrderRefund], providers: dict[str, Any], bound: RefundForm | None
 ) -> list[dict[str, Any]]:
@@ -122,7 +128,13 @@ def _payment_rows(
             else:
                 form = RefundForm(prefix=prefix, initial={"left": left})
         rows.append(
-            {"payment": payment, "details": payment.info.get(PUBLIC_INFO) or {}, "left": left, "form": form}
+            {
+                "payment": payment,
+                "provider_name": _provider_name(providers, payment.provider),
+                "details": payment.info.get(PUBLIC_INFO) or {},
+                "left": left,
+                "form": form,
+            }
         )
     return rows
 
@@ -145,7 +157,14 @@ def _detail_page(
             "order": order,
             "positions": positions,
             "payments": _payment_rows(order, refunds, providers, refund_form),
-            "refunds": [{"refund": r, "details": r.info.get(PUBLIC_INFO) or {}} for r in refunds],
+            "refunds": [
+                {
+                    "refund": r,
+                    "provider_name": _provider_name(providers, r.provider),
+                    "details": r.info.get(PUBLIC_INFO) or {},
+                }
+                for r in refunds
+            ],
             "invoices": invoices,
             "log": log,
             "provider": providers.get(order.payment_provider),

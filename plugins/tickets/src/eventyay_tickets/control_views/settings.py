@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -32,9 +33,21 @@ class ProviderForm(forms.Form):
         kwargs.setdefault("initial", provider.settings)
         kwargs.setdefault("prefix", provider.identifier)
         super().__init__(*args, **kwargs)
+        self.provider = provider
         self.fields.update(provider.settings_form_fields())
         for field in self.fields.values():
             bootstrap_widget(field.widget)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        try:
+            return self.provider.clean_settings(cleaned)
+        except ValidationError as error:
+            # A dict of field to message: each error is shown next to its field.
+            self.add_error(None, error)
+            return cleaned
 
 
 @event_view(ITEMS)

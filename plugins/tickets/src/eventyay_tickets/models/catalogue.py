@@ -90,6 +90,18 @@ class Product(models.Model):
     require_voucher = models.BooleanField(_("Can only be bought with a voucher"), default=False)
     hidden = models.BooleanField(_("Only shown with a voucher for it"), default=False)
     require_approval = models.BooleanField(_("Orders need approval by the organizer"), default=False)
+
+    class AttendeeName(models.TextChoices):
+        AUTO = "auto", _("Required for admission products, not asked otherwise")
+        REQUIRED = "required", _("Required")
+        OPTIONAL = "optional", _("Asked, optional")
+        NO = "no", _("Not asked")
+
+    #: Whether the checkout asks for the attendee's name (and email) for this product: a ticket
+    #: names its holder, a T-shirt usually needs no name.
+    attendee_name = models.CharField(
+        _("Attendee name at checkout"), max_length=8, choices=AttendeeName.choices, default=AttendeeName.AUTO
+    )
     position = models.PositiveIntegerField(default=0)
 
     objects = ScopedManager(organizer="event__organizer")
@@ -99,6 +111,19 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return str(self.name)
+
+    @property
+    def asks_attendee_name(self) -> bool:
+        """Whether the checkout shows the attendee fields for this product."""
+        if self.attendee_name == self.AttendeeName.AUTO:
+            return self.admission
+        return self.attendee_name != self.AttendeeName.NO
+
+    @property
+    def requires_attendee_name(self) -> bool:
+        if self.attendee_name == self.AttendeeName.AUTO:
+            return self.admission
+        return self.attendee_name == self.AttendeeName.REQUIRED
 
     @property
     def tax_rate(self) -> Decimal:

@@ -94,10 +94,42 @@ class BasePaymentProvider:
             "available_until": forms.DateTimeField(label=_("Available until"), required=False),
             "min_amount": forms.DecimalField(label=_("Minimum order total"), required=False, min_value=0),
             "max_amount": forms.DecimalField(label=_("Maximum order total"), required=False, min_value=0),
-            "products": forms.CharField(
-                label=_("Only for these product ids (comma separated)"), required=False
+            "products": forms.TypedMultipleChoiceField(
+                label=_("Only for these products"),
+                help_text=_("Leave all unticked to offer the provider for every product."),
+                required=False,
+                coerce=int,
+                choices=self._product_choices,
+                widget=forms.CheckboxSelectMultiple,
             ),
         }
+
+    def _product_choices(self) -> list[tuple[int, str]]:
+        from django_scopes import scope
+
+        from eventyay_tickets.models import Product
+
+        with scope(organizer=self.event.organizer):
+            return [
+                (pk, str(name))
+                for pk, name in Product.objects.filter(event=self.event).values_list("pk", "name")
+            ]
+
+    def clean_settings(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Check settings about to be stored, as a whole; the control panel's form and every other
+        path that stores them (:func:`eventyay_tickets.services.backoffice.payment_provider_settings_save`)
+        call it. Raise :class:`django.core.exceptions.ValidationError` with a dict of field name to
+        message, so the error shows next to its field. Returns the (normalised) values.
+        """
+        return values
+
+    @property
+    def restricted_product_ids(self) -> set[int]:
+        """The products the provider is limited to (empty: all). Reads the list the form stores
+        and the comma-separated text older versions stored."""
+        stored = self.settings.get("products") or []
+        parts = stored.split(",") if isinstance(stored, str) else stored
+        return {int(part) for part in parts if str(part).strip().isdigit()}
 
     def secret(self, key: str) -> str:
         """The plain value of the secret setting ``key`` ("" when unset or unreadable)."""
@@ -156,12 +188,8 @@ class BasePaymentProvider:
         minimum, maximum = self._decimal("min_amount"), self._decimal("max_amount")
         if (minimum is not None and total < minimum) or (maximum is not None and total > maximum):
             return False
-        restricted = str(self.settings.get("products") or "").strip()
-        if restricted:
-            allowed = {int(part) for part in restricted.split(",") if part.strip().isdigit()}
-            if not set(product_ids) <= allowed:
-                return False
-        return True
+        allowed = self.restricted_product_ids
+        return not allowed or set(product_ids) <= allowed
 
     # --- checkout ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +58,35 @@ class BankTransferProvider(BasePaymentProvider):
             "bic": forms.CharField(label=_("BIC"), required=False),
             "bank_name": forms.CharField(label=_("Bank"), required=False),
         }
+
+    def clean_settings(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Buyers cannot pay without an account to pay to: enabling needs holder and a valid IBAN."""
+        from stdnum import bic, iban
+        from stdnum.exceptions import ValidationError as NumberError
+
+        values = dict(values)
+        errors: dict[str, str] = {}
+        holder = str(values.get("account_holder") or "").strip()
+        number = str(values.get("iban") or "").strip()
+        code = str(values.get("bic") or "").strip()
+        if number:
+            try:
+                values["iban"] = iban.format(iban.validate(number))
+            except NumberError:
+                errors["iban"] = gettext("This is not a valid IBAN.")
+        if code:
+            try:
+                values["bic"] = bic.validate(code)
+            except NumberError:
+                errors["bic"] = gettext("This is not a valid BIC.")
+        if values.get("enabled"):
+            if not holder:
+                errors["account_holder"] = gettext("Bank transfer needs an account holder to be enabled.")
+            if not number:
+                errors["iban"] = gettext("Bank transfer needs an IBAN to be enabled.")
+        if errors:
+            raise ValidationError(errors)
+        return values
 
     def is_allowed(self, *, total: Decimal, product_ids: Iterable[int], now: Any = None) -> bool:
         return total > 0 and super().is_allowed(total=total, product_ids=product_ids, now=now)

@@ -39,7 +39,13 @@ def document_settings_save(*, event: Event, values: dict[str, Any], actor: Actor
 def payment_provider_settings_save(
     *, event: Event, provider: Any, values: dict[str, Any], actor: Actor = None
 ) -> None:
-    """Store one provider's per-event settings where :class:`BasePaymentProvider` reads them."""
+    """Store one provider's per-event settings where :class:`BasePaymentProvider` reads them.
+
+    Raises :class:`~django.core.exceptions.ValidationError` (a dict by field) when the provider's
+    :meth:`~eventyay_tickets.payment.base.BasePaymentProvider.clean_settings` refuses them, e.g.
+    bank transfer enabled without an account to pay to.
+    """
+    values = provider.clean_settings(values)
     stored = {key: _json(value) for key, value in values.items()}
     before = event.settings.get(provider.settings_key) or {}
     with transaction.atomic():

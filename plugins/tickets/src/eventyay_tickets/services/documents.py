@@ -23,17 +23,19 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from eventyay.base.exporters.pdf import FONT, FONT_BOLD, register_fonts
 from eventyay.base.storage import private_storage
 from eventyay_tickets.models import Invoice, Order, OrderPosition
 
 PDF = "application/pdf"
-FONT = "Helvetica"
-FONT_BOLD = "Helvetica-Bold"
+#: Part of the cached tickets' names: a change of the layout or font renders them anew.
+LAYOUT_VERSION = "2-dejavu"
 
 
 def _latin(text: str) -> str:
-    """The built-in PDF fonts cover Latin-1; other characters are replaced, not dropped silently."""
-    return str(text).encode("latin-1", "replace").decode("latin-1")
+    """Text as printed. The documents use the bundled DejaVu Sans (a TrueType font embedded
+    in the file), so dashes, accents, Cyrillic and Greek names print as they are."""
+    return str(text)
 
 
 def _event_date(event) -> str:
@@ -56,6 +58,7 @@ def _qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
 
 def ticket_pdf_render(position: OrderPosition) -> bytes:
     """One A4 page per ticket: event, date, venue, product, attendee, order code and QR code."""
+    register_fonts()
     order = position.order
     event = order.event
     buffer = io.BytesIO()
@@ -110,6 +113,7 @@ def _ticket_path(position: OrderPosition) -> str:
             event.date_to,
             event.settings.get("tickets_venue"),
             order.locale,
+            LAYOUT_VERSION,
         )
     )
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:20]
@@ -183,6 +187,7 @@ def _money(value: Decimal | str) -> str:
 
 def invoice_pdf_render(invoice: Invoice) -> bytes:
     """The invoice as an A4 PDF: sender, recipient, number, date, lines with tax, total, footer."""
+    register_fonts()
     event = invoice.event
     buffer = io.BytesIO()
     with translation.override(invoice.order.locale or event.locale):

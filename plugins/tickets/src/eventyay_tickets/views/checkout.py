@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from eventyay.base.models import Event
 from eventyay_tickets.attribution import utm_applied, utm_touches
-from eventyay_tickets.forms import AttendeeForm, ConfirmForm, ContactForm
+from eventyay_tickets.forms import AttendeeForm, ConfirmForm, ContactForm, mark_errors
 from eventyay_tickets.payment import PaymentError
 from eventyay_tickets.selectors import (
     allowed_payment_providers,
@@ -79,6 +79,7 @@ def questions(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         ]
         _save_state(request, ev, email=contact.cleaned_data["email"], attendees=attendees)
         return redirect(shop_url(ev, "checkout.payment"))
+    mark_errors([contact, *forms])
     return render(
         request,
         "eventyay_tickets/checkout_questions.html",
