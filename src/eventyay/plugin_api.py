@@ -49,6 +49,8 @@ PUBLIC_NAMES: dict[str, str] = {
     "JobFailed": "eventyay.base.services.jobs",
     "ProgressWriter": "eventyay.base.services.jobs",
     "claim_due": "eventyay.base.services.outbox",
+    "defer": "eventyay.base.services.deferred",
+    "register_effect": "eventyay.base.services.deferred",
     # Outgoing HTTP to addresses organizers typed
     "outgoing_request": "eventyay.base.services.http",
     "OutgoingResponse": "eventyay.base.services.http",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from eventyay.base.services.mail import mail_due_for_retry, mail_send
 
@@ -66,3 +67,25 @@ def run_scheduled_export(schedule_id: int) -> None:
     from eventyay.base.services.exports import scheduled_export_run
 
     scheduled_export_run(schedule_id=schedule_id)
+
+
+@shared_task(
+    name="eventyay.base.tasks.deferred_effects_fan_out",
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def deferred_effects_fan_out() -> None:
+    """Queued after a commit that wrote deferred effects: carries out every due row."""
+    from eventyay.base.services.deferred import deferred_effects_fan_out as fan_out
+
+    fan_out()
+
+
+@shared_task(name="eventyay.base.tasks.deferred_effects_sweep", ignore_result=True)
+def deferred_effects_sweep() -> None:
+    """Every minute: rows whose task never came (a crash after commit) or that are due again."""
+    from eventyay.base.services.deferred import deferred_effects_run
+
+    deferred_effects_run()

@@ -175,7 +175,7 @@ REDIS_BROKER_URL = config.get("redis_broker_url") or REDIS_URL
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "eventyay.config.redis_cache.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "eventyay",
         }
@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "eventyay-outbox-retry": {"task": "eventyay.base.tasks.outbox_retry_due", "schedule": 60.0},
     "eventyay-webhooks-retry": {"task": "eventyay.base.tasks.webhooks_retry_due", "schedule": 60.0},
     "eventyay-jobs-sweep": {"task": "eventyay.base.tasks.jobs_sweep", "schedule": 60.0},
+    "eventyay-deferred-effects-sweep": {
+        "task": "eventyay.base.tasks.deferred_effects_sweep",
+        "schedule": 60.0,
+    },
     "eventyay-scheduled-exports": {"task": "eventyay.base.tasks.run_scheduled_exports", "schedule": 300.0},
 }
 

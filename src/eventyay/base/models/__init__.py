@@ -1,4 +1,5 @@
 from eventyay.base.models.content import ContentVersion
+from eventyay.base.models.deferred import DeferredEffect
 from eventyay.base.models.event import Event, EventPlugin
 from eventyay.base.models.jobs import Job, ScheduledExport
 from eventyay.base.models.log import LogEntry
@@ -10,6 +11,7 @@ from eventyay.base.models.webhooks import WebHook, WebHookDelivery
 
 __all__ = [
     "ContentVersion",
+    "DeferredEffect",
     "Event",
     "EventPlugin",
     "Job",

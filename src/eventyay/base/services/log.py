@@ -60,3 +60,29 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         "before": {key: before.get(key) for key in changed},
         "after": {key: after.get(key) for key in changed},
     }
+
+
+def actor_reference(actor: Actor) -> dict[str, int | None]:
+    """``actor`` as JSON, for work recorded now and logged later (see ``eventyay.base.services.deferred``)."""
+    if isinstance(actor, User):
+        return {"user": actor.pk}
+    if isinstance(actor, TeamAPIToken):
+        return {"api_token": actor.pk}
+    if actor is not None and actor.__class__.__name__ == "AccessToken":
+        return {"oauth_application": actor.application_id, "user": actor.user_id}
+    return {}
+
+
+def actor_from_reference(reference: dict[str, int | None]) -> Actor:
+    """The actor :func:`actor_reference` stood for, as :func:`log_action` records it (no query)."""
+    if reference.get("oauth_application"):
+        from oauth2_provider.models import get_access_token_model
+
+        return get_access_token_model()(
+            application_id=reference["oauth_application"], user_id=reference.get("user")
+        )
+    if reference.get("api_token"):
+        return TeamAPIToken(pk=reference["api_token"])
+    if reference.get("user"):
+        return User(pk=reference["user"])
+    return None
