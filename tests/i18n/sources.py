@@ -41,7 +41,7 @@ PUBLIC_SOURCES: dict[str, list[str]] = {
     "eventyay_tickets": [
         "templates/**/*.html",
         "templates/**/*.txt",
-        "!templates/eventyay_tickets/control/**",
+        "!templates/eventyay_tickets/control/**/*",
         "forms.py",
         "hooks.py",
         "views/shop.py",
@@ -58,7 +58,7 @@ PUBLIC_SOURCES: dict[str, list[str]] = {
     "eventyay_talk": [
         "templates/**/*.html",
         "templates/**/*.txt",
-        "!templates/eventyay_talk/control/**",
+        "!templates/eventyay_talk/control/**/*",
         "forms.py",
         "hooks.py",
         "views/cfp.py",
@@ -69,7 +69,7 @@ PUBLIC_SOURCES: dict[str, list[str]] = {
     ],
     "eventyay_video": [
         "templates/**/*.html",
-        "!templates/eventyay_video/control/**",
+        "!templates/eventyay_video/control/**/*",
         "hooks.py",
         "views.py",
     ],
