@@ -75,8 +75,12 @@ def worker_run(shorten_leases: Callable[[timedelta], None]) -> None:
     )
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 45.0) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds.
+
+    Generous: starting a worker process (Django, Celery, the broker connection) takes tens of
+    seconds on a busy CI machine, and waiting longer costs nothing when things go right.
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
