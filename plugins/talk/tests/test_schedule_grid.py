@@ -66,7 +66,7 @@ def test_grid_has_legend_day_switch_and_marker_data(released, talk_event) -> Non
     legend = html[html.index('class="talk-legend"') :]
     assert "Open Source" in legend[: legend.index("</section>")] and "#aa3300" in legend
     days = re.findall(r'<a class="nav-link" href="#day-(\d)"', html)
-    assert days == ["1", "2", "3"] and 'id="day-3"' in html
+    assert days == ["1", "2", "3"] and 'id="day-3"' in html and ">Sat, June 1</a>" in html
     # The script places the current-time marker from each day's bounds in the event's zone.
     assert 'data-start="2030-06-01T10:00:00+02:00"' in html and 'data-step="5"' in html
     # Cards carry their room for the phone layout, where the room columns are hidden.

@@ -49,6 +49,21 @@ class BootstrapMixin:
             else:
                 widget.attrs.setdefault("class", "form-control")
 
+    def full_clean(self) -> None:
+        """After validation, mark invalid fields for assistive technology and put the focus on
+        the first one when the page loads again (``autofocus`` works without JavaScript)."""
+        super().full_clean()  # type: ignore[misc]
+        errors: dict[str, Any] = getattr(self, "_errors", None) or {}
+        first = True
+        for name, field in self.fields.items():
+            if name not in errors:
+                continue
+            bound = self[name]  # type: ignore[index]
+            field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"{bound.auto_id}-error"})
+            if first:
+                field.widget.attrs["autofocus"] = True
+                first = False
+
 
 class SubmissionInfoForm(BootstrapMixin, forms.Form):
     """The proposal step; which fields exist and whether they are required follows the CfP."""
@@ -82,6 +97,11 @@ class SubmissionInfoForm(BootstrapMixin, forms.Form):
         # self.fields holds copies of the declared fields, so their classes are the declared ones.
         type_field = cast("forms.ModelChoiceField[SubmissionType]", self.fields["submission_type"])
         type_field.queryset = SubmissionType.objects.filter(pk__in=[t.pk for t in types])
+        if len(types) == 1:
+            # Nothing to choose: the one session type is preselected, so nobody has to open
+            # the list (with a keyboard or otherwise) to pick the only entry.
+            type_field.initial = types[0].pk
+            type_field.empty_label = None
         track_field = cast("forms.ModelChoiceField[Track]", self.fields["track"])
         track_field.queryset = Track.objects.filter(event=event)
         from django.conf import settings

@@ -169,7 +169,7 @@ def _day_switch(days: list[dict[str, Any]]) -> str:
         return ""
     links = "".join(
         f'<li class="nav-item"><a class="nav-link" href="#day-{number}" data-talk-day="{day["date"].isoformat()}">'
-        f"{escape(date_format(day['date'], 'D'))} {escape(date_format(day['date'], 'SHORT_DATE_FORMAT'))}"
+        f"{escape(date_format(day['date'], 'D'))}, {escape(date_format(day['date'], 'MONTH_DAY_FORMAT'))}"
         "</a></li>"
         for number, day in enumerate(days, start=1)
     )
