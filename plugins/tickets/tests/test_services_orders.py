@@ -40,8 +40,17 @@ def place(catalogue, *positions, **kwargs):
     )
 
 
-def test_placing_an_order_writes_positions_log_and_mail(catalogue, scoped):
-    order = place(catalogue)
+def test_placing_an_order_writes_positions_log_and_mail(
+    catalogue, scoped, django_capture_on_commit_callbacks
+):
+    from eventyay.base.models import DeferredEffect
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(catalogue)
+        # Until the commit the log entry, webhooks and mail are one deferred row of the order.
+        assert DeferredEffect.objects.get().payload["order"] == order.pk
+        assert not LogEntry.objects.filter(action_type="eventyay_tickets.order.placed").exists()
+    assert not DeferredEffect.objects.exists()
     assert order.status == "pending"
     assert order.total == Decimal("100.00")
     assert order.positions.count() == 1

@@ -28,7 +28,7 @@ from eventyay_tickets.payment import PaymentError
 from eventyay_tickets.selectors import payment_providers, tickets_settings
 from eventyay_tickets.services.errors import OrderError
 from eventyay_tickets.services.locking import capacity_transaction
-from eventyay_tickets.services.notifications import order_transition_recorded
+from eventyay_tickets.services.notifications import order_transition_recorded, order_transitions_deferred
 from eventyay_tickets.services.quotas import (
     QuotaLinks,
     capacity_release,
@@ -177,24 +177,26 @@ def _place(
                     state=OrderPayment.State.CONFIRMED if free else OrderPayment.State.CREATED,
                     payment_date=now if free else None,
                 )
-                order_transition_recorded(
-                    order=order,
-                    action="placed",
-                    actor=actor,
-                    data={"total": str(order.total), "positions": len(created)},
-                    webhook="order.placed",
-                    hook="order_placed",
-                    mail="order_placed" if send_email else None,
-                )
+                transitions: list[dict[str, Any]] = [
+                    {
+                        "action": "placed",
+                        "data": {"total": str(order.total), "positions": len(created)},
+                        "webhook": "order.placed",
+                        "hook": "order_placed",
+                        "mail": "order_placed" if send_email else None,
+                    }
+                ]
                 if free:
-                    order_transition_recorded(
-                        order=order,
-                        action="paid",
-                        actor=actor,
-                        webhook="order.paid",
-                        hook="order_paid",
-                        data={"payment": payment.local_id},
+                    transitions.append(
+                        {
+                            "action": "paid",
+                            "webhook": "order.paid",
+                            "hook": "order_paid",
+                            "data": {"payment": payment.local_id},
+                        }
                     )
+                # Log entries, webhooks, mails and hooks: one row now, carried out after commit.
+                order_transitions_deferred(order=order, transitions=transitions, actor=actor)
             # Capacity is taken last: the counter rows are then locked only from this one
             # statement to the commit, which is what lets a rush through quickly.
             capacity_errors = capacity_take(event=event, lines=[p.line() for p in prepared], links=links)
