@@ -73,6 +73,13 @@ def demo_data(event: Any) -> None:
 
 
 @hookimpl
+def control_dashboard_widgets(event: Any, request: Any) -> list[Any]:
+    from eventyay_talk.control.dashboard import dashboard_widgets
+
+    return dashboard_widgets(event, request)
+
+
+@hookimpl
 def control_nav_event(event: Any, request: Any) -> list[NavItem]:
     from eventyay_talk.control.nav import control_nav
 
