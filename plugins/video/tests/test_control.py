@@ -226,9 +226,9 @@ def test_demo_data_is_complete_and_idempotent(video_event):
         for _ in range(2):
             hooks_for(video_event).demo_data(event=video_event)
         rooms = list(Room.objects.filter(event=video_event))
-        assert len(rooms) == 2
+        assert len(rooms) == 4
         for room in rooms:
             assert room.modules.filter(kind="livestream.hls").exists()
-            assert ChatMessage.objects.filter(channel=room.channel).count() == 4
+            assert ChatMessage.objects.filter(channel=room.channel).count() == 8
             assert Poll.objects.filter(room=room).count() == 1
             assert Question.objects.filter(room=room).count() == 2
