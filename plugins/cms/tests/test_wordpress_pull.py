@@ -156,6 +156,9 @@ def test_pages_placed_in_the_navigation_show_on_the_event_page(
     client.logout()
     body = client.get("/example/cmsconf/").content.decode()
     assert "/example/cmsconf/p/venue/" in body and "/example/cmsconf/p/hidden/" not in body
+    # The entry is in the navigation bar of every public page, marked on the page itself.
+    page_body = client.get("/example/cmsconf/p/venue/").content.decode()
+    assert '<a href="/example/cmsconf/p/venue/" aria-current="page">' in page_body
 
 
 def test_wrong_application_password_is_an_error_without_the_password(wordpress, make_connection, caplog):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.permissions import grant_for_user
-from eventyay.base.plugins import NavItem, Section, hookimpl
+from eventyay.base.plugins import NavItem, PublicNavItem, hookimpl
 
 READ_PERMISSION = "event.settings:read"
 WRITE_PERMISSION = "event.settings:write"
@@ -55,14 +54,16 @@ def control_nav_event(event: Any, request: Any) -> list[NavItem]:
 
 
 @hookimpl
-def event_public_sections(event: Any, request: Any) -> list[Section]:
-    """The pulled pages placed in the event's navigation, as a list of links."""
+def public_navigation(event: Any, request: Any) -> list[PublicNavItem]:
+    """The pulled pages the organizer placed in the event's navigation, one entry each."""
     from eventyay_cms.models import PulledPage
 
-    pages = list(
-        PulledPage.objects.filter(event=event, published=True, show_in_nav=True).only("slug", "title")
-    )
-    if not pages:
-        return []
-    html = render_to_string("eventyay_cms/public/nav.html", {"event": event, "pages": pages}, request)
-    return [Section(title=_("Pages"), html=html, key="cms-pages")]
+    pages = PulledPage.objects.filter(event=event, published=True, show_in_nav=True).only("slug", "title")
+    entries = []
+    for page in pages.order_by("title"):
+        url = reverse(
+            "plugins:cms:page",
+            kwargs={"organizer": event.organizer.slug, "event": event.slug, "slug": page.slug},
+        )
+        entries.append(PublicNavItem(label=page.title, url=url, active=request.path == url, priority=60))
+    return entries
