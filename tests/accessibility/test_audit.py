@@ -22,14 +22,6 @@ AXE = Path(settings.BASE_DIR) / "frontend" / "node_modules" / "axe-core" / "axe.
 PASSWORD = "audit horse battery"
 WIDTHS = (375, 1280)
 FAILING_IMPACTS = {"serious", "critical"}
-#: Violations known and left to the owners of those pages, as (page, axe rule): each entry
-#: names what is wrong so it can be fixed and removed here. Anything else fails the test.
-KNOWN_VIOLATIONS = {
-    # Talk titles on some track colours of the schedule grid are below 4.5:1.
-    ("schedule", "color-contrast"),
-    # Translatable fields (one input per language) are labelled by a title attribute only.
-    ("control-event-settings", "label-title-only"),
-}
 
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -98,11 +90,7 @@ class Audit:
         # page.evaluate runs outside the page's Content Security Policy (no inline script).
         page.evaluate(f"() => {{ {self.axe_source}\n }}")
         violations = page.evaluate(RUN_AXE)
-        serious = [
-            v
-            for v in violations
-            if v["impact"] in FAILING_IMPACTS and (name, v["id"]) not in KNOWN_VIOLATIONS
-        ]
+        serious = [v for v in violations if v["impact"] in FAILING_IMPACTS]
         if serious:
             self.failures[name] = serious
         for width in WIDTHS:

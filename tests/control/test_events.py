@@ -193,3 +193,13 @@ def test_event_dashboard_shows_times_in_the_events_time_zone(client_for, user, o
     make_event(slug="conf", timezone="Europe/Berlin")
     page = client_for(user).get(EVENT).content.decode()
     assert "11 a.m. (Europe/Berlin)" in page
+
+
+def test_each_language_input_of_a_translated_field_is_named_for_assistive_technology(client_for, user, event):
+    with scope(organizer=event.organizer):
+        event.locales = ["en", "de"]
+        event.save()
+    body = client_for(user).get(EVENT + "settings/").content.decode()
+    assert 'aria-label="Name (English)"' in body
+    assert 'aria-label="Name (German)"' in body
+    assert 'aria-label="Description (German)"' in body

@@ -11,13 +11,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
-from i18nfield.forms import I18nFormField, I18nTextarea, I18nTextInput
+from i18nfield.forms import I18nFormField
 
 from eventyay.base.models import Event
 from eventyay.base.plugins.manager import PluginInfo, installed_plugins
 from eventyay.base.validators import validate_slug_not_reserved
 from eventyay.control.forms import BootstrapMixin, bootstrap_widget
 from eventyay.control.forms.auth import timezone_choices
+from eventyay.control.forms.i18n import I18nTextarea, I18nTextInput
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -8,10 +8,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from i18nfield.forms import I18nFormField, I18nModelForm, I18nTextarea, I18nTextInput
+from i18nfield.forms import I18nFormField, I18nModelForm
 
 from eventyay.base.models import Event
 from eventyay.control.forms import BootstrapMixin
+from eventyay.control.forms.i18n import I18nTextarea, I18nTextInput
 from eventyay_talk.models import (
     AccessCode,
     CfP,

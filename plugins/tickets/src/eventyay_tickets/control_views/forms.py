@@ -9,11 +9,12 @@ from django import forms
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from i18nfield.forms import I18nFormField, I18nModelForm, I18nTextarea, I18nTextInput
+from i18nfield.forms import I18nFormField, I18nModelForm
 from i18nfield.strings import LazyI18nString
 
 from eventyay.control.forms import BootstrapMixin, bootstrap_widget
 from eventyay.control.forms.events import local_datetime_field
+from eventyay.control.forms.i18n import I18nTextarea, I18nTextInput
 from eventyay_tickets.models import (
     Category,
     CheckinList,
