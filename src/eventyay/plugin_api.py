@@ -108,6 +108,7 @@ __all__ = [
     "claim_due",
     "content_version",
     "content_version_bump",
+    "defer",
     "event_plugin_settings",
     "event_plugin_settings_update",
     "event_view",
@@ -123,6 +124,7 @@ __all__ = [
     "organizer_view",
     "outgoing_request",
     "page_of",
+    "register_effect",
     "secret_decrypt",
     "secret_encrypt",
     "serve_private_file",
@@ -149,6 +151,7 @@ if TYPE_CHECKING:
     )
     from eventyay.base.secrets import SecretFormField, secret_decrypt, secret_encrypt
     from eventyay.base.services.cache import cache_public_page, content_version, content_version_bump
+    from eventyay.base.services.deferred import defer, register_effect
     from eventyay.base.services.http import (
         OutgoingRequestError,
         OutgoingRequestFailed,

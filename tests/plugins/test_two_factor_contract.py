@@ -2,7 +2,7 @@
 shows anything to a session that passed the password but not the second factor of its account.
 
 The test walks every URL pattern under ``control/`` and ``api/v1/`` with such a session, on an
-event with every installed plugin switched on, as a superuser and administrator of the
+event with every installed plugin switched on (organizer-level ones for its organizer), as a superuser and administrator of the
 organizer: a control page must send it to the second-factor step (or to the login, which sends
 it there), an API route that is not public must answer 401 or 403.
 """
@@ -17,8 +17,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_scopes import scope
 
 from eventyay.base.plugins.manager import installed_plugins
+from eventyay.base.services.organizer_plugins import organizer_plugins_update
 
 #: Pages that are there for signing in; everything else under control/ needs a login.
 SIGN_IN_PAGES = re.compile(r"^control/(login/|login/2fa/|logout/|signup/|password/)")
@@ -55,7 +57,16 @@ def routes(patterns: list | None = None, prefix: str = "") -> Iterator[str]:
 def unverified(user, client_for, make_event):
     user.is_superuser = True
     user.save()
-    make_event(slug="conf", plugins=sorted(info.name for info in installed_plugins().values()))
+    plugins = installed_plugins().values()
+    event = make_event(
+        slug="conf", plugins=sorted(info.name for info in plugins if info.level != "organizer")
+    )
+    with scope(organizer=event.organizer):
+        organizer_plugins_update(
+            organizer=event.organizer,
+            enable=[info.name for info in plugins if info.level == "organizer"],
+            is_admin=True,
+        )
     TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     return client_for(user)
 
