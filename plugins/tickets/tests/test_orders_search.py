@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 
-from .backoffice import place_order
+from .backoffice import far_from_sold_out, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,7 @@ def search_queries(client, query: str) -> int:
 
 def test_searching_takes_the_same_queries_however_many_orders_match(client_for, user, catalogue):
     client = client_for(user)
+    far_from_sold_out(catalogue)
     place_order(catalogue, name="Ada Lovelace")
     client.get(ORDERS)
     by_name = search_queries(client, "ada")

@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django_scopes import scope
 from eventyay_video import services
+from eventyay_video.auth_state import state_forget_local
 from eventyay_video.consumers import VideoConsumer
 from eventyay_video.models import Module
 from eventyay_video.tokens import token_issue
@@ -20,6 +21,9 @@ from eventyay.config.asgi import application
 @pytest.fixture(autouse=True)
 def _fresh_realtime_state(monkeypatch: pytest.MonkeyPatch) -> None:
     cache.clear()
+    # Event ids repeat between tests (the tables are emptied, the ids start again): a state
+    # this process kept in memory for an earlier test's event must not answer for this one.
+    state_forget_local()
     VideoConsumer.flood.recent.clear()
     monkeypatch.setattr(VideoConsumer, "viewers_throttle", 0.05)
 

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import types
 from collections.abc import Callable, Generator, Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -148,26 +148,6 @@ def _celery_tasks_run_eagerly() -> Iterator[None]:
     yield
     for name, value in previous.items():
         app.conf[name] = value
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _parallel_workers_use_own_redis_keys() -> None:
-    """Under pytest-xdist, keep each process's cache and channel-layer keys apart on Redis.
-
-    Otherwise one process's login-failure counters or websocket groups (named by ids that
-    repeat across the per-process test databases) would leak into another's tests.
-    """
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        return
-    from django.conf import settings
-
-    for cache in settings.CACHES.values():
-        cache["KEY_PREFIX"] = f"{cache.get('KEY_PREFIX', '')}-{worker}"
-    for layer in settings.CHANNEL_LAYERS.values():
-        config = cast(dict[str, Any], layer.get("CONFIG", {}))
-        if "prefix" in config:
-            config["prefix"] = f"{config['prefix']}-{worker}"
 
 
 @pytest.fixture(scope="session")
