@@ -14,8 +14,10 @@ RUN_ENV := EVENTYAY_SITE_URL=$(EVENTYAY_SITE_URL)
 # Test plugins, one of them broken on purpose: installed for the test run only.
 TEST_PLUGINS := $(VENV)/.test-plugins
 PYTEST_ARGS ?=
-# Test processes per pytest session (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one process.
-PYTEST_WORKERS ?= auto
+# Test processes per pytest session (pytest-xdist), e.g. `make test PYTEST_WORKERS=auto` on a machine
+# with many cores. 0 runs each session in one process: on two cores, setting up a test database
+# per process costs about what the second process saves.
+PYTEST_WORKERS ?= 0
 BENCH_ARGS ?=
 FUZZ_EXAMPLES ?= 25
 
