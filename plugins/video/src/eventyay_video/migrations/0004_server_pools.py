@@ -1,11 +1,11 @@
-"""Organizer's public profile: branding and legal links."""
+"""BigBlueButton and streaming servers."""
 
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("eventyay_base", "0008_deferred_effects"),
+        ("eventyay_video", "0003_protocol"),
     ]
 
     operations: list[migrations.operations.base.Operation] = []

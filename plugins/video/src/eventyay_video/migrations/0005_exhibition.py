@@ -1,11 +1,11 @@
-"""Records of what was imported from pretalx."""
+"""Exhibitors, contact requests and posters."""
 
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("eventyay_talk", "0003_schedule_polish"),
+        ("eventyay_video", "0004_server_pools"),
     ]
 
     operations: list[migrations.operations.base.Operation] = []
