@@ -10,6 +10,7 @@ from eventyay_talk.models.cfp import (
     SubmissionType,
     Track,
 )
+from eventyay_talk.models.imports import TalkImport, TalkImportRecord
 from eventyay_talk.models.review import (
     Review,
     ReviewerTeam,
@@ -49,6 +50,8 @@ __all__ = [
     "SubmissionInvitation",
     "SubmissionStates",
     "SubmissionType",
+    "TalkImport",
+    "TalkImportRecord",
     "TalkSlot",
     "Track",
 ]
