@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from eventyay.control.views import auth, events, exports, organizers, plugins, teams, user
+from eventyay.control.views import auth, events, exports, jobs, organizers, plugins, teams, user
 
 app_name = "control"
 
@@ -66,6 +66,7 @@ urlpatterns = [
     path(EVENT + "clone/", events.event_clone_view, name="event.clone"),
     path(EVENT + "delete/", events.event_delete_view, name="event.delete"),
     path(EVENT + "log/", events.event_log, name="event.log"),
+    path(EVENT + "jobs/<uuid:job>/", jobs.event_job, name="event.job"),
     # Export pages, the same views at both levels.
     *[
         path(prefix + tail, view, name=f"{level}.{name}")

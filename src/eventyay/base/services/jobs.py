@@ -169,9 +169,13 @@ JobRunner = Callable[[Job, ProgressWriter], tuple[str, str, str]]
 def _runners() -> dict[str, JobRunner]:
     """The core's runners and those plugins register (``register_job_runners``)."""
     from eventyay.base.plugins.manager import plugin_manager
+    from eventyay.base.services.event_clone_job import EVENT_CLONE_JOB_KIND, event_clone_job_run
     from eventyay.base.services.exports import export_job_render
 
-    runners: dict[str, JobRunner] = {Job.Kind.EXPORT.value: export_job_render}
+    runners: dict[str, JobRunner] = {
+        Job.Kind.EXPORT.value: export_job_render,
+        EVENT_CLONE_JOB_KIND: event_clone_job_run,
+    }
     for impl in reversed(plugin_manager.hook.register_job_runners.get_hookimpls()):
         registered = cast("dict[str, JobRunner]", impl.function() or {})
         for kind, runner in registered.items():

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from eventyay.base.models import Event
 from eventyay.base.plugins.manager import hooks_for
 from eventyay.base.plugins.records import DashboardWidget
+from eventyay.base.services.action_jobs import action_job_url
+from eventyay.base.services.event_clone_job import event_clone_job_create
 from eventyay.base.services.events import (
-    event_clone,
     event_create,
     event_delete,
     event_has_data,
@@ -107,13 +108,12 @@ def event_clone_view(request: HttpRequest, organizer: str, event: str) -> HttpRe
     ev = request.event  # type: ignore[attr-defined]
     form = EventCloneForm(data=request.POST if request.method == "POST" else None, source=ev)
     if request.method == "POST" and form.is_valid():
-        try:
-            clone = event_clone(source=ev, data=form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
+        if Event.objects.filter(organizer=ev.organizer, slug=form.cleaned_data["slug"]).exists():
+            form.add_error("slug", _("This short form is already used by another event."))
         else:
-            messages.success(request, _("The event has been copied."))
-            return redirect("control:event.index", organizer=clone.organizer.slug, event=clone.slug)
+            # Plugins copy their data too, which can take a while: the job page shows progress.
+            job = event_clone_job_create(source=ev, data=form.cleaned_data, user=request.user)  # type: ignore[arg-type]
+            return redirect(action_job_url(job))
     return render(request, "eventyay_control/events/clone.html", {"event": ev, "form": form})
 
 
