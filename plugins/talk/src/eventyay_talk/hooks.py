@@ -125,3 +125,10 @@ def public_navigation(event: Any, request: Any) -> list[Any]:
             )
         )
     return entries
+
+
+@hookimpl
+def register_job_runners() -> dict[str, Any]:
+    from eventyay_talk.importers.pretalx_jobs import PRETALX_JOB_KIND, pretalx_job_run
+
+    return {PRETALX_JOB_KIND: pretalx_job_run}

@@ -4,7 +4,7 @@
 from django.urls import path, re_path
 from django_scopes import scopes_disabled
 
-from eventyay_talk.views import cfp, exports, schedule, speaker
+from eventyay_talk.views import cfp, exports, pretalx_redirects, schedule, speaker
 
 # The URLconf is imported on the first request, before the tenant middleware opens a scope.
 # Model forms of scoped models build their choice querysets when their classes are created,
@@ -43,3 +43,17 @@ event_patterns = [
 ]
 
 control_patterns = list(control_urls.patterns)
+
+# Links of an event imported from pretalx (see ``views.pretalx_redirects``).
+urlpatterns = [
+    re_path(
+        r"^(?P<source_event>[a-zA-Z0-9][a-zA-Z0-9.-]*)/talk/(?P<code>[A-Z0-9]+)/$",
+        pretalx_redirects.talk,
+        name="pretalx.talk",
+    ),
+    re_path(
+        r"^(?P<source_event>[a-zA-Z0-9][a-zA-Z0-9.-]*)/speaker/(?P<code>[A-Z0-9]+)/$",
+        pretalx_redirects.speaker,
+        name="pretalx.speaker",
+    ),
+]

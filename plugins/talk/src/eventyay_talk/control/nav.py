@@ -20,6 +20,7 @@ NAV = (
     (_("Reviewer assignments"), "control.review.assignments", READ),
     (_("Rooms"), "control.rooms", SCHEDULE),
     (_("Schedule editor"), "control.schedule", SCHEDULE),
+    (_("Import from pretalx"), "control.pretalx_import", SCHEDULE),
 )
 
 

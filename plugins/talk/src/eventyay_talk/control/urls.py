@@ -3,6 +3,7 @@
 from django.urls import path
 
 from eventyay_talk.control import assignments, cfp, mails, review, schedule, submissions
+from eventyay_talk.importers import pretalx_views
 
 patterns = [
     path("talk/cfp/", cfp.cfp_settings, name="control.cfp"),
@@ -37,4 +38,8 @@ patterns = [
     path("talk/schedule/slots/<int:pk>/move/", schedule.slot_move, name="control.slot.move"),
     path("talk/schedule/breaks/add/", schedule.break_add, name="control.break.add"),
     path("talk/schedule/release/", schedule.release, name="control.schedule.versions"),
+    path("talk/import/pretalx/", pretalx_views.pretalx_import_start, name="control.pretalx_import"),
+    path(
+        "talk/import/pretalx/<uuid:job>/", pretalx_views.pretalx_import_job, name="control.pretalx_import.job"
+    ),
 ]
