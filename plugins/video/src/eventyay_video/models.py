@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from eventyay.base.models import Event
+from eventyay.base.storage import UnguessableName, get_private_storage
 
 
 class Room(models.Model):
@@ -279,3 +280,117 @@ class ViewerSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} at {self.time}: {self.count}"
+
+
+class Exhibitor(models.Model):
+    """A booth of the online exhibition: its own room (with chat) whose moderators are its staff."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_exhibitors")
+    name = models.CharField(_("Name"), max_length=200)
+    short_text = models.CharField(_("Short description"), max_length=300, blank=True)
+    text = models.TextField(_("Description"), blank=True)
+    logo_url = models.URLField(_("Logo URL"), blank=True)
+    logo = models.ImageField(
+        _("Logo"), upload_to=UnguessableName("video/exhibitors"), blank=True, max_length=255
+    )
+    #: ``[{"label": ..., "url": ...}]``: links to the exhibitor's pages and downloads.
+    links = models.JSONField(_("Links"), default=list, blank=True)
+    #: ``[{"label": ..., "url": ...}]``: profiles on social networks.
+    social = models.JSONField(_("Social profiles"), default=list, blank=True)
+    #: The booth: chat and modules live there; its moderators are the exhibitor's staff. A
+    #: deleted booth room leaves the exhibitor (and its leads) without one.
+    room = models.OneToOneField(
+        Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="exhibitor"
+    )
+    call_url = models.URLField(_("Video call link"), blank=True)
+    order = models.PositiveIntegerField(_("Position"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        ordering = ("order", "name", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactRequest(models.Model):
+    """An attendee asks an exhibitor's staff for contact; accepted requests are the exhibitor's leads."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    exhibitor = models.ForeignKey(Exhibitor, on_delete=models.CASCADE, related_name="contact_requests")
+    uid = models.CharField(_("User id"), max_length=200)
+    name = models.CharField(_("Name"), max_length=200)
+    message = models.CharField(_("Message"), max_length=500, blank=True)
+    state = models.CharField(_("State"), max_length=10, choices=State.choices, default=State.OPEN)
+    answered_by = models.CharField(max_length=200, blank=True)
+    answered_by_name = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    answered = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organizer="exhibitor__event__organizer")
+
+    class Meta:
+        ordering = ("-created", "-pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exhibitor", "uid"],
+                condition=models.Q(state="open"),
+                name="video_one_open_contact_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.exhibitor_id} ({self.state})"
+
+
+class Poster(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_posters")
+    #: The poster hall: only users who may enter it see the poster (none: every attendee).
+    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="posters")
+    title = models.CharField(_("Title"), max_length=300)
+    #: Author names in order.
+    authors = models.JSONField(_("Authors"), default=list, blank=True)
+    abstract = models.TextField(_("Abstract"), blank=True)
+    category = models.CharField(_("Category"), max_length=100, blank=True)
+    pdf = models.FileField(
+        _("PDF"),
+        storage=get_private_storage,
+        upload_to=UnguessableName("video/posters"),
+        blank=True,
+        max_length=255,
+    )
+    pdf_name = models.CharField(max_length=255, blank=True)
+    #: The talk proposal (its code) the poster presents, when the talk plugin is on.
+    submission_code = models.CharField(_("Proposal code"), max_length=32, blank=True)
+    #: The poster's discussion (a channel of no room).
+    channel = models.OneToOneField(ChatChannel, on_delete=models.CASCADE, related_name="poster")
+    order = models.PositiveIntegerField(_("Position"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        ordering = ("order", "title", "pk")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PosterVote(models.Model):
+    poster = models.ForeignKey(Poster, on_delete=models.CASCADE, related_name="votes")
+    uid = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="poster__event__organizer")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poster", "uid"], name="video_one_vote_per_poster")]
+
+    def __str__(self) -> str:
+        return f"{self.uid} → {self.poster_id}"
