@@ -120,7 +120,9 @@ def test_ticket_and_invoice_downloads_are_pdfs(client_for, user, catalogue):
         assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_products_variations_quotas_questions_and_vouchers_are_edited(client_for, user, catalogue):
+def test_products_variations_quotas_questions_and_vouchers_are_edited(
+    client_for, user, catalogue, django_capture_on_commit_callbacks
+):
     from eventyay_tickets.models import Product, ProductVariation, Question, Quota, Voucher
 
     client = client_for(user)
@@ -144,10 +146,11 @@ def test_products_variations_quotas_questions_and_vouchers_are_edited(client_for
             "options_text": "Vegan\nOmnivore",
         },
     )
-    client.post(
-        BASE + "vouchers/bulk/",
-        {"count": "5", "code_prefix": "VIP", "max_usages": "1", "price_mode": "none", "value": "0"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            BASE + "vouchers/bulk/",
+            {"count": "5", "code_prefix": "VIP", "max_usages": "1", "price_mode": "none", "value": "0"},
+        )
     with scope(organizer=catalogue.event.organizer):
         assert ProductVariation.objects.get(product=workshop).value.localize("en") == "Morning"
         assert list(Quota.objects.get(name="Workshop seats").products.all()) == [workshop]

@@ -124,5 +124,6 @@ def public_navigation(event: Any, request: Any) -> list[Any]:
 @hookimpl
 def register_job_runners() -> dict[str, Any]:
     from eventyay_tickets.importers.jobs import PRETIX_JOB_KIND, pretix_job_run
+    from eventyay_tickets.voucher_jobs import VOUCHERS_JOB_KIND, vouchers_bulk_job_run
 
-    return {PRETIX_JOB_KIND: pretix_job_run}
+    return {PRETIX_JOB_KIND: pretix_job_run, VOUCHERS_JOB_KIND: vouchers_bulk_job_run}

@@ -6,9 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from eventyay.base.services.action_jobs import action_job_url
 from eventyay.control.forms import add_service_errors
 from eventyay.control.pagination import page_of
 from eventyay.control.permissions import event_view
@@ -22,8 +23,8 @@ from eventyay_tickets.control_views.forms import (
     VoucherForm,
 )
 from eventyay_tickets.models import Product, ProductVariation, Question, Quota, Voucher
-from eventyay_tickets.models.catalogue import generate_voucher_code
-from eventyay_tickets.services import catalogue_delete, catalogue_save, quota_availability, vouchers_create
+from eventyay_tickets.services import catalogue_delete, catalogue_save, quota_availability
+from eventyay_tickets.voucher_jobs import vouchers_bulk_job_create
 
 TEMPLATES = "eventyay_tickets/control/"
 
@@ -197,21 +198,9 @@ def vouchers_bulk(request: HttpRequest, organizer: str, event: str) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         count, prefix = data.pop("count"), data.pop("code_prefix")
-        taken = set(Voucher.objects.filter(event=ev).values_list("code", flat=True))
-        codes: set[str] = set()
-        while len(codes) < count:
-            code = prefix + generate_voucher_code()
-            if code not in taken:
-                codes.add(code)
-        try:
-            created = vouchers_create(
-                event=ev, rows=[{**data, "code": code} for code in sorted(codes)], actor=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%d vouchers have been created.") % len(created))
-            return to(request, "control.vouchers")
+        # Thousands of vouchers take a while: a job creates them and its page shows progress.
+        job = vouchers_bulk_job_create(event=ev, user=request.user, count=count, prefix=prefix, data=data)  # type: ignore[arg-type]
+        return redirect(action_job_url(job))
     return _form_page(
         request, form, _("Create many vouchers"), "control.vouchers", long_action=_("Creating the vouchers…")
     )

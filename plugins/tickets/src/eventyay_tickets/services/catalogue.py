@@ -6,6 +6,7 @@ size and links in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -130,8 +131,21 @@ def catalogue_delete(*, event: Event, instance: models.Model, actor: Actor = Non
             )
 
 
-def vouchers_create(*, event: Event, rows: list[dict[str, Any]], actor: Actor = None) -> list[Voucher]:
-    """Create many vouchers in one transaction (all or none); codes must be unique in the event."""
+#: Vouchers written per statement; between batches a long creation reports its progress.
+VOUCHER_BATCH_SIZE = 500
+
+
+def vouchers_create(
+    *,
+    event: Event,
+    rows: list[dict[str, Any]],
+    actor: Actor = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Voucher]:
+    """Create many vouchers in one transaction (all or none); codes must be unique in the event.
+
+    ``progress(percentage)`` is called after each batch of :data:`VOUCHER_BATCH_SIZE`.
+    """
     codes = [row["code"] for row in rows if row.get("code")]
     duplicates = {code for code in codes if codes.count(code) > 1}
     taken = set(Voucher.objects.filter(event=event, code__in=codes).values_list("code", flat=True))
@@ -145,8 +159,13 @@ def vouchers_create(*, event: Event, rows: list[dict[str, Any]], actor: Actor = 
         from eventyay_tickets.services.errors import OrderError
 
         raise OrderError({"vouchers": errors})
+    created: list[Voucher] = []
     with transaction.atomic():
-        created = Voucher.objects.bulk_create(Voucher(event=event, **row) for row in rows)
+        for start in range(0, len(rows), VOUCHER_BATCH_SIZE):
+            batch = rows[start : start + VOUCHER_BATCH_SIZE]
+            created += Voucher.objects.bulk_create(Voucher(event=event, **row) for row in batch)
+            if progress is not None:
+                progress(min(99, 100 * len(created) // len(rows)))
         log_action(
             action="eventyay_tickets.voucher.batch_created",
             organizer=event.organizer,
