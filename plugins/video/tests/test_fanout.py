@@ -93,7 +93,7 @@ async def test_a_socket_that_left_the_chat_gets_no_more_messages(counting_layer,
     bob = await joined(ws, token_for(uid="ticket:bob"), room)
     await bob.ok("chat.leave", {"channel": room.channel.pk})
     await alice.ok("chat.send", {"channel": room.channel.pk, "content": "bob has gone"})
-    assert (await alice.receive_until("chat.event"))[1]["content"] == "bob has gone"
+    assert (await alice.receive_until("chat.event"))[1]["text"] == "bob has gone"
     await asyncio.sleep(0.2)
     frames = list(bob.pending)
     while not await bob.communicator.receive_nothing(timeout=0.1):

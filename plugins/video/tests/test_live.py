@@ -31,7 +31,7 @@ async def test_chat_message_fans_out_to_a_second_client(ws, room, token_for):
     result = await alice.ok("chat.send", {"channel": room.channel.pk, "content": "Hello Bob"})
     event = await bob.receive_until("chat.event")
     assert event[1]["id"] == result["id"]
-    assert event[1]["content"] == "Hello Bob"
+    assert event[1]["text"] == "Hello Bob"
     assert event[1]["sender"] == {"uid": "ticket:alice", "name": "Alice"}
     assert (await alice.receive_until("chat.event"))[1]["id"] == result["id"]
     stored = await sync_to_async(unscoped)(lambda: ChatMessage.objects.get(pk=result["id"]).content)
@@ -82,7 +82,7 @@ async def test_reconnecting_client_fetches_what_it_missed(ws, room, token_for):
     await bob.connect()
     await bob.authenticate(token_for(uid="ticket:bob"))
     missed = await bob.ok("chat.fetch", {"channel": room.channel.pk, "after": first["id"]})
-    assert [m["content"] for m in missed["messages"]] == ["two", "three"]
+    assert [m["text"] for m in missed["messages"]] == ["two", "three"]
     await alice.close()
     await bob.close()
 
@@ -140,7 +140,7 @@ async def test_moderators_delete_messages_and_attendees_cannot(ws, room, token_f
     event = await alice.receive_until(
         "chat.event", where=lambda message: message["id"] == sent["id"] and message["deleted"]
     )
-    assert event[1]["content"] == ""
+    assert event[1]["text"] == ""
     history = await alice.ok("chat.fetch", {"channel": room.channel.pk})
     assert history["messages"][-1]["deleted"] is True
     await alice.close()

@@ -77,7 +77,7 @@ def test_real_clients_chat_through_uvicorn_and_redis(asgi_server, video_event, r
         event = await bob.receive_until("chat.event")
         assert event[1]["id"] == sent[2]["id"] and event[1]["sender"]["name"] == "Alice"
         history = await bob.call("chat.fetch", {"channel": room.channel.pk})
-        assert [m["content"] for m in history[2]["messages"]] == ["over the wire"]
+        assert [m["text"] for m in history[2]["messages"]] == ["over the wire"]
         viewers = await bob.receive_until("room.viewers")
         assert viewers[1]["room"] == room.pk and viewers[1]["count"] >= 1
         await alice.connection.close()

@@ -15,12 +15,13 @@ django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up first
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier  # noqa: E402
+from channels.security.websocket import WebsocketDenier  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from eventyay.base.plugins.urls import plugin_websocket_urlpatterns  # noqa: E402
 from eventyay.base.services.fast_pages import FastPageApplication  # noqa: E402
 from eventyay.config.env import Config  # noqa: E402
+from eventyay.config.websocket_origin import BrowserOriginValidator  # noqa: E402
 
 websocket_urlpatterns = [
     *plugin_websocket_urlpatterns(),
@@ -35,6 +36,7 @@ application = ProtocolTypeRouter(
         "http": FastPageApplication(django_application)
         if Config().get_bool("fast_pages", True)
         else django_application,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Browsers' origins are checked; clients without one must authenticate with a token.
+        "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

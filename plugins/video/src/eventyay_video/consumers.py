@@ -32,7 +32,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Event
-from eventyay_video import auth_state, fanout, realtime, selectors, services
+from eventyay_video import auth_state, fanout, people, realtime, selectors, services
 from eventyay_video.auth_state import VideoState
 from eventyay_video.models import ChatChannel, Restriction, Room
 from eventyay_video.services import TOKEN_CLOSE_CODE, VideoError
@@ -269,6 +269,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
             self.token_watch.cancel()
         self.token_watch = asyncio.get_running_loop().create_task(self._watch_token(user))
         await self._join_group(realtime.event_group(self.event.pk))
+        if self.moderates_all or self.moderated_rooms:
+            await self._join_group(realtime.moderator_group(self.event.pk))
         if request_id is None:
             await self.send(text_data=realtime.encode("authenticated", welcome))
         else:
@@ -437,10 +439,26 @@ class VideoConsumer(AsyncWebsocketConsumer):
         except (TypeError, ValueError):
             raise VideoError("chat.unknown_channel")
         room = (await self._state()).room_of_channel(channel_id)
-        if room is None or room.pk not in self.visible_rooms:
+        if room is None:
+            # Not a room's chat: a direct-message channel of this user, or nothing they may see.
+            direct = await self._direct_channel(channel_id)
+            if direct is None:
+                direct = await self.run_scoped(self.poster_channel, channel_id)
+            if direct is None:
+                raise VideoError("chat.unknown_channel")
+            return direct
+        if room.pk not in self.visible_rooms:
             raise VideoError("chat.unknown_channel")
         # The event's own instance (organizer loaded), so services need no query for it.
         return ChatChannel(pk=channel_id, event=self.event, room=room)
+
+    @in_scope
+    def _direct_channel(self, channel_id: int) -> ChatChannel | None:
+        assert self.user is not None
+        channel = people.direct_channel_of(event=self.event, channel_id=channel_id, uid=self.user.uid)
+        if channel is not None:
+            channel.event = self.event
+        return channel
 
     async def _joined_or_load(self, channel_id: Any) -> ChatChannel:
         """A channel the socket joined, else loaded (and its visibility checked) from the database."""
@@ -488,26 +506,42 @@ class VideoConsumer(AsyncWebsocketConsumer):
             raise VideoError("chat.flood")
 
     @in_scope
-    def _send_message(self, channel: ChatChannel, content: Any) -> dict[str, Any]:
+    def _send_message(self, channel: ChatChannel, payload: dict[str, Any]) -> dict[str, Any]:
         assert self.user is not None
         message = services.chat_message_send(
-            event=self.event, channel=channel, user=self.user, content=content
+            event=self.event,
+            channel=channel,
+            user=self.user,
+            content=payload.get("content"),
+            event_type=payload.get("event_type"),
+            replaces=payload.get("replaces"),
+            moderator=channel.room_id is not None and self.is_moderator(channel.room_id),
         )
-        return {"id": message.pk}
+        replaces = message.pk if payload.get("replaces") is not None else None
+        # ``id`` for our clients, ``event`` for venueless ones.
+        return {"id": message.pk, "event": selectors.message_dict(message, replaces=replaces)}
 
     async def chat_send(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """``{"channel", "content"}`` with a string, or venueless's ``{"channel", "event_type":
+        "channel.message", "content": {"type": "text", "body"}, "replaces"?}``."""
         channel = self._joined_channel(payload)
         content = payload.get("content")
         if isinstance(content, str) and len(content) > services.MESSAGE_MAX_LENGTH:
             raise VideoError("chat.too_long")
         self._check_flood()
-        return await self._send_message(channel, content)
+        return await self._send_message(channel, payload)
 
     @in_scope
     def _react(self, channel: ChatChannel, payload: dict[str, Any]) -> dict[str, Any]:
         assert self.user is not None
+        # Venueless names the message ``event`` and the emoji ``reaction``, with a ``delete`` flag.
+        venueless = "reaction" in payload
         message = services.chat_message_react(
-            channel=channel, user=self.user, message_id=payload.get("message"), emoji=payload.get("emoji")
+            channel=channel,
+            user=self.user,
+            message_id=payload.get("event") if venueless else payload.get("message"),
+            emoji=payload.get("reaction") if venueless else payload.get("emoji"),
+            present=not payload.get("delete", False) if venueless else None,
         )
         return {"id": message.pk}
 
@@ -639,6 +673,108 @@ class VideoConsumer(AsyncWebsocketConsumer):
             raise VideoError("auth.denied")
         return await self._question_pin(payload)
 
+    # --- people: profiles, direct messages, blocking, reports ------------------------------------
+
+    @in_scope
+    def _profile_update(self, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        profile = people.profile_update(
+            event=self.event,
+            user=self.user,
+            profile=payload.get("profile"),
+            accepts_direct_messages=payload.get("accepts_direct_messages"),
+        )
+        return people.profile_dict(profile)
+
+    async def user_update(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._profile_update(payload)
+
+    @in_scope
+    def _profile_fetch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        uid = payload.get("id", self.user.uid)
+        if uid == self.user.uid:
+            return people.profile_of(event=self.event, user=self.user)
+        return people.profile_fetch(event=self.event, uid=uid)
+
+    async def user_fetch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._profile_fetch(payload)
+
+    @in_scope
+    def _block(self, payload: dict[str, Any], *, blocked: bool) -> dict[str, Any]:
+        assert self.user is not None
+        if blocked:
+            people.user_block(event=self.event, user=self.user, uid=payload.get("id"))
+        else:
+            people.user_unblock(event=self.event, user=self.user, uid=payload.get("id"))
+        return {}
+
+    async def user_block(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._block(payload, blocked=True)
+
+    async def user_unblock(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._block(payload, blocked=False)
+
+    @in_scope
+    def _blocked(self) -> dict[str, Any]:
+        assert self.user is not None
+        return {"blocked": people.blocked_uids(event=self.event, user=self.user)}
+
+    async def user_block_list(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._blocked()
+
+    @in_scope
+    def _report(self, channel: ChatChannel | None, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.user is not None
+        report = people.user_report(
+            event=self.event,
+            user=self.user,
+            uid=payload.get("id"),
+            reason=payload.get("reason"),
+            channel=channel,
+            message_id=payload.get("message"),
+        )
+        return {"id": report.pk}
+
+    async def user_report(self, payload: dict[str, Any]) -> dict[str, Any]:
+        channel = None
+        if payload.get("message") is not None:
+            channel = await self._joined_or_load(payload.get("channel"))
+        self._check_flood()
+        return await self._report(channel, payload)
+
+    @in_scope
+    def _reports(self) -> dict[str, Any]:
+        return {"reports": people.reports_open(event=self.event)}
+
+    async def user_report_list(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if not (self.moderates_all or self.moderated_rooms):
+            raise VideoError("auth.denied")
+        return await self._reports()
+
+    @in_scope
+    def _direct_open(self, payload: dict[str, Any]) -> ChatChannel:
+        assert self.user is not None
+        channel = people.direct_channel_open(event=self.event, user=self.user, users=payload.get("users"))
+        channel.event = self.event
+        return channel
+
+    async def chat_direct_create(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Open (or find) the direct-message channel with one user and join it, like ``chat.join``."""
+        channel = await self._direct_open(payload)
+        await self._join_group(realtime.chat_group(channel.pk))
+        self.joined[channel.pk] = channel
+        history = await self._history(channel, {})
+        return {**people.direct_channel_dict(channel), **history}
+
+    @in_scope
+    def _direct_list(self) -> dict[str, Any]:
+        assert self.user is not None
+        return {"channels": people.direct_channels(event=self.event, user=self.user)}
+
+    async def chat_direct_list(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._direct_list()
+
     ACTIONS: dict[str, Callable[[VideoConsumer, dict[str, Any]], Awaitable[dict[str, Any]]]] = {
         "room.enter": room_enter,
         "room.leave": room_leave,
@@ -648,6 +784,15 @@ class VideoConsumer(AsyncWebsocketConsumer):
         "chat.fetch": chat_fetch,
         "chat.react": chat_react,
         "chat.delete": chat_delete,
+        "chat.direct.create": chat_direct_create,
+        "chat.direct.list": chat_direct_list,
+        "user.update": user_update,
+        "user.fetch": user_fetch,
+        "user.block": user_block,
+        "user.unblock": user_unblock,
+        "user.block.list": user_block_list,
+        "user.report": user_report,
+        "user.report.list": user_report_list,
         "poll.list": poll_list,
         "poll.create": poll_create,
         "poll.vote": poll_vote,

@@ -85,10 +85,25 @@ class Announcement(models.Model):
 class ChatChannel(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_channels")
     room = models.OneToOneField(Room, on_delete=models.CASCADE, related_name="channel", null=True)
+    #: The two members of a direct-message channel (no room), ordered so that a pair has one
+    #: channel; empty for room channels.
+    direct_first = models.CharField(max_length=200, blank=True, default="")
+    direct_second = models.CharField(max_length=200, blank=True, default="")
 
     objects = ScopedManager(organizer="event__organizer")
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "direct_first", "direct_second"],
+                condition=~models.Q(direct_first=""),
+                name="video_one_direct_channel_per_pair",
+            )
+        ]
+
     def __str__(self) -> str:
+        if self.direct_first:
+            return f"Direct messages of {self.direct_first} and {self.direct_second}"
         return f"Chat of {self.room}"
 
 
@@ -102,6 +117,8 @@ class ChatMessage(models.Model):
     #: Emoji → list of uids that reacted with it.
     reactions = models.JSONField(default=dict, blank=True)
     deleted = models.BooleanField(default=False)
+    #: When the sender last changed the text (None: never edited).
+    edited = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(organizer="channel__event__organizer")
@@ -394,3 +411,80 @@ class PosterVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uid} → {self.poster_id}"
+
+
+class ChatMessageEdit(models.Model):
+    """The text a message had before an edit or deletion, kept for moderators."""
+
+    message = models.ForeignKey(ChatMessage, on_delete=models.CASCADE, related_name="edits")
+    previous_content = models.TextField()
+    by_uid = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="message__channel__event__organizer")
+
+    class Meta:
+        ordering = ("pk",)
+
+    def __str__(self) -> str:
+        return f"Edit of {self.message_id} by {self.by_uid}"
+
+
+class UserProfile(models.Model):
+    """What a video user shows others, and whether they accept direct messages (opt-in)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_profiles")
+    uid = models.CharField(max_length=200)
+    display_name = models.CharField(_("Display name"), max_length=100, blank=True)
+    avatar_url = models.URLField(_("Avatar URL"), max_length=500, blank=True)
+    bio = models.CharField(_("About me"), max_length=500, blank=True)
+    accepts_direct_messages = models.BooleanField(_("Accept direct messages"), default=False)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "uid"], name="video_one_profile_per_user")]
+
+    def __str__(self) -> str:
+        return self.display_name or self.uid
+
+
+class UserBlock(models.Model):
+    """``uid`` blocked ``blocked_uid``: no direct messages between them, in either direction."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_blocks")
+    uid = models.CharField(max_length=200)
+    blocked_uid = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "uid", "blocked_uid"], name="video_one_block_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uid} blocked {self.blocked_uid}"
+
+
+class UserReport(models.Model):
+    """A video user reported another one (optionally for a message) to the moderators."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_reports")
+    reporter_uid = models.CharField(max_length=200)
+    reported_uid = models.CharField(max_length=200)
+    reason = models.CharField(max_length=1000)
+    message = models.ForeignKey(
+        ChatMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="event__organizer")
+
+    class Meta:
+        ordering = ("-created", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.reporter_uid} reported {self.reported_uid}"

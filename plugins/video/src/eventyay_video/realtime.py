@@ -29,6 +29,11 @@ def chat_group(channel_id: int) -> str:
     return f"video.chat.{channel_id}"
 
 
+def moderator_group(event_id: int) -> str:
+    """Sockets of the event's moderators (of any room): reports of users reach them here."""
+    return f"video.moderators.{event_id}"
+
+
 def encode(*parts: Any) -> str:
     return json.dumps(list(parts), separators=(",", ":"), ensure_ascii=False)
 

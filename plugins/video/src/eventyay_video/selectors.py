@@ -27,6 +27,8 @@ from eventyay_video.models import (
     QuestionVote,
     Room,
     TokenRevocation,
+    UserBlock,
+    UserProfile,
     ViewerSample,
 )
 from eventyay_video.tokens import VideoUser
@@ -128,15 +130,26 @@ def announcement_dict(announcement: Announcement) -> dict[str, Any]:
     }
 
 
-def message_dict(message: ChatMessage) -> dict[str, Any]:
+def message_dict(message: ChatMessage, *, replaces: int | None = None) -> dict[str, Any]:
+    """A message in both shapes: ours (``id``, ``text``, ``sender`` as an object, ``deleted``)
+    and venueless's (``event_id``, ``event_type``, ``content`` object, ``replaces``, ``edited``,
+    ``timestamp``). ``replaces`` is set on the broadcast of an edit or deletion."""
+    created = message.created.isoformat()
+    text = "" if message.deleted else message.content
     return {
         "id": message.pk,
+        "event_id": message.pk,
         "channel": message.channel_id,
+        "event_type": "channel.message",
         "sender": {"uid": message.sender_uid, "name": message.sender_name},
-        "content": "" if message.deleted else message.content,
+        "content": {"type": "deleted"} if message.deleted else {"type": "text", "body": text},
+        "text": text,
         "reactions": {emoji: len(uids) for emoji, uids in (message.reactions or {}).items() if uids},
         "deleted": message.deleted,
-        "created": message.created.isoformat(),
+        "edited": message.edited.isoformat() if message.edited else None,
+        "replaces": replaces,
+        "created": created,
+        "timestamp": created,
     }
 
 
@@ -165,6 +178,20 @@ def chat_history(
         has_more = len(page) > count
         page = list(reversed(page[:count]))
     return {"channel": channel.pk, "messages": [message_dict(m) for m in page], "has_more": has_more}
+
+
+def direct_messages_allowed(*, event: Event, uids: tuple[str, str]) -> bool:
+    """Whether the two users may message each other: both accept direct messages and neither
+    blocked the other (two queries)."""
+    first, second = uids
+    accepting = UserProfile.objects.filter(
+        event=event, uid__in=[first, second], accepts_direct_messages=True
+    ).count()
+    if accepting < 2:
+        return False
+    return not UserBlock.objects.filter(
+        Q(uid=first, blocked_uid=second) | Q(uid=second, blocked_uid=first), event=event
+    ).exists()
 
 
 def poll_dict(poll: Poll, *, counts: dict[int, int], my_vote: int | None = None) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from eventyay_video.models import (
     Announcement,
     ChatChannel,
     ChatMessage,
+    ChatMessageEdit,
     Moderator,
     Module,
     Poll,
@@ -369,7 +370,8 @@ def token_revoke_all(*, event: Event, actor: Actor = None) -> TokenRevocation:
 # --- chat ----------------------------------------------------------------------------------------
 
 
-def _ensure_may_write(*, event: Event, user: VideoUser) -> None:
+def ensure_may_write(*, event: Event, user: VideoUser) -> None:
+    """Banned and silenced users may read but not write (``auth.banned``, ``chat.silenced``)."""
     restriction = event_state(event).restriction_of(user.uid)
     if restriction == Restriction.Kind.BAN:
         raise VideoError("auth.banned")
@@ -422,16 +424,61 @@ def _chat_order(channel: ChatChannel) -> Iterator[None]:
             yield
 
 
-def chat_message_send(*, event: Event, channel: ChatChannel, user: VideoUser, content: Any) -> ChatMessage:
-    """Store a message, then broadcast it to the channel (persisted before anyone sees it).
+#: The only event type clients send (venueless also knows ``channel.member``, which the
+#: server creates itself).
+MESSAGE_EVENT_TYPE = "channel.message"
 
-    Broadcasts of a channel leave in the order of their ids (see :func:`_chat_order`).
+
+def chat_content_parse(content: Any, event_type: Any = None) -> str | None:
+    """The text of a message from either protocol shape; None for a deletion.
+
+    Accepted: a plain string, or venueless's ``{"type": "text", "body": ...}`` and
+    ``{"type": "deleted"}`` (only valid as an edit) with ``event_type`` ``channel.message``.
     """
+    if event_type is not None and event_type != MESSAGE_EVENT_TYPE:
+        raise VideoError("chat.unsupported_event_type")
+    if isinstance(content, dict):
+        kind = content.get("type")
+        if kind == "deleted":
+            return None
+        if kind != "text":
+            raise VideoError("chat.unsupported_content_type")
+        content = content.get("body")
     if not isinstance(content, str) or not content.strip():
         raise VideoError("chat.empty")
     if len(content) > MESSAGE_MAX_LENGTH:
         raise VideoError("chat.too_long")
-    _ensure_may_write(event=event, user=user)
+    return content.strip()
+
+
+def chat_message_send(
+    *,
+    event: Event,
+    channel: ChatChannel,
+    user: VideoUser,
+    content: Any,
+    event_type: Any = None,
+    replaces: Any = None,
+    moderator: bool = False,
+) -> ChatMessage:
+    """Store a message, then broadcast it to the channel (persisted before anyone sees it).
+
+    With ``replaces`` the message is an edit of an earlier one (see :func:`chat_message_edit`).
+    Broadcasts of a channel leave in the order of their ids (see :func:`_chat_order`).
+    """
+    text = chat_content_parse(content, event_type)
+    if replaces is not None:
+        return chat_message_edit(
+            event=event, channel=channel, user=user, message_id=replaces, text=text, moderator=moderator
+        )
+    if text is None:
+        raise VideoError("chat.unsupported_content_type")
+    content = text
+    ensure_may_write(event=event, user=user)
+    if channel.direct_first and not selectors.direct_messages_allowed(
+        event=event, uids=(channel.direct_first, channel.direct_second)
+    ):
+        raise VideoError("chat.denied")
     with _chat_order(channel), transaction.atomic():
         message = ChatMessage.objects.create(
             channel=channel, sender_uid=user.uid, sender_name=user.name, content=content.strip()
@@ -440,7 +487,44 @@ def chat_message_send(*, event: Event, channel: ChatChannel, user: VideoUser, co
     return message
 
 
-def _message_in(channel: ChatChannel, message_id: Any, *, lock: bool = False) -> ChatMessage:
+def chat_message_edit(
+    *, event: Event, channel: ChatChannel, user: VideoUser, message_id: Any, text: str | None, moderator: bool
+) -> ChatMessage:
+    """Change the text of one's own message, or delete it (``text`` None).
+
+    Moderators of the channel's room may delete other users' messages but never change their
+    words. The earlier text is kept (:class:`ChatMessageEdit`) and the changed message is
+    broadcast with ``replaces`` set, so clients update the message they show.
+    """
+    ensure_may_write(event=event, user=user)
+    with transaction.atomic():
+        message = message_in(channel, message_id, lock=True)
+        if message.deleted:
+            raise VideoError("chat.unknown_message")
+        own = message.sender_uid == user.uid
+        if not own and not (moderator and text is None):
+            raise VideoError("chat.denied")
+        ChatMessageEdit.objects.create(message=message, previous_content=message.content, by_uid=user.uid)
+        if text is None:
+            message.deleted = True
+            if not own:
+                log_action(
+                    action="eventyay_video.chat.message_deleted",
+                    organizer=event.organizer,
+                    event=event,
+                    data={"message": message.pk, "sender": message.sender_uid, "by": user.uid},
+                )
+        else:
+            message.content = text
+            message.edited = timezone.now()
+        message.save(update_fields=["deleted", "content", "edited"])
+        realtime.publish(
+            realtime.chat_group(channel.pk), "chat.event", selectors.message_dict(message, replaces=message.pk)
+        )
+    return message
+
+
+def message_in(channel: ChatChannel, message_id: Any, *, lock: bool = False) -> ChatMessage:
     try:
         message_id = int(message_id)
     except (TypeError, ValueError):
@@ -454,18 +538,23 @@ def _message_in(channel: ChatChannel, message_id: Any, *, lock: bool = False) ->
     return message
 
 
-def chat_message_react(*, channel: ChatChannel, user: VideoUser, message_id: Any, emoji: Any) -> ChatMessage:
-    """Toggle ``user``'s reaction ``emoji`` on a message."""
+def chat_message_react(
+    *, channel: ChatChannel, user: VideoUser, message_id: Any, emoji: Any, present: bool | None = None
+) -> ChatMessage:
+    """Toggle ``user``'s reaction ``emoji`` on a message, or set it (``present`` True) or
+    remove it (False), as venueless clients do with their ``delete`` flag."""
     if emoji not in REACTIONS:
         raise VideoError("chat.unknown_reaction")
     with transaction.atomic():
-        message = _message_in(channel, message_id, lock=True)
+        message = message_in(channel, message_id, lock=True)
         if message.deleted:
             raise VideoError("chat.unknown_message")
         uids = list(message.reactions.get(emoji, []))
-        if user.uid in uids:
+        if present is None:
+            present = user.uid not in uids
+        if not present and user.uid in uids:
             uids.remove(user.uid)
-        else:
+        elif present and user.uid not in uids:
             uids.append(user.uid)
         message.reactions = {**message.reactions, emoji: uids}
         if not uids:
@@ -481,7 +570,7 @@ def chat_message_delete(
     """Hide a message for everyone (moderators; the row stays for the record)."""
     event = channel.event
     with transaction.atomic():
-        message = _message_in(channel, message_id, lock=True)
+        message = message_in(channel, message_id, lock=True)
         message.deleted = True
         message.save(update_fields=["deleted"])
         log_action(
@@ -536,7 +625,7 @@ def _poll_in(room_ids: Any, poll_id: Any, *, lock: bool = False) -> Poll:
 
 def poll_vote(*, event: Event, room_ids: Any, user: VideoUser, poll_id: Any, option_id: Any) -> Poll:
     """One vote per user and poll; voting again changes the vote while the poll is open."""
-    _ensure_may_write(event=event, user=user)
+    ensure_may_write(event=event, user=user)
     with transaction.atomic():
         poll = _poll_in(room_ids, poll_id)
         if poll.state != Poll.State.OPEN:
@@ -581,7 +670,7 @@ def question_ask(*, event: Event, room: Room, user: VideoUser, content: Any) -> 
         raise VideoError("question.empty")
     if len(content) > QUESTION_MAX_LENGTH:
         raise VideoError("question.too_long")
-    _ensure_may_write(event=event, user=user)
+    ensure_may_write(event=event, user=user)
     with transaction.atomic():
         question = Question.objects.create(
             room=room, uid=user.uid, sender_name=user.name, content=content.strip()

@@ -355,6 +355,7 @@ def page_strings() -> dict[str, Any]:
         "stream": _("Livestream"),
         "join_call": _("Join the video call"),
         "deleted": _("This message was removed."),
+        "edited": _("(edited)"),
         "react": _("React with %s"),
         "delete": _("Delete"),
         "closed": _("closed"),

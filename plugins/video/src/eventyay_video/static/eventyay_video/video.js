@@ -201,7 +201,8 @@
   function messageNode(message) {
     var item = el("li", { id: "video-message-" + message.id, class: "mb-1", "data-id": message.id });
     item.appendChild(el("strong", {}, message.sender.name + ": "));
-    item.appendChild(el("span", { class: message.deleted ? "fst-italic text-body-secondary" : "" }, message.deleted ? T.deleted : message.content));
+    item.appendChild(el("span", { class: message.deleted ? "fst-italic text-body-secondary" : "" }, message.deleted ? T.deleted : message.text));
+    if (message.edited && !message.deleted) item.appendChild(el("small", { class: "ms-1 text-body-secondary" }, T.edited));
     if (!message.deleted) {
       var actions = el("span", { class: "ms-2" });
       REACTIONS.forEach(function (emoji) {

@@ -1,0 +1,231 @@
+"""Attendees among themselves: profiles, direct messages, blocking and reports to moderators.
+
+Direct messages are opt-in: two users may talk in private only when both accept direct
+messages and neither blocked the other. Users are known to this module by their profile, so
+a user who never saved one cannot be messaged, and every lookup is limited to the event: users
+of another event cannot be found, messaged or reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from eventyay.base.models import Event
+from eventyay_video import realtime, selectors
+from eventyay_video.models import ChatChannel, ChatMessage, UserBlock, UserProfile, UserReport
+from eventyay_video.services import VideoError, ensure_may_write, message_in
+from eventyay_video.tokens import VideoUser
+
+PROFILE_FIELDS = {"display_name": 100, "avatar_url": 500, "bio": 500}
+REPORT_REASON_MAX_LENGTH = 1000
+
+
+# --- profiles ------------------------------------------------------------------------------------
+
+
+def profile_dict(profile: UserProfile) -> dict[str, Any]:
+    """The public view of a profile (venueless's ``{"id", "profile"}`` shape)."""
+    return {
+        "id": profile.uid,
+        "profile": {
+            "display_name": profile.display_name,
+            "avatar_url": profile.avatar_url,
+            "bio": profile.bio,
+        },
+        "accepts_direct_messages": profile.accepts_direct_messages,
+    }
+
+
+def profile_of(*, event: Event, user: VideoUser) -> dict[str, Any]:
+    """The user's own profile; before they saved one, the name from their token."""
+    profile = UserProfile.objects.filter(event=event, uid=user.uid).first()
+    return profile_dict(profile or UserProfile(event=event, uid=user.uid, display_name=user.name[:100]))
+
+
+def profile_fetch(*, event: Event, uid: Any) -> dict[str, Any]:
+    if not isinstance(uid, str) or not uid:
+        raise VideoError("user.unknown")
+    profile = UserProfile.objects.filter(event=event, uid=uid).first()
+    if profile is None:
+        raise VideoError("user.unknown")
+    return profile_dict(profile)
+
+
+def _clean_profile(data: Any) -> dict[str, str]:
+    if not isinstance(data, dict):
+        raise VideoError("user.invalid", "profile")
+    cleaned: dict[str, str] = {}
+    for field, max_length in PROFILE_FIELDS.items():
+        if field not in data:
+            continue
+        value = data[field] if data[field] is not None else ""
+        if not isinstance(value, str) or len(value) > max_length:
+            raise VideoError("user.invalid", field)
+        cleaned[field] = value.strip()
+    if "display_name" in cleaned and not cleaned["display_name"]:
+        raise VideoError("user.invalid", "display_name")
+    if cleaned.get("avatar_url"):
+        try:
+            URLValidator(schemes=["https", "http"])(cleaned["avatar_url"])
+        except ValidationError:
+            raise VideoError("user.invalid", "avatar_url")
+    return cleaned
+
+
+def profile_update(
+    *, event: Event, user: VideoUser, profile: Any = None, accepts_direct_messages: Any = None
+) -> UserProfile:
+    """Change the user's profile fields that are given, and their direct-message opt-in."""
+    changes = _clean_profile(profile if profile is not None else {})
+    if accepts_direct_messages is not None and not isinstance(accepts_direct_messages, bool):
+        raise VideoError("user.invalid", "accepts_direct_messages")
+    with transaction.atomic():
+        record, _created = UserProfile.objects.select_for_update().get_or_create(
+            event=event, uid=user.uid, defaults={"display_name": user.name[:100]}
+        )
+        for field, value in changes.items():
+            setattr(record, field, value)
+        if accepts_direct_messages is not None:
+            record.accepts_direct_messages = accepts_direct_messages
+        record.save()
+    return record
+
+
+# --- blocking ------------------------------------------------------------------------------------
+
+
+def _other_uid(user: VideoUser, uid: Any) -> str:
+    if not isinstance(uid, str) or not uid.strip() or len(uid) > 200:
+        raise VideoError("user.unknown")
+    if uid == user.uid:
+        raise VideoError("user.invalid", "id")
+    return uid
+
+
+def user_block(*, event: Event, user: VideoUser, uid: Any) -> None:
+    """Block ``uid``: from now on neither can send the other a direct message."""
+    blocked = _other_uid(user, uid)
+    try:
+        with transaction.atomic():
+            UserBlock.objects.create(event=event, uid=user.uid, blocked_uid=blocked)
+    except IntegrityError:
+        return  # already blocked
+
+
+def user_unblock(*, event: Event, user: VideoUser, uid: Any) -> None:
+    UserBlock.objects.filter(event=event, uid=user.uid, blocked_uid=_other_uid(user, uid)).delete()
+
+
+def blocked_uids(*, event: Event, user: VideoUser) -> list[str]:
+    return list(
+        UserBlock.objects.filter(event=event, uid=user.uid)
+        .order_by("pk")
+        .values_list("blocked_uid", flat=True)
+    )
+
+
+# --- direct messages -----------------------------------------------------------------------------
+
+
+def direct_channel_dict(channel: ChatChannel) -> dict[str, Any]:
+    return {"id": channel.pk, "members": [channel.direct_first, channel.direct_second]}
+
+
+def direct_channel_of(*, event: Event, channel_id: int, uid: str) -> ChatChannel | None:
+    """The direct-message channel ``channel_id`` of the event, if ``uid`` is one of its two members."""
+    return (
+        ChatChannel.objects.filter(event=event, pk=channel_id, room__isnull=True)
+        .filter(Q(direct_first=uid) | Q(direct_second=uid))
+        .exclude(direct_first="")
+        .first()
+    )
+
+
+def direct_channels(*, event: Event, user: VideoUser) -> list[dict[str, Any]]:
+    channels = ChatChannel.objects.filter(event=event, room__isnull=True).filter(
+        Q(direct_first=user.uid) | Q(direct_second=user.uid)
+    )
+    return [direct_channel_dict(channel) for channel in channels.exclude(direct_first="").order_by("pk")]
+
+
+def direct_channel_open(*, event: Event, user: VideoUser, users: Any) -> ChatChannel:
+    """The direct-message channel between the user and one other user, created on first use.
+
+    The user must accept direct messages themselves (so that the other one can answer); the
+    other user must accept them and neither may have blocked the other. Every refusal about
+    the other user gives the same error, so that nobody learns who blocked them.
+    """
+    if not isinstance(users, list) or len(users) != 1:
+        raise VideoError("chat.direct.invalid", "users")
+    other = _other_uid(user, users[0])
+    ensure_may_write(event=event, user=user)
+    own = UserProfile.objects.filter(event=event, uid=user.uid, accepts_direct_messages=True).exists()
+    if not own:
+        raise VideoError("chat.direct.opt_in_required")
+    if not selectors.direct_messages_allowed(event=event, uids=(user.uid, other)):
+        raise VideoError("chat.denied")
+    first, second = sorted((user.uid, other))
+    try:
+        with transaction.atomic():
+            channel, _created = ChatChannel.objects.get_or_create(
+                event=event, room=None, direct_first=first, direct_second=second
+            )
+    except IntegrityError:  # the other user opened it at the same moment
+        channel = ChatChannel.objects.get(event=event, direct_first=first, direct_second=second)
+    return channel
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+def report_dict(report: UserReport) -> dict[str, Any]:
+    message = report.message
+    return {
+        "id": report.pk,
+        "reporter": report.reporter_uid,
+        "reported": report.reported_uid,
+        "reason": report.reason,
+        "message": selectors.message_dict(message) if message is not None else None,
+        "created": report.created.isoformat(),
+    }
+
+
+def user_report(
+    *,
+    event: Event,
+    user: VideoUser,
+    uid: Any,
+    reason: Any,
+    channel: ChatChannel | None = None,
+    message_id: Any = None,
+) -> UserReport:
+    """Report a user (optionally one of their messages in ``channel``) to the event's moderators.
+
+    Moderators with an open socket get a ``user.reported`` frame after commit.
+    """
+    reported = _other_uid(user, uid)
+    if not isinstance(reason, str) or not reason.strip():
+        raise VideoError("user.invalid", "reason")
+    if len(reason) > REPORT_REASON_MAX_LENGTH:
+        raise VideoError("user.invalid", "reason")
+    message: ChatMessage | None = None
+    if channel is not None:
+        message = message_in(channel, message_id)
+        if message.sender_uid != reported:
+            raise VideoError("chat.unknown_message")
+    with transaction.atomic():
+        report = UserReport.objects.create(
+            event=event, reporter_uid=user.uid, reported_uid=reported, reason=reason.strip(), message=message
+        )
+        realtime.publish(realtime.moderator_group(event.pk), "user.reported", report_dict(report))
+    return report
+
+
+def reports_open(*, event: Event, limit: int = 100) -> list[dict[str, Any]]:
+    reports = UserReport.objects.filter(event=event).select_related("message")[:limit]
+    return [report_dict(report) for report in reports]
