@@ -45,13 +45,30 @@ run: install
 	$(RUN_ENV) $(VENV)/bin/uvicorn eventyay.config.asgi:application --host $(HOST) --port $(PORT) --lifespan off \
 		--ws websockets-sansio --ws-per-message-deflate false --ws-max-size 65536
 
-# Core and each plugin distribution run as separate pytest sessions, as each would on its own.
+# Core and each plugin distribution run as separate pytest sessions, as each would on its own,
+# TEST_JOBS sessions at a time. Sessions side by side are kept apart by EVENTYAY_TEST_SLOT: each
+# has its own test database, Redis database (the configured one plus the slot), data directory
+# and coverage data file ($(COVERAGE_FILE).<session>; `coverage combine` joins them).
+TEST_JOBS ?= $(if $(filter 0,$(PYTEST_WORKERS)),2,1)
+COVERAGE_FILE ?= .coverage
+# The longest sessions first, so that the short ones fill the gaps at the end.
+TEST_SESSIONS := core $(foreach name,tickets video talk campaigns,$(filter $(name),$(notdir $(PLUGIN_DIRS)))) \
+	$(filter-out tickets video talk campaigns,$(notdir $(PLUGIN_DIRS)))
+
 test: install $(TEST_PLUGINS)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) tests
-	@set -e; for dir in $(PLUGIN_DIRS); do \
-		echo "=== $$dir"; \
-		$(PY) -m pytest -c $$dir/pyproject.toml --rootdir $$dir -n $(PYTEST_WORKERS) $(PYTEST_ARGS) $$dir/tests; \
-	done
+	@$(MAKE) --no-print-directory --keep-going --output-sync=target -j$(TEST_JOBS) \
+		$(addprefix test-session-,$(TEST_SESSIONS))
+
+define test_session
+.PHONY: test-session-$(1)
+test-session-$(1):
+	@echo "=== $(1)"
+	EVENTYAY_TEST_SLOT=$(2) COVERAGE_FILE=$(abspath $(COVERAGE_FILE)).$(1) \
+		$(PY) -m pytest $(if $(filter core,$(1)),,-c plugins/$(1)/pyproject.toml --rootdir plugins/$(1)) \
+		-n $(PYTEST_WORKERS) $(PYTEST_ARGS) $(if $(filter core,$(1)),tests,plugins/$(1)/tests)
+endef
+$(foreach slot,$(shell seq 0 $$(($(words $(TEST_SESSIONS)) - 1))),\
+	$(eval $(call test_session,$(word $(shell echo $$(($(slot) + 1))),$(TEST_SESSIONS)),$(slot))))
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from eventyay.config.env import Config
-from eventyay.testing.xdist import redis_url_for_worker
+from eventyay.testing.xdist import redis_url_for_process
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventyay.config.settings")
 if not Config().get("data_dir"):
@@ -35,16 +35,20 @@ if not Config().get("data_dir"):
     # directory pytest runs in, such as a plugin's checkout: test runs get a temporary one.
     os.environ["EVENTYAY_DATA_DIR"] = tempfile.mkdtemp(prefix="eventyay-tests-")
     atexit.register(shutil.rmtree, os.environ["EVENTYAY_DATA_DIR"], ignore_errors=True)
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # Parallel test processes (pytest-xdist) each get their own data directory: mail files,
-    # media and compressed static bundles of one must not trip over another's.
+# Test processes that run at the same time on one machine are kept apart: pytest-xdist
+# workers (gw0, gw1, ...) and whole sessions started side by side (``make test`` runs core and
+# each plugin distribution as sessions of their own, two at a time; it numbers them with
+# ``EVENTYAY_TEST_SLOT``). Each gets its own data directory (mail files, media and compressed
+# static bundles), its own Redis database and its own test database (``pytest_configure``).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_SLOT = int(os.environ.get("EVENTYAY_TEST_SLOT") or 0)
+_PARALLEL_INDEX = _SLOT + int(_WORKER.removeprefix("gw") or 0)
+_PARALLEL_NAME = "_".join(part for part in (f"s{_SLOT}" if _SLOT else "", _WORKER) if part)
+if _PARALLEL_NAME:
     os.environ["EVENTYAY_DATA_DIR"] = os.path.join(
-        os.environ.get("EVENTYAY_DATA_DIR") or os.path.join(os.getcwd(), "data"),
-        os.environ["PYTEST_XDIST_WORKER"],
+        os.environ.get("EVENTYAY_DATA_DIR") or os.path.join(os.getcwd(), "data"), _PARALLEL_NAME
     )
-
-
-if os.environ.get("PYTEST_XDIST_WORKER"):
+if _PARALLEL_INDEX:
     for _name in (
         "EVENTYAY_REDIS_URL",
         "EVENTYAY_REDIS_CACHE_URL",
@@ -52,10 +56,10 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         "EVENTYAY_REDIS_BROKER_URL",
     ):
         if os.environ.get(_name):
-            os.environ[_name] = redis_url_for_worker(os.environ[_name], os.environ["PYTEST_XDIST_WORKER"])
+            os.environ[_name] = redis_url_for_process(os.environ[_name], _PARALLEL_INDEX)
 
 # Fixtures of this plugin, kept in a module of their own.
-from eventyay.testing.capture import (
+from eventyay.testing.capture import (  # noqa: E402 (after the environment is set up above)
     api_client_with_permissions,
     captured_mails,
     captured_webhooks,
@@ -74,6 +78,12 @@ __all__ = [
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if _SLOT:
+        # pytest-django names xdist workers' test databases itself (``test_x_gw1``); a session
+        # slot adds its own suffix, so that sessions running side by side never share one.
+        from pytest_django.fixtures import _set_suffix_to_test_databases
+
+        _set_suffix_to_test_databases(suffix=f"s{_SLOT}")
     config.addinivalue_line("markers", "services: needs the real PostgreSQL and Redis")
     config.addinivalue_line("markers", "browser: drives headless Chromium through Playwright")
     config.addinivalue_line("markers", "plugins(*names): plugins to enable on the event_with_plugins fixture")
