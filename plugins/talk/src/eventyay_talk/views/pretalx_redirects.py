@@ -4,7 +4,7 @@ An event imported from pretalx keeps its talk and speaker codes, so once the old
 points at this installation (or a web server forwards its paths here), links in mails, slides
 and recordings keep working. The path names the pretalx event but no organizer, so the import
 is looked up across organizers: one imported from a pretalx host of the request's host name
-wins, then the most recent import that knows the code. Only public events are redirected to.
+wins, then the most recent import that knows the code. Only live events are redirected to.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from eventyay_talk.models import SpeakerProfile, Submission, TalkImport, TalkImp
 
 def _destination(request: HttpRequest, source_event: str, kind: str, code: str) -> str:
     # The address names no organizer: the candidate imports are found across all of them, and
-    # only a public event's page (which checks its own visibility again) is revealed.
+    # only a live event's page (which checks its own visibility again) is revealed.
     with scopes_disabled():
         imports = list(
             TalkImport.objects.filter(
-                source_kind=TalkImport.SourceKind.PRETALX, source_event=source_event, event__is_public=True
+                source_kind=TalkImport.SourceKind.PRETALX, source_event=source_event, event__live=True
             )
             .select_related("event__organizer")
             .order_by("-last_run", "-pk")
