@@ -90,6 +90,8 @@ async def test_direct_messages_need_the_senders_own_opt_in(ws, token_for):
 async def test_direct_messages_reach_only_the_two_members(ws, token_for):
     alice = await signed_in(ws, token_for(uid="ticket:alice", name="Alice"), accepts=True)
     bob = await signed_in(ws, token_for(uid="ticket:bob"), accepts=True)
+    # A second socket of Bob's that never opened the channel is told of new messages too.
+    bob_elsewhere = await signed_in(ws, token_for(uid="ticket:bob"))
     channel = await alice.ok("chat.direct.create", {"users": ["ticket:bob"]})
     assert (await bob.ok("chat.direct.create", {"users": ["ticket:alice"]}))["id"] == channel["id"]
     assert (await bob.ok("chat.direct.list"))["channels"] == [
@@ -105,14 +107,15 @@ async def test_direct_messages_reach_only_the_two_members(ws, token_for):
     )
     event = (await bob.receive_until("chat.event"))[1]
     assert event["text"] == "psst" and event["sender"]["name"] == "Alice"
+    assert (await bob_elsewhere.receive_until("chat.event"))[1]["id"] == event["id"]
 
     eve = await signed_in(ws, token_for(uid="ticket:eve"), accepts=True)
     assert (await eve.call("chat.join", {"channel": channel["id"]}))[2] == {"code": "chat.unknown_channel"}
     assert (await eve.call("chat.fetch", {"channel": channel["id"]}))[2] == {"code": "chat.unknown_channel"}
     assert (await eve.ok("chat.direct.list"))["channels"] == []
-    await alice.close()
-    await bob.close()
-    await eve.close()
+    assert await eve.nothing_more()
+    for client in (alice, bob, bob_elsewhere, eve):
+        await client.close()
 
 
 async def test_a_block_stops_direct_messages_both_ways(ws, token_for):

@@ -269,6 +269,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
             self.token_watch.cancel()
         self.token_watch = asyncio.get_running_loop().create_task(self._watch_token(user))
         await self._join_group(realtime.event_group(self.event.pk))
+        await self._join_group(realtime.user_group(self.event.pk, user.uid))
         if self.moderates_all or self.moderated_rooms:
             await self._join_group(realtime.moderator_group(self.event.pk))
         if request_id is None:
@@ -486,7 +487,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
 
     async def chat_join(self, payload: dict[str, Any]) -> dict[str, Any]:
         channel = await self._channel(payload.get("channel"))
-        await self._join_group(realtime.chat_group(channel.pk))
+        if not channel.direct_first:  # direct messages come through the user's group
+            await self._join_group(realtime.chat_group(channel.pk))
         self.joined[channel.pk] = channel
         return await self._history(channel, payload)
 
@@ -760,9 +762,9 @@ class VideoConsumer(AsyncWebsocketConsumer):
         return channel
 
     async def chat_direct_create(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Open (or find) the direct-message channel with one user and join it, like ``chat.join``."""
+        """Open (or find) the direct-message channel with one user and join it, like ``chat.join``
+        (its messages reach the user's sockets through the user's group, joined when authenticating)."""
         channel = await self._direct_open(payload)
-        await self._join_group(realtime.chat_group(channel.pk))
         self.joined[channel.pk] = channel
         history = await self._history(channel, {})
         return {**people.direct_channel_dict(channel), **history}

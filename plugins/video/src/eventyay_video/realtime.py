@@ -7,6 +7,7 @@ to its sockets, so fan-out costs no per-recipient serialisation or database work
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -27,6 +28,11 @@ def room_group(room_id: int) -> str:
 
 def chat_group(channel_id: int) -> str:
     return f"video.chat.{channel_id}"
+
+
+def user_group(event_id: int, uid: str) -> str:
+    """All sockets of one user on the event (uids may hold characters group names may not)."""
+    return f"video.user.{event_id}.{hashlib.sha256(uid.encode()).hexdigest()[:32]}"
 
 
 def moderator_group(event_id: int) -> str:

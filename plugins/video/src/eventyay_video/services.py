@@ -483,8 +483,20 @@ def chat_message_send(
         message = ChatMessage.objects.create(
             channel=channel, sender_uid=user.uid, sender_name=user.name, content=content.strip()
         )
-        realtime.publish(realtime.chat_group(channel.pk), "chat.event", selectors.message_dict(message))
+        publish_message(channel, message)
     return message
+
+
+def publish_message(channel: ChatChannel, message: ChatMessage, *, replaces: int | None = None) -> None:
+    """Broadcast ``chat.event`` after commit: to the sockets that joined a room's channel, or
+    to every socket of both members of a direct-message channel (they need not have opened it
+    to be told of a new message)."""
+    payload = selectors.message_dict(message, replaces=replaces)
+    if not channel.direct_first:
+        realtime.publish(realtime.chat_group(channel.pk), "chat.event", payload)
+        return
+    for uid in (channel.direct_first, channel.direct_second):
+        realtime.publish(realtime.user_group(channel.event_id, uid), "chat.event", payload)
 
 
 def chat_message_edit(
@@ -518,9 +530,7 @@ def chat_message_edit(
             message.content = text
             message.edited = timezone.now()
         message.save(update_fields=["deleted", "content", "edited"])
-        realtime.publish(
-            realtime.chat_group(channel.pk), "chat.event", selectors.message_dict(message, replaces=message.pk)
-        )
+        publish_message(channel, message, replaces=message.pk)
     return message
 
 
@@ -560,7 +570,7 @@ def chat_message_react(
         if not uids:
             message.reactions.pop(emoji)
         message.save(update_fields=["reactions"])
-        realtime.publish(realtime.chat_group(channel.pk), "chat.event", selectors.message_dict(message))
+        publish_message(channel, message)
     return message
 
 
@@ -580,7 +590,7 @@ def chat_message_delete(
             actor=actor,
             data={"message": message.pk, "sender": message.sender_uid, "by": by},
         )
-        realtime.publish(realtime.chat_group(channel.pk), "chat.event", selectors.message_dict(message))
+        publish_message(channel, message)
     return message
 
 
