@@ -143,7 +143,9 @@ def test_state_actions_and_refusals(client_for, user, talk_event, make_submissio
     assert "Decide me" in client.get(BASE + f"submissions/{submission.code}/").content.decode()
 
 
-def test_queued_decisions_apply_in_bulk(client_for, user, talk_event, make_submission):
+def test_queued_decisions_apply_in_bulk(
+    client_for, user, talk_event, make_submission, django_capture_on_commit_callbacks
+):
     first = make_submission(title="First", state="submitted")
     second = make_submission(title="Second", state="submitted")
     third = make_submission(title="Third", state="submitted")
@@ -153,9 +155,10 @@ def test_queued_decisions_apply_in_bulk(client_for, user, talk_event, make_submi
     refused = client.post(BASE + f"submissions/{third.code}/queue/", {"state": "confirmed"})
     assert any("cannot go from" in text for text in texts(refused))
     assert "Apply queued decisions" in client.get(BASE + "submissions/").content.decode()
-    applied = client.post(BASE + "submissions/decisions/")
+    with django_capture_on_commit_callbacks(execute=True):
+        applied = client.post(BASE + "submissions/decisions/")
     assert applied.status_code == 302
-    assert any("2 queued decisions applied" in text for text in texts(applied))
+    assert "2 queued decisions applied." in client.get(applied["Location"]).content.decode()
     for submission, state in ((first, "accepted"), (second, "rejected"), (third, "submitted")):
         submission.refresh_from_db()
         assert (submission.state, submission.pending_state) == (state, "")
@@ -348,7 +351,9 @@ def test_editor_shows_conflicts(client_for, user, talk_event, rooms, make_submis
     assert "A speaker has another talk at the same time." in html
 
 
-def test_release_with_the_form(client_for, user, talk_event, rooms, wip_slot):
+def test_release_with_the_form(
+    client_for, user, talk_event, rooms, wip_slot, django_capture_on_commit_callbacks
+):
     from eventyay_talk.models import Schedule
     from eventyay_talk.services.schedule import slot_schedule
 
@@ -357,8 +362,10 @@ def test_release_with_the_form(client_for, user, talk_event, rooms, wip_slot):
     client = client_for(user)
     refused = client.post(BASE + "schedule/release/", {"version": "wip"})
     assert refused.status_code == 200 and "is reserved" in refused.content.decode()
-    released = client.post(BASE + "schedule/release/", {"version": "v1.0", "comment": "First"})
+    with django_capture_on_commit_callbacks(execute=True):
+        released = client.post(BASE + "schedule/release/", {"version": "v1.0", "comment": "First"})
     assert released.status_code == 302
+    assert "Version “v1.0” has been released." in client.get(released["Location"]).content.decode()
     with scope(organizer=talk_event.organizer):
         schedule = Schedule.objects.get(event=talk_event, version="v1.0")
         assert schedule.slots.filter(submission=wip_slot.submission).exists()

@@ -115,7 +115,9 @@ def test_preview_renders_the_posted_text_with_a_sample_proposal(
         assert not MailTemplate.objects.filter(event=bilingual).exists()
 
 
-def test_queued_decisions_are_listed_and_sent_in_bulk(client_for, user, talk_event, make_submission) -> None:
+def test_queued_decisions_are_listed_and_sent_in_bulk(
+    client_for, user, talk_event, make_submission, django_capture_on_commit_callbacks
+) -> None:
     with scope(organizer=talk_event.organizer):
         accepted = [make_submission(title=f"Yes {n}") for n in range(2)]
         rejected = make_submission(title="No")
@@ -126,7 +128,8 @@ def test_queued_decisions_are_listed_and_sent_in_bulk(client_for, user, talk_eve
     client = client_for(user)
     listing = client.get(LIST).content.decode()
     assert "2 proposals to become" in listing and "2 mails" in listing and "1 mail " in listing
-    assert client.post(BASE + "submissions/decisions/").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(BASE + "submissions/decisions/").status_code == 302
     with scope(organizer=talk_event.organizer):
         assert OutgoingMail.objects.count() == before + 3
     assert "No decisions are queued" in client.get(LIST).content.decode()

@@ -130,5 +130,17 @@ def public_navigation(event: Any, request: Any) -> list[Any]:
 @hookimpl
 def register_job_runners() -> dict[str, Any]:
     from eventyay_talk.importers.pretalx_jobs import PRETALX_JOB_KIND, pretalx_job_run
+    from eventyay_talk.importers.schedule_xml_jobs import SCHEDULE_XML_JOB_KIND, schedule_xml_job_run
+    from eventyay_talk.jobs import (
+        DECISIONS_JOB_KIND,
+        RELEASE_JOB_KIND,
+        decisions_apply_job_run,
+        schedule_release_job_run,
+    )
 
-    return {PRETALX_JOB_KIND: pretalx_job_run}
+    return {
+        PRETALX_JOB_KIND: pretalx_job_run,
+        SCHEDULE_XML_JOB_KIND: schedule_xml_job_run,
+        RELEASE_JOB_KIND: schedule_release_job_run,
+        DECISIONS_JOB_KIND: decisions_apply_job_run,
+    }

@@ -9,15 +9,17 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from eventyay.base.services.action_jobs import action_job_url
 from eventyay.control.forms import add_service_errors
 from eventyay.control.permissions import event_view
 from eventyay_talk.control import forms
 from eventyay_talk.control.common import SCHEDULE, error_text, in_event_timezone, to
+from eventyay_talk.jobs import schedule_release_job_create
 from eventyay_talk.models import Room, TalkSlot
 from eventyay_talk.models.submission import SubmissionStates
 from eventyay_talk.selectors import (
@@ -33,7 +35,7 @@ from eventyay_talk.services.schedule import (
     room_availability_remove,
     room_delete,
     room_save,
-    schedule_release,
+    schedule_version_validate,
     slot_schedule,
     slot_unschedule,
     wip_schedule,
@@ -303,18 +305,20 @@ def release(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     form = forms.ReleaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            schedule = schedule_release(
-                event=ev,
-                version=form.cleaned_data["version"],
-                comment=form.cleaned_data["comment"],
-                notify_speakers=form.cleaned_data["notify_speakers"],
-                actor=request.user,
-            )
+            # A taken or reserved name is a form error now, not a failed job later.
+            version = schedule_version_validate(event=ev, version=form.cleaned_data["version"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Version “%s” has been released.") % schedule.version)
-            return to(request, "control.schedule.versions")
+            # Rendering every export and mailing the speakers takes a while: a job does it.
+            job = schedule_release_job_create(
+                event=ev,
+                user=request.user,  # type: ignore[arg-type]
+                version=version,
+                comment=form.cleaned_data["comment"],
+                notify_speakers=form.cleaned_data["notify_speakers"],
+            )
+            return redirect(action_job_url(job))
     return render(
         request,
         "eventyay_talk/control/release.html",

@@ -8,23 +8,23 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eventyay.base.models import User
-from eventyay.base.services.log import Actor
+from eventyay.base.services.action_jobs import action_job_url
 from eventyay.base.storage import serve_private_file
 from eventyay.control.pagination import page_of
 from eventyay.control.permissions import event_view, request_grant
 from eventyay_talk.control import forms
 from eventyay_talk.control.common import READ, WRITE, error_text, in_event_timezone, to
+from eventyay_talk.jobs import decisions_apply_job_create
 from eventyay_talk.models import Answer, Question, Submission, SubmissionStates
 from eventyay_talk.selectors import is_reviewer_for
 from eventyay_talk.services.submissions import (
     TRANSITIONS,
     submission_decision_queue,
-    submission_decisions_apply,
     submission_state_change,
 )
 
@@ -152,19 +152,12 @@ def submission_queue(request: HttpRequest, organizer: str, event: str, code: str
     return to(request, "control.submission", code=code)
 
 
-def apply_decisions(request: HttpRequest, actor: Actor) -> None:
-    ev = request.event  # type: ignore[attr-defined]
-    applied, errors = submission_decisions_apply(event=ev, actor=actor)
-    messages.success(request, _("%(count)d queued decisions applied.") % {"count": len(applied)})
-    for code, problems in errors.items():
-        messages.error(request, f"{code}: {' '.join(problems)}")
-
-
 @require_POST
 @event_view(READ, post=WRITE)
 def decisions_apply(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
-    apply_decisions(request, request.user)  # type: ignore[arg-type]
-    return to(request, "control.submissions")
+    """Each decision sends a mail: a job applies them and its page shows progress and refusals."""
+    job = decisions_apply_job_create(event=request.event, user=request.user)  # type: ignore[attr-defined,arg-type]
+    return redirect(action_job_url(job))
 
 
 @event_view()

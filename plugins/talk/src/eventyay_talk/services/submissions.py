@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -327,25 +327,39 @@ def submission_decision_queue(*, submission: Submission, state: str, actor: Acto
 
 
 def submission_decisions_apply(
-    *, event: Event, actor: Actor = None, codes: Iterable[str] | None = None
+    *,
+    event: Event,
+    actor: Actor = None,
+    codes: Iterable[str] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[Submission], dict[str, list[str]]]:
-    """Apply queued decisions (of ``codes`` or all), each in its own transaction.
+    """Apply queued decisions (of ``codes`` or all) in one transaction.
 
     Returns the changed submissions and, per code, why a decision was refused (a veto, or a
-    state that changed since it was queued). One refusal does not stop the others.
+    state that changed since it was queued). One refusal does not stop the others: each
+    decision has its own savepoint, and the accepted ones commit together (so a crash half-way
+    applies none and the mails go out only for a complete run). ``progress(percentage)`` is
+    called after each decision.
     """
     queryset = Submission.objects.filter(event=event).exclude(pending_state="").select_related("event")
     if codes is not None:
         queryset = queryset.filter(code__in=list(codes))
     applied: list[Submission] = []
     errors: dict[str, list[str]] = {}
-    for submission in queryset.order_by("pk"):
-        try:
-            submission_state_change(submission=submission, new_state=submission.pending_state, actor=actor)
-        except ValidationError as exc:
-            errors[submission.code] = exc.messages
-        else:
-            applied.append(submission)
+    with transaction.atomic():
+        submissions = list(queryset.order_by("pk"))
+        for done, submission in enumerate(submissions, start=1):
+            try:
+                with transaction.atomic():
+                    submission_state_change(
+                        submission=submission, new_state=submission.pending_state, actor=actor
+                    )
+            except ValidationError as exc:
+                errors[submission.code] = exc.messages
+            else:
+                applied.append(submission)
+            if progress is not None:
+                progress(min(99, 100 * done // len(submissions)))
     return applied, errors
 
 
