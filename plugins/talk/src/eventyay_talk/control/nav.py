@@ -21,6 +21,7 @@ NAV = (
     (_("Rooms"), "control.rooms", SCHEDULE),
     (_("Schedule editor"), "control.schedule", SCHEDULE),
     (_("Import from pretalx"), "control.pretalx_import", SCHEDULE),
+    (_("Import a schedule XML"), "control.schedule_xml_import", SCHEDULE),
 )
 
 

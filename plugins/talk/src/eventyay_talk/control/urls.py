@@ -3,7 +3,7 @@
 from django.urls import path
 
 from eventyay_talk.control import assignments, cfp, mails, review, schedule, submissions
-from eventyay_talk.importers import pretalx_views
+from eventyay_talk.importers import pretalx_views, schedule_xml_views
 
 patterns = [
     path("talk/cfp/", cfp.cfp_settings, name="control.cfp"),
@@ -41,5 +41,15 @@ patterns = [
     path("talk/import/pretalx/", pretalx_views.pretalx_import_start, name="control.pretalx_import"),
     path(
         "talk/import/pretalx/<uuid:job>/", pretalx_views.pretalx_import_job, name="control.pretalx_import.job"
+    ),
+    path(
+        "talk/import/schedule-xml/",
+        schedule_xml_views.schedule_xml_import_start,
+        name="control.schedule_xml_import",
+    ),
+    path(
+        "talk/import/schedule-xml/<uuid:job>/",
+        schedule_xml_views.schedule_xml_import_job,
+        name="control.schedule_xml_import.job",
     ),
 ]
