@@ -13,6 +13,7 @@ too slow (see :mod:`eventyay_video.fanout`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -32,7 +33,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Event
-from eventyay_video import auth_state, fanout, people, realtime, selectors, services
+from eventyay_video import auth_state, fanout, people, realtime, roulette, selectors, services
 from eventyay_video.auth_state import VideoState
 from eventyay_video.models import ChatChannel, Restriction, Room
 from eventyay_video.services import TOKEN_CLOSE_CODE, VideoError
@@ -160,6 +161,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
         self.moderates_all = False
         self.moderated_rooms: frozenset[int] = frozenset()
         self.groups_joined: set[str] = set()
+        #: Rooms whose roulette this socket joined; it leaves them when it closes.
+        self.roulette_rooms: set[int] = set()
         self.token_watch: asyncio.Task[None] | None = None
         self.outbox = fanout.Outbox(frame_send(self.base_send), limit=self.outbox_limit)
         self.hub = fanout.hub()
@@ -180,6 +183,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
             self.token_watch.cancel()
         for room_id in list(self.entered):
             await self._viewer_left(room_id)
+        for room_id in list(self.roulette_rooms):
+            await self._roulette_stop(room_id)
         for group in list(self.groups_joined):
             await self._leave_group(group)
         self.outbox.discard()
@@ -777,6 +782,48 @@ class VideoConsumer(AsyncWebsocketConsumer):
     async def chat_direct_list(self, payload: dict[str, Any]) -> dict[str, Any]:
         return await self._direct_list()
 
+    # --- networking roulette ---------------------------------------------------------------------
+
+    @in_scope
+    def _roulette_start(self, room_id: int) -> dict[str, Any]:
+        assert self.user is not None
+        request = roulette.roulette_start(room=self._visible_room(room_id), user=self.user)
+        return roulette.request_dict(request)
+
+    async def roulette_start(self, payload: dict[str, Any]) -> dict[str, Any]:
+        room_id = self._room_id(payload)
+        assert self.user is not None
+        # Joined before queueing, so that a match made at once reaches this socket too.
+        await self._join_group(roulette.roulette_group(room_id, self.user.uid))
+        self.roulette_rooms.add(room_id)
+        return await self._roulette_start(room_id)
+
+    @in_scope
+    def _roulette_skip(self, room_id: int) -> dict[str, Any]:
+        assert self.user is not None
+        request = roulette.roulette_skip(room=self._visible_room(room_id), user=self.user)
+        return roulette.request_dict(request)
+
+    async def roulette_skip(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._roulette_skip(self._room_id(payload))
+
+    @in_scope
+    def _roulette_leave(self, room_id: int) -> None:
+        assert self.user is not None
+        roulette.roulette_stop(room=self._visible_room(room_id), uid=self.user.uid)
+
+    async def _roulette_stop(self, room_id: int) -> None:
+        self.roulette_rooms.discard(room_id)
+        # A room deleted (or hidden from the user) meanwhile answers room.unknown: no queue to leave.
+        with contextlib.suppress(VideoError):
+            await self._roulette_leave(room_id)
+        if self.user is not None:
+            await self._leave_group(roulette.roulette_group(room_id, self.user.uid))
+
+    async def roulette_stop(self, payload: dict[str, Any]) -> dict[str, Any]:
+        await self._roulette_stop(self._room_id(payload))
+        return {}
+
     ACTIONS: dict[str, Callable[[VideoConsumer, dict[str, Any]], Awaitable[dict[str, Any]]]] = {
         "room.enter": room_enter,
         "room.leave": room_leave,
@@ -803,6 +850,9 @@ class VideoConsumer(AsyncWebsocketConsumer):
         "question.vote": question_vote,
         "question.list": question_list,
         "question.pin": question_pin,
+        "roulette.start": roulette_start,
+        "roulette.skip": roulette_skip,
+        "roulette.stop": roulette_stop,
     }
 
 

@@ -5,7 +5,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from eventyay_video.models import Module, Restriction, Room
+from eventyay.base.secrets import SecretFormField
+from eventyay_video.models import JanusServer, Module, Restriction, Room
 
 
 class RoomForm(forms.ModelForm):
@@ -82,3 +83,37 @@ class ModeratorForm(forms.Form):
             # Form.fields is typed as plain Field; "room" is the ModelChoiceField declared above.
             room_field = cast("forms.ModelChoiceField[Room]", self.fields["room"])
             room_field.queryset = Room.objects.filter(event=event)
+
+
+class JanusServerForm(forms.Form):
+    """A Janus server; its secrets are write-only (empty input keeps the stored one)."""
+
+    url = forms.URLField(
+        label=_("Janus HTTP API URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("The base of the Janus REST API, e.g. https://janus.example.org/janus"),
+    )
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    weight = forms.IntegerField(
+        label=_("Weight"),
+        min_value=0,
+        max_value=1000,
+        initial=1,
+        help_text=_("A server with twice the weight gets twice the calls; 0 takes no new calls."),
+    )
+
+    def __init__(self, *args: Any, server: JanusServer | None = None, **kwargs: Any) -> None:
+        if server is not None:
+            kwargs.setdefault("initial", {"url": server.url, "active": server.active, "weight": server.weight})
+        super().__init__(*args, **kwargs)
+        self.fields["api_secret"] = SecretFormField(
+            label=_("API secret"),
+            current=server.api_secret if server else "",
+            help_text=_("Janus's api_secret, if the server sets one."),
+        )
+        self.fields["admin_key"] = SecretFormField(
+            label=_("Videoroom admin key"),
+            current=server.admin_key if server else "",
+            help_text=_("The videoroom plugin's admin_key, if the server requires one to create rooms."),
+        )

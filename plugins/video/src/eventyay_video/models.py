@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from eventyay.base.models import Event
+from eventyay.base.models import Event, Organizer
 from eventyay.base.storage import UnguessableName, get_private_storage
 
 
@@ -50,6 +50,7 @@ class Module(models.Model):
         CALL_BBB = "call.bigbluebutton", _("Video call (BigBlueButton)")
         CALL_URL = "call.url", _("Video call (Jitsi or other link)")
         PAGE = "page", _("Static page")
+        NETWORKING_ROULETTE = "networking.roulette", _("Networking roulette")
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="modules")
     kind = models.CharField(_("Type"), max_length=32, choices=Kind.choices)
@@ -488,3 +489,92 @@ class UserReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reporter_uid} reported {self.reported_uid}"
+
+
+class JanusServer(models.Model):
+    """A Janus WebRTC server of the organizer's pool; its videoroom plugin hosts the calls of
+    roulette matches of every event of the organizer.
+
+    ``api_secret`` (Janus's ``api_secret``) and ``admin_key`` (the videoroom plugin's
+    ``admin_key``, needed to create rooms when the server sets one) are stored encrypted
+    (``secret_encrypt``) or empty.
+    """
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="video_janus_servers")
+    url = models.URLField(
+        _("Janus HTTP API URL"),
+        max_length=500,
+        help_text=_("The base of the Janus REST API, e.g. https://janus.example.org/janus"),
+    )
+    api_secret = models.TextField(blank=True, default="")
+    admin_key = models.TextField(blank=True, default="")
+    active = models.BooleanField(_("Active"), default=True)
+    weight = models.PositiveIntegerField(
+        _("Weight"), default=1, help_text=_("A server with twice the weight gets twice the calls.")
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="organizer")
+
+    class Meta:
+        ordering = ("pk",)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class RouletteCall(models.Model):
+    """The call of one roulette match: a private Janus videoroom, or a Jitsi meeting link."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="roulette_calls")
+    janus_server = models.ForeignKey(
+        JanusServer, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    janus_room = models.BigIntegerField(null=True, blank=True)
+    #: The PIN both partners join the Janus room with (shown to them only).
+    janus_pin = models.CharField(max_length=64, blank=True, default="")
+    #: The room's own secret (encrypted), needed to destroy it; never sent to clients.
+    janus_secret = models.TextField(blank=True, default="")
+    jitsi_url = models.URLField(max_length=500, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    ended = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organizer="room__event__organizer")
+
+    def __str__(self) -> str:
+        return f"Call {self.pk} in {self.room_id}"
+
+
+class RouletteRequest(models.Model):
+    """A video user's place in a networking room's roulette: waiting, or matched with a partner.
+
+    One row per user and room, reused: ``waiting_since`` orders the queue (oldest first) and
+    ``last_partner_uid`` keeps the same two people from being matched twice in a row.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        MATCHED = "matched", _("Matched")
+        LEFT = "left", _("Left")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="roulette_requests")
+    uid = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    waiting_since = models.DateTimeField()
+    partner_uid = models.CharField(max_length=200, blank=True, default="")
+    last_partner_uid = models.CharField(max_length=200, blank=True, default="")
+    call = models.ForeignKey(
+        RouletteCall, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+    )
+
+    objects = ScopedManager(organizer="room__event__organizer")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "uid"], name="video_one_roulette_request_per_user")
+        ]
+        indexes = [models.Index(fields=["room", "state", "waiting_since"], name="video_roulette_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.uid} ({self.state}) in {self.room_id}"

@@ -150,6 +150,15 @@ def _clean_module_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
         if not meeting_id:
             raise ValidationError({"meeting_id": [_("Enter a meeting id.")]})
         return {"server": server, "secret": secret, "meeting_id": meeting_id}
+    if kind == Module.Kind.NETWORKING_ROULETTE:
+        # Without Janus servers, matches meet on this Jitsi server (empty: the public one).
+        jitsi_url = str(config.get("jitsi_url") or config.get("url") or "").strip()
+        if jitsi_url:
+            try:
+                url_validator(jitsi_url)
+            except ValidationError:
+                raise ValidationError({"url": [_("Enter the URL of a Jitsi server.")]})
+        return {"jitsi_url": jitsi_url}
     if kind == Module.Kind.PAGE:
         return {"content": str(config.get("content", ""))[:20000]}
     return {}

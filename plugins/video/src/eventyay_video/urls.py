@@ -19,4 +19,7 @@ control_patterns = [
     path("video/moderation/", views.moderation, name="control.moderation"),
     path("video/announcements/", views.announcements, name="control.announcements"),
     path("video/reports/", views.reports, name="control.reports"),
+    path("video/janus/", views.janus_servers, name="control.janus"),
+    path("video/janus/<int:server>/", views.janus_server_detail, name="control.janus.server"),
+    path("video/janus/<int:server>/delete/", views.janus_server_delete, name="control.janus.server.delete"),
 ]
