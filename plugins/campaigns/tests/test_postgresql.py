@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pytest
@@ -11,7 +10,6 @@ from django_scopes import scope
 from eventyay_campaigns import selectors
 from eventyay_campaigns.models import Contact, ContactEvent, ContactTag, Tag
 from eventyay_campaigns.selectors import (
-    SEARCH_DOCUMENT_SQL,
     SORT_FIELDS,
     ContactCount,
     ContactCriteria,
@@ -20,11 +18,6 @@ from eventyay_campaigns.selectors import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def test_search_expression_is_the_indexed_one() -> None:
-    migration = importlib.import_module("eventyay_campaigns.migrations.0002_postgresql_search_indexes")
-    assert migration.SEARCH_DOCUMENT == SEARCH_DOCUMENT_SQL
 
 
 @pytest.fixture
@@ -59,6 +52,10 @@ def seeded(organizer: Any, crm_event: Any, make_event: Any) -> Any:
             for n, c in enumerate(contacts)
         )
     with connection.cursor() as cursor:
+        # New entries of a GIN index wait in its pending list until a vacuum; flushed here as
+        # autovacuum would, so the plans are those of a settled table.
+        for index in ("campaigns_contact_search_vector", "campaigns_contact_custom"):
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         for table in ("contact", "tag", "contacttag", "contactevent"):
             cursor.execute(f"ANALYZE eventyay_campaigns_{table}")
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -74,7 +71,7 @@ def seeded(organizer: Any, crm_event: Any, make_event: Any) -> Any:
         ({"city": "City4"}, ["campaigns_contact_city"]),
         ({"state": "state1"}, ["campaigns_contact_state"]),
         ({"country": "de"}, ["cmpgn_sort_country"]),
-        ({"search": "first12"}, ["campaigns_contact_search"]),
+        ({"search": "first12"}, ["campaigns_contact_search_vector"]),
         ({"custom_fields": {"tier": "gold"}}, ["campaigns_contact_custom"]),
         ({"events_attended_min": 4}, ["cmpgn_sort_events_attended"]),
         ({"events_hosted_min": 2}, ["cmpgn_sort_events_hosted"]),
