@@ -35,6 +35,7 @@ from django_scopes import scope, scopes_disabled
 from eventyay.base.models import Event
 from eventyay_video import auth_state, fanout, people, realtime, roulette, selectors, services
 from eventyay_video.auth_state import VideoState
+from eventyay_video.exhibition_consumer import EXHIBITION_ACTIONS, ExhibitionActions
 from eventyay_video.models import ChatChannel, Restriction, Room
 from eventyay_video.services import TOKEN_CLOSE_CODE, VideoError
 from eventyay_video.tokens import TokenError, VideoUser, token_decode
@@ -138,7 +139,7 @@ class FloodControl:
         return True
 
 
-class VideoConsumer(AsyncWebsocketConsumer):
+class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
     #: Sockets get broadcasts from their process's fan-out hub, not through a channel-layer
     #: channel of their own (an alias that names no layer gives them none).
     channel_layer_alias = "video-sockets-use-the-fanout-hub"
@@ -336,6 +337,11 @@ class VideoConsumer(AsyncWebsocketConsumer):
     def is_moderator(self, room_id: int | None) -> bool:
         """Moderators of all rooms moderate a room-less chat channel (``room_id`` None) too."""
         return self.moderates_all or room_id in self.moderated_rooms
+
+    @in_scope
+    def run_scoped(self, func: Callable[..., Any], *args: Any) -> Any:
+        """``func(*args)`` on the database pool, inside the organizer's scope (for action mixins)."""
+        return func(*args)
 
     async def _join_group(self, group: str) -> None:
         if group not in self.groups_joined:
@@ -853,6 +859,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         "roulette.start": roulette_start,
         "roulette.skip": roulette_skip,
         "roulette.stop": roulette_stop,
+        **EXHIBITION_ACTIONS,
     }
 
 

@@ -71,6 +71,13 @@ def event_public_sections(event: Event, request: HttpRequest) -> list[Section]:
 
 
 @hookimpl
+def register_data_exporters(event: Event) -> list[Any]:
+    from eventyay_video.exhibition_exporters import LeadsExporter
+
+    return [LeadsExporter]
+
+
+@hookimpl
 def plugin_enabled(event: Event) -> None:
     """Sockets may connect at once (the lookup of the event may have cached "no video here")."""
     event_lookup_forget(event)

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from eventyay_video import views
+from eventyay_video import exhibition_views, views
 
 event_patterns = [
     path("video/", views.video_page, name="video.index"),
+    path("video/posters/<int:poster>/pdf/", exhibition_views.poster_pdf_public, name="video.poster_pdf"),
 ]
 
 control_patterns = [
@@ -19,6 +20,23 @@ control_patterns = [
     path("video/moderation/", views.moderation, name="control.moderation"),
     path("video/announcements/", views.announcements, name="control.announcements"),
     path("video/reports/", views.reports, name="control.reports"),
+    path("video/exhibitors/", exhibition_views.exhibitors, name="control.exhibitors"),
+    path("video/exhibitors/leads.csv", exhibition_views.leads_csv, name="control.leads"),
+    path("video/exhibitors/<int:exhibitor>/", exhibition_views.exhibitor_detail, name="control.exhibitor"),
+    path(
+        "video/exhibitors/<int:exhibitor>/delete/",
+        exhibition_views.exhibitor_delete,
+        name="control.exhibitor.delete",
+    ),
+    path(
+        "video/exhibitors/<int:exhibitor>/leads.csv",
+        exhibition_views.leads_csv,
+        name="control.exhibitor.leads",
+    ),
+    path("video/posters/", exhibition_views.posters, name="control.posters"),
+    path("video/posters/<int:poster>/", exhibition_views.poster_detail, name="control.poster"),
+    path("video/posters/<int:poster>/delete/", exhibition_views.poster_delete, name="control.poster.delete"),
+    path("video/posters/<int:poster>/pdf/", exhibition_views.poster_pdf, name="control.poster.pdf"),
     path("video/janus/", views.janus_servers, name="control.janus"),
     path("video/janus/<int:server>/", views.janus_server_detail, name="control.janus.server"),
     path("video/janus/<int:server>/delete/", views.janus_server_delete, name="control.janus.server.delete"),

@@ -81,6 +81,7 @@
       return;
     }
     var payload = frame[1];
+    (listeners[name] || []).forEach(function (listener) { listener(payload); });
     if (name === "authenticated") onAuthenticated(payload);
     else if (name === "chat.event") onChatEvent(payload);
     else if (name === "room.viewers") onViewers(payload);
@@ -323,6 +324,15 @@
     if (existing) return;
     $("video-announcements").appendChild(el("div", { id: id, class: "alert alert-info" }, announcement.text));
   }
+
+  // Other scripts of the page (the exhibition) use the same socket: they send requests and
+  // listen to named frames, "authenticated" included.
+  var listeners = {};
+  window.eventyayVideo = {
+    request: request,
+    errorText: errorText,
+    on: function (name, listener) { (listeners[name] = listeners[name] || []).push(listener); }
+  };
 
   connect();
 })();
