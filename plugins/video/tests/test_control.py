@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 from eventyay_video import services
-from eventyay_video.models import Announcement, ChatMessage, Module, Poll, Question, Restriction, Room
+from eventyay_video.models import Announcement, ChatMessage, Poll, Question, Restriction, Room
 from eventyay_video.tokens import VideoUser, token_decode
 
 from eventyay.base.models import User
@@ -62,58 +62,22 @@ def test_create_room_and_add_modules(admin, video_event):
         },
     )
     assert ok.status_code == 302
-    no_secret = admin.post(
+    call = admin.post(
         url,
         {
             "module-kind": "call.bigbluebutton",
-            "module-server": "https://bbb.example.org/bigbluebutton/",
-            "module-meeting_id": "m1",
+            "module-record": "on",
+            "module-moderator_traits": "role:speaker\nrole:host",
             "module-order": 1,
         },
     )
-    assert "Enter the shared secret of the server." in no_secret.content.decode()
+    assert call.status_code == 302
     with scope(organizer=video_event.organizer):
-        assert list(room.modules.values_list("kind", flat=True)) == ["livestream.hls"]
-
-
-def test_bigbluebutton_join_url_carries_the_api_checksum():
-    import hashlib
-    from urllib.parse import parse_qsl, urlsplit
-
-    from eventyay_video.selectors import bbb_call_url
-
-    url = bbb_call_url(
-        config={
-            "server": "https://bbb.example.org/bigbluebutton/",
-            "secret": "s3cret",
-            "meeting_id": "room-1",
-        },
-        user=VideoUser(uid="ticket:a", name="Ada L"),
-        moderator=False,
-    )
-    parts = urlsplit(url)
-    assert parts.path == "/bigbluebutton/api/join"
-    query, checksum = parts.query.rsplit("&checksum=", 1)
-    assert checksum == hashlib.sha1(f"join{query}s3cret".encode()).hexdigest()
-    assert dict(parse_qsl(query))["role"] == "VIEWER" and dict(parse_qsl(query))["fullName"] == "Ada L"
-
-
-def test_bigbluebutton_secret_never_reaches_attendees(video_event, make_room):
-    room = make_room("Call", kinds=())
-    with scope(organizer=video_event.organizer):
-        module = services.module_save(
-            room=room,
-            kind=Module.Kind.CALL_BBB,
-            config={
-                "server": "https://bbb.example.org/bigbluebutton/",
-                "secret": "s3cret",
-                "meeting_id": "m",
-            },
-        )
-        from eventyay_video.selectors import module_dict
-
-        data = module_dict(module, user=VideoUser(uid="u", name="U"), moderator=True)
-    assert "s3cret" not in str(data) and "role=MODERATOR" in data["config"]["url"]
+        assert list(room.modules.values_list("kind", flat=True)) == ["livestream.hls", "call.bigbluebutton"]
+        assert room.modules.get(kind="call.bigbluebutton").config == {
+            "record": True,
+            "moderator_traits": ["role:host", "role:speaker"],
+        }
 
 
 def test_join_as_organizer_redirects_with_a_token(admin, video_event, user):

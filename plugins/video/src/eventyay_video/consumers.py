@@ -33,10 +33,10 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Event
-from eventyay_video import auth_state, fanout, people, realtime, roulette, selectors, services
+from eventyay_video import auth_state, bbb, fanout, people, realtime, roulette, selectors, services
 from eventyay_video.auth_state import VideoState
 from eventyay_video.exhibition_consumer import EXHIBITION_ACTIONS, ExhibitionActions
-from eventyay_video.models import ChatChannel, Restriction, Room
+from eventyay_video.models import ChatChannel, Module, Restriction, Room
 from eventyay_video.services import TOKEN_CLOSE_CODE, VideoError
 from eventyay_video.tokens import TokenError, VideoUser, token_decode
 
@@ -687,6 +687,28 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         return await self._question_pin(payload)
 
     # --- people: profiles, direct messages, blocking, reports ------------------------------------
+    @in_scope
+    def _bbb_room_url(self, room_id: int) -> dict[str, Any]:
+        assert self.user is not None
+        room = self._visible_room(room_id)
+        module = next((m for m in room.modules.all() if m.kind == Module.Kind.CALL_BBB), None)
+        if module is None:
+            raise VideoError("room.unknown")
+        try:
+            url = bbb.room_join_url(
+                room=room,
+                config=module.config or {},
+                user=self.user,
+                room_moderator=self.is_moderator(room_id),
+            )
+        except bbb.BBBError as exc:
+            logger.warning("No BigBlueButton join link for room %s: %s", room_id, exc)
+            raise VideoError("bbb.unavailable")
+        return {"url": url}
+
+    async def bbb_room_url(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._bbb_room_url(self._room_id(payload))
+
 
     @in_scope
     def _profile_update(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -859,6 +881,7 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         "roulette.start": roulette_start,
         "roulette.skip": roulette_skip,
         "roulette.stop": roulette_stop,
+        "bbb.room_url": bbb_room_url,
         **EXHIBITION_ACTIONS,
     }
 

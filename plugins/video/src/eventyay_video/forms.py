@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.secrets import SecretFormField
-from eventyay_video.models import JanusServer, Module, Restriction, Room
+from eventyay_video.models import BBBServer, JanusServer, Module, Restriction, Room, StreamingServer
 
 
 class RoomForm(forms.ModelForm):
@@ -38,19 +38,79 @@ class RoomForm(forms.ModelForm):
 class ModuleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=Module.Kind.choices)
     url = forms.URLField(label=_("URL (stream, player or call link)"), required=False, assume_scheme="https")
-    server = forms.URLField(label=_("BigBlueButton server"), required=False, assume_scheme="https")
-    secret = forms.CharField(label=_("BigBlueButton shared secret"), required=False)
-    meeting_id = forms.CharField(label=_("BigBlueButton meeting id"), required=False)
+    fallback_url = forms.URLField(
+        label=_("Fallback stream (HLS)"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Played while the primary stream is down."),
+    )
+    room_stream = forms.BooleanField(
+        label=_("Play the room's stream from the streaming server"), required=False
+    )
+    record = forms.BooleanField(label=_("Allow recording of the call"), required=False)
+    moderator_traits = forms.CharField(
+        label=_("Call moderators by trait"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, e.g. role:speaker; room moderators always moderate the call."),
+    )
     content = forms.CharField(
         label=_("Page content"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     order = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
 
     def config(self) -> dict[str, Any]:
-        return {
+        config: dict[str, Any] = {
             key: self.cleaned_data.get(key) or ""
-            for key in ("url", "server", "secret", "meeting_id", "content")
+            for key in ("url", "fallback_url", "content", "moderator_traits")
         }
+        config["record"] = bool(self.cleaned_data.get("record"))
+        if self.cleaned_data.get("room_stream"):
+            config["source"] = "server"
+        return config
+
+
+class BBBServerForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("API URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("As bbb-conf --secret prints it, e.g. https://bbb.example.org/bigbluebutton/"),
+    )
+    secret = forms.CharField(
+        label=_("Shared secret"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("From bbb-conf --secret. Leave empty to keep the stored one."),
+    )
+
+    class Meta:
+        model = BBBServer
+        fields = ["url", "checksum", "weight", "max_rooms", "active"]
+
+
+class StreamingServerForm(forms.ModelForm):
+    class Meta:
+        model = StreamingServer
+        fields = ["name", "ingest_url_template", "playback_url_template", "active"]
+
+
+class RoomStreamForm(forms.Form):
+    server: forms.ModelChoiceField[StreamingServer] = forms.ModelChoiceField(
+        label=_("Streaming server"), queryset=None
+    )
+    fallback_url = forms.URLField(
+        label=_("Fallback stream (HLS)"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Played while the primary stream is down."),
+    )
+
+    def __init__(self, *args: Any, organizer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        server_field = cast("forms.ModelChoiceField[StreamingServer]", self.fields["server"])
+        server_field.queryset = StreamingServer.objects.filter(organizer=organizer, active=True)
 
 
 class SettingsForm(forms.Form):

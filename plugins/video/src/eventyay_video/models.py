@@ -491,6 +491,112 @@ class UserReport(models.Model):
         return f"{self.reporter_uid} reported {self.reported_uid}"
 
 
+class BBBServer(models.Model):
+    """A BigBlueButton server of the organizer's pool; every event of the organizer uses it."""
+
+    class Checksum(models.TextChoices):
+        SHA256 = "sha256", "SHA-256"
+        SHA1 = "sha1", "SHA-1"
+        SHA512 = "sha512", "SHA-512"
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="video_bbb_servers")
+    #: The API base as BigBlueButton prints it (``bbb-conf --secret``), e.g.
+    #: ``https://bbb.example.org/bigbluebutton/``; ``api/<call>`` is appended.
+    url = models.URLField(_("API URL"), max_length=500)
+    #: Encrypted with :func:`eventyay.base.secrets.secret_encrypt`; never shown again.
+    secret = models.TextField(_("Shared secret"))
+    checksum = models.CharField(
+        _("Checksum algorithm"), max_length=10, choices=Checksum.choices, default=Checksum.SHA256
+    )
+    weight = models.PositiveIntegerField(
+        _("Weight"), default=1, help_text=_("A server of weight 2 gets twice as many meetings as one of 1.")
+    )
+    max_rooms = models.PositiveIntegerField(_("Meetings at most"), default=0, help_text=_("0: no limit."))
+    active = models.BooleanField(
+        _("Active"), default=True, help_text=_("Inactive servers get no new meetings.")
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="organizer")
+
+    class Meta:
+        ordering = ("pk",)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class BBBMeeting(models.Model):
+    """The meeting of a room's call: its id stays, the server is the one it runs on (or last ran)."""
+
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, related_name="bbb_meeting")
+    server = models.ForeignKey(BBBServer, on_delete=models.SET_NULL, null=True, related_name="meetings")
+    meeting_id = models.CharField(max_length=100, unique=True)
+    assigned = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(organizer="room__event__organizer")
+
+    def __str__(self) -> str:
+        return self.meeting_id
+
+
+class StreamingServer(models.Model):
+    """Where rooms broadcast to (ingest) and where viewers watch (HLS playback).
+
+    The templates take ``{stream}`` (the room's public stream name) and, in the ingest URL only,
+    ``{key}`` (the room's secret stream key): a viewer never learns what lets one broadcast.
+    """
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="video_streaming_servers")
+    name = models.CharField(_("Name"), max_length=200)
+    ingest_url_template = models.CharField(
+        _("Ingest URL"),
+        max_length=500,
+        help_text=_("E.g. rtmp://ingest.example.org/live/{stream}?key={key}"),
+    )
+    playback_url_template = models.CharField(
+        _("Playback URL (HLS)"),
+        max_length=500,
+        help_text=_("E.g. https://cdn.example.org/hls/{stream}/index.m3u8"),
+    )
+    active = models.BooleanField(_("Active"), default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organizer="organizer")
+
+    class Meta:
+        ordering = ("name", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoomStream(models.Model):
+    """A room's stream on a streaming server, its key, and the health of the primary stream."""
+
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, related_name="stream")
+    server = models.ForeignKey(StreamingServer, on_delete=models.PROTECT, related_name="streams")
+    stream = models.CharField(max_length=64, unique=True)
+    #: Encrypted with :func:`eventyay.base.secrets.secret_encrypt`.
+    key = models.TextField()
+    key_rotated = models.DateTimeField()
+    fallback_url = models.URLField(
+        _("Fallback stream"),
+        max_length=500,
+        blank=True,
+        help_text=_("An HLS stream shown while the primary stream is down."),
+    )
+    #: Consecutive failed health checks of the primary stream.
+    failures = models.PositiveIntegerField(default=0)
+    primary_ok = models.BooleanField(default=True)
+    checked = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organizer="room__event__organizer")
+
+    def __str__(self) -> str:
+        return self.stream
+
+
 class JanusServer(models.Model):
     """A Janus WebRTC server of the organizer's pool; its videoroom plugin hosts the calls of
     roulette matches of every event of the organizer.

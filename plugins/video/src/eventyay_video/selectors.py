@@ -7,10 +7,8 @@ never include other users' secrets (only uids and display names).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 
@@ -26,11 +24,13 @@ from eventyay_video.models import (
     Question,
     QuestionVote,
     Room,
+    RoomStream,
     TokenRevocation,
     UserBlock,
     UserProfile,
     ViewerSample,
 )
+from eventyay_video.streaming import stream_config
 from eventyay_video.tokens import VideoUser
 
 logger = logging.getLogger(__name__)
@@ -53,31 +53,26 @@ def token_revoked(*, event: Event, user: VideoUser) -> bool:
     return any(user.issued_at < cutoff for cutoff in cutoffs)
 
 
-def bbb_call_url(*, config: dict[str, Any], user: VideoUser, moderator: bool) -> str:
-    """A BigBlueButton join URL, signed with the API checksum sha1(call + query + secret)."""
-    server = str(config.get("server", "")).rstrip("/")
-    if not server or not config.get("secret"):
-        return ""
-    if not server.endswith("/api"):
-        server += "/api"
-    query = urlencode(
-        {
-            "fullName": user.name,
-            "meetingID": str(config.get("meeting_id", "")),
-            "role": "MODERATOR" if moderator else "VIEWER",
-            "userID": user.uid,
-            "redirect": "true",
-        }
-    )
-    checksum = hashlib.sha1(f"join{query}{config['secret']}".encode()).hexdigest()
-    return f"{server}/join?{query}&checksum={checksum}"
+def module_dict(
+    module: Module, *, user: VideoUser, moderator: bool, stream: RoomStream | None = None
+) -> dict[str, Any]:
+    """A module as the room's users get it; never with a server secret or a stream key.
 
-
-def module_dict(module: Module, *, user: VideoUser, moderator: bool) -> dict[str, Any]:
+    A BigBlueButton call says which action gives the join link (``bbb.room_url``): the meeting
+    is created when someone joins, not whenever someone looks at the room. ``stream`` is the
+    room's stream for an HLS module that plays it.
+    """
     config = dict(module.config or {})
     if module.kind == Module.Kind.CALL_BBB:
-        config = {"url": bbb_call_url(config=module.config or {}, user=user, moderator=moderator)}
+        config = {"join_action": "bbb.room_url"}
+    elif module.kind == Module.Kind.LIVESTREAM_HLS:
+        config = stream_config(stream if config.get("source") == "server" else None, config)
     return {"id": module.pk, "type": module.kind, "config": config}
+
+
+def room_stream(room: Room) -> RoomStream | None:
+    """The room's stream, read afresh (the room may come from the cached event state)."""
+    return RoomStream.objects.filter(room_id=room.pk).select_related("server").first()
 
 
 def room_schedule(*, event: Event, room: Room, now: dt.datetime) -> dict[str, Any] | None:
@@ -116,7 +111,13 @@ def room_dict(
         "moderator": moderator,
     }
     if with_modules:
-        data["modules"] = [module_dict(m, user=user, moderator=moderator) for m in room.modules.all()]
+        modules = list(room.modules.all())
+        uses_stream = any(
+            m.kind == Module.Kind.LIVESTREAM_HLS and (m.config or {}).get("source") == "server"
+            for m in modules
+        )
+        stream = room_stream(room) if uses_stream else None
+        data["modules"] = [module_dict(m, user=user, moderator=moderator, stream=stream) for m in modules]
         data["schedule"] = schedule
     return data
 

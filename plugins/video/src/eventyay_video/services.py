@@ -130,6 +130,8 @@ def _clean_module_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
     url_validator = URLValidator(schemes=["https", "http"])
     if not isinstance(config, dict):
         raise ValidationError({"config": [_("Enter an object.")]})
+    if kind == Module.Kind.LIVESTREAM_HLS:
+        return _clean_hls_config(config, url_validator)
     if kind in URL_KINDS:
         url = str(config.get("url", "")).strip()
         try:
@@ -138,18 +140,16 @@ def _clean_module_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({"url": [_("Enter a valid URL.")]})
         return {"url": url}
     if kind == Module.Kind.CALL_BBB:
-        server = str(config.get("server", "")).strip()
-        try:
-            url_validator(server)
-        except ValidationError:
-            raise ValidationError({"server": [_("Enter the URL of the BigBlueButton server.")]})
-        secret = str(config.get("secret", "")).strip()
-        meeting_id = str(config.get("meeting_id", "")).strip()
-        if not secret:
-            raise ValidationError({"secret": [_("Enter the shared secret of the server.")]})
-        if not meeting_id:
-            raise ValidationError({"meeting_id": [_("Enter a meeting id.")]})
-        return {"server": server, "secret": secret, "meeting_id": meeting_id}
+        # The meeting runs on the organizer's BigBlueButton servers (eventyay_video.bbb).
+        traits = config.get("moderator_traits") or []
+        if isinstance(traits, str):
+            traits = traits.splitlines()
+        if not isinstance(traits, list):
+            raise ValidationError({"moderator_traits": [_("Enter a list of traits.")]})
+        return {
+            "record": bool(config.get("record")),
+            "moderator_traits": sorted({str(t).strip() for t in traits if str(t).strip()}),
+        }
     if kind == Module.Kind.NETWORKING_ROULETTE:
         # Without Janus servers, matches meet on this Jitsi server (empty: the public one).
         jitsi_url = str(config.get("jitsi_url") or config.get("url") or "").strip()
@@ -162,6 +162,22 @@ def _clean_module_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
     if kind == Module.Kind.PAGE:
         return {"content": str(config.get("content", ""))[:20000]}
     return {}
+
+
+def _clean_hls_config(config: dict[str, Any], url_validator: Any) -> dict[str, Any]:
+    """An HLS module plays its ``url``, or the room's stream when ``source`` is ``server``."""
+    source = "server" if config.get("source") == "server" else "url"
+    cleaned: dict[str, str] = {"source": source} if source == "server" else {}
+    for key in ("url", "fallback_url"):
+        value = str(config.get(key) or "").strip()
+        if value or (key == "url" and source == "url"):
+            try:
+                url_validator(value)
+            except ValidationError:
+                raise ValidationError({key: [_("Enter a valid URL.")]})
+        if value:
+            cleaned[key] = value
+    return cleaned
 
 
 def module_save(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.core.cache import cache
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Event
 from eventyay_video import services
-from eventyay_video.models import Room
+from eventyay_video.models import Room, RoomStream
+from eventyay_video.streaming import stream_health_check
 
 
 @shared_task
@@ -28,3 +29,12 @@ def viewer_samples_record(event_id: int) -> int:
                 services.viewer_sample_record(room_id=room_id, count=int(count))
                 stored += 1
     return stored
+
+
+@shared_task
+def stream_health_check_all() -> int:
+    """Check the primary stream of every room on an active streaming server (e.g. every 30 s
+    from a beat schedule); returns how many primaries are down."""
+    with scopes_disabled():
+        streams = list(RoomStream.objects.filter(server__active=True).select_related("server", "room"))
+        return sum(0 if stream_health_check(stream=stream) else 1 for stream in streams)

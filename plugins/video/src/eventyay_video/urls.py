@@ -1,6 +1,6 @@
 from django.urls import path
 
-from eventyay_video import exhibition_views, views
+from eventyay_video import exhibition_views, server_views, views
 
 event_patterns = [
     path("video/", views.video_page, name="video.index"),
@@ -40,4 +40,9 @@ control_patterns = [
     path("video/janus/", views.janus_servers, name="control.janus"),
     path("video/janus/<int:server>/", views.janus_server_detail, name="control.janus.server"),
     path("video/janus/<int:server>/delete/", views.janus_server_delete, name="control.janus.server.delete"),
+    path("video/servers/", server_views.servers, name="control.servers"),
+    path("video/servers/bbb/<int:server>/", server_views.bbb_server, name="control.servers.bbb"),
+    path("video/servers/streaming/<int:server>/", server_views.streaming_server, name="control.servers.streaming"),
+    path("video/rooms/<int:room>/stream/", server_views.room_stream, name="control.room.stream"),
+    path("video/recordings/", server_views.recordings, name="control.recordings"),
 ]

@@ -380,6 +380,7 @@ def page_strings() -> dict[str, Any]:
             "chat.too_long": _("Your message is too long."),
             "chat.silenced": _("You cannot write here at the moment."),
             "poll.closed": _("This poll is closed."),
+            "bbb.unavailable": _("The video call cannot be started right now. Please try again in a moment."),
             "connection.lost": _("Connection lost, reconnecting…"),
         },
     }

@@ -85,6 +85,7 @@
     if (name === "authenticated") onAuthenticated(payload);
     else if (name === "chat.event") onChatEvent(payload);
     else if (name === "room.viewers") onViewers(payload);
+    else if (name === "room.stream") onStream(payload);
     else if (name === "poll.updated") onPoll(payload);
     else if (name === "question.updated") onQuestion(payload);
     else if (name === "announcement") onAnnouncement(payload);
@@ -129,6 +130,30 @@
     }).catch(function (error) { setStatus(errorText(error.code)); });
   }
 
+  // Plays config.url; when it fails, the fallback stream (the server also announces outages
+  // with room.stream, found by its health check).
+  function playStream(video, config) {
+    if (video._hls) { video._hls.destroy(); video._hls = null; }
+    var url = config.url, fallback = config.fallback_url;
+    function toFallback() { if (fallback && url !== fallback) { url = fallback; start(); } }
+    function start() {
+      if (window.Hls && window.Hls.isSupported()) {
+        var hls = new window.Hls(); video._hls = hls; hls.loadSource(url); hls.attachMedia(video);
+        hls.on(window.Hls.Events.ERROR, function (_event, data) { if (data.fatal) { hls.destroy(); toFallback(); } });
+      } else {
+        video.src = url;
+      }
+    }
+    video.onerror = toFallback;
+    start();
+  }
+
+  function onStream(payload) {
+    if (!state.room || state.room.id !== payload.room) return;
+    var video = document.querySelector('#video-room-player video[data-module="' + payload.module + '"]');
+    if (video && payload.url) playStream(video, payload);
+  }
+
   function renderRoom(room, viewers) {
     $("video-room").hidden = false;
     $("video-room-name").textContent = room.name;
@@ -148,12 +173,20 @@
       var url = module.config.url;
       if (module.type === "livestream.hls" && url) {
         var video = el("video", { controls: "", class: "w-100 bg-black", "aria-label": T.stream, playsinline: "" });
+        video.dataset.module = module.id;
         player.appendChild(video);
-        if (window.Hls && window.Hls.isSupported()) { var hls = new window.Hls(); hls.loadSource(url); hls.attachMedia(video); }
-        else video.src = url;
+        playStream(video, module.config);
       } else if (module.type === "livestream.iframe" && url) {
         player.appendChild(el("iframe", { src: url, title: T.stream, class: "w-100 video-embed", allow: "autoplay; fullscreen; picture-in-picture", allowfullscreen: "" }));
-      } else if ((module.type === "call.bigbluebutton" || module.type === "call.url") && url) {
+      } else if (module.type === "call.bigbluebutton") {
+        var join = el("button", { type: "button", class: "btn btn-outline-primary me-2" }, T.join_call);
+        join.addEventListener("click", function () {
+          // The server creates the meeting (or finds it running) and signs a link for this user.
+          request(module.config.join_action, { room: room.id }).then(function (r) { window.location.assign(r.url); })
+            .catch(function (error) { setStatus(errorText(error.code)); });
+        });
+        extras.appendChild(join);
+      } else if (module.type === "call.url" && url) {
         extras.appendChild(el("a", { href: url, target: "_blank", rel: "noopener", class: "btn btn-outline-primary me-2" }, T.join_call));
       } else if (module.type === "page") {
         extras.appendChild(el("div", { class: "video-page" }, module.config.content || ""));
