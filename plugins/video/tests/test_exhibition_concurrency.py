@@ -1,0 +1,79 @@
+"""Poster votes and contact requests under concurrency: threads with their own connections."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connections
+from django_scopes import scope, scopes_disabled
+from eventyay_video import exhibition
+from eventyay_video.models import ContactRequest, PosterVote
+from eventyay_video.tokens import VideoUser
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 8
+
+
+def in_threads(work: Callable[[int], Any], count: int = THREADS) -> list[Any]:
+    """Run ``work(i)`` in ``count`` threads released at once; returns results (or exceptions)."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # collected for the assertion below
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_simultaneous_votes_are_counted_exactly_once_per_attendee(video_event):
+    with scope(organizer=video_event.organizer):
+        poster = exhibition.poster_save(event=video_event, data={"title": "Graphene at scale"})
+
+    def vote(i: int) -> int:
+        # Half the threads are the same attendee voting twice at once.
+        user = VideoUser(uid=f"ticket:{i % (THREADS // 2)}", name=f"Attendee {i}")
+        with scope(organizer=video_event.organizer):
+            _poster, count = exhibition.poster_vote(
+                event=video_event, room_ids=(), user=user, poster_id=poster.pk
+            )
+        return count
+
+    results = in_threads(vote)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    with scopes_disabled():
+        assert PosterVote.objects.filter(poster=poster).count() == THREADS // 2
+        assert sorted(PosterVote.objects.values_list("uid", flat=True)) == [
+            f"ticket:{i}" for i in range(THREADS // 2)
+        ]
+    assert all(1 <= count <= THREADS // 2 for count in results)
+
+
+def test_simultaneous_contact_requests_of_one_attendee_make_one_open_request(video_event):
+    with scope(organizer=video_event.organizer):
+        booth = exhibition.exhibitor_save(event=video_event, data={"name": "ACME"})
+    user = VideoUser(uid="ticket:alice", name="Alice")
+
+    def ask(_i: int) -> int:
+        with scope(organizer=video_event.organizer):
+            return exhibition.contact_request_create(exhibitor=booth, user=user).pk
+
+    results = in_threads(ask, 4)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len(set(results)) == 1
+    with scopes_disabled():
+        assert ContactRequest.objects.filter(exhibitor=booth, uid="ticket:alice").count() == 1
