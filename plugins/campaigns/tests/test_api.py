@@ -215,3 +215,16 @@ def test_segments(api_client: Any, people: Any) -> None:
 def test_search_takes_any_text(api_client: Any, people: Any, text: str) -> None:
     response = api_client.get(URL, {"search": text})
     assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_schema_names_the_consent_sources_once() -> None:
+    """Both consent fields share one named choice set (no "multiple names" schema warning)."""
+    from drf_spectacular.settings import spectacular_settings
+
+    schema = spectacular_settings.DEFAULT_GENERATOR_CLASS().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    contact = components["CampaignsContact"]["properties"]
+    for field in ("consent_source", "sms_consent_source"):
+        refs = [part["$ref"] for part in contact[field]["oneOf"]]
+        assert "#/components/schemas/ContactConsentSourceEnum" in refs, contact[field]
+    assert "SmsConsentSourceEnum" not in components and "ConsentSourceEnum" not in components

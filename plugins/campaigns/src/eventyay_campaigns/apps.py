@@ -22,7 +22,12 @@ class CampaignsConfig(PluginConfig):
         level = "organizer"
         compatibility = ">=1.0.0.dev0"
         # Other plugins' serializers have ``status`` fields too: the campaign states get a name.
-        api_enum_names = {"CampaignStatusEnum": "eventyay_campaigns.models.messaging.Campaign.Status"}
+        # The consent sources serve two fields (``consent_source``, ``sms_consent_source``): one
+        # name, instead of one per field and a warning.
+        api_enum_names = {
+            "CampaignStatusEnum": "eventyay_campaigns.models.messaging.Campaign.Status",
+            "ContactConsentSourceEnum": "eventyay_campaigns.models.contacts.Contact.ConsentSource",
+        }
 
     def ready(self) -> None:
         super().ready()
