@@ -8,12 +8,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 from eventyay_video import services, streaming
 from eventyay_video.models import Module, RoomStream, StreamingServer
 from eventyay_video.selectors import room_dict
+from eventyay_video.tasks import stream_health_check_all
 from eventyay_video.tokens import VideoUser
 
 from eventyay.base.secrets import is_encrypted, secret_decrypt
@@ -276,3 +278,13 @@ def test_streaming_server_of_another_organizer_cannot_be_chosen(
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     with scopes_disabled():
         assert not RoomStream.objects.filter(room=room).exists()
+
+
+def test_beat_task_checks_every_stream_and_counts_the_down_ones(stage, origin):
+    assert django_settings.CELERY_BEAT_SCHEDULE["eventyay-video-stream-health"]["task"] == (
+        "eventyay_video.tasks.stream_health_check_all"
+    )
+    origin.live = False
+    assert stream_health_check_all() == 0
+    assert stream_health_check_all() == 1
+    assert any(path.startswith("/hls/") for path in origin.requests)

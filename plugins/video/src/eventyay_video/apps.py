@@ -22,3 +22,11 @@ class VideoConfig(PluginConfig):
         from eventyay.base.settings import register_default
 
         register_default("video_allow_pending", False)
+        # Viewers learn within about a minute that a room's primary stream stopped (the player
+        # switches sooner on its own when playback fails).
+        from django.conf import settings
+
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "eventyay-video-stream-health",
+            {"task": "eventyay_video.tasks.stream_health_check_all", "schedule": 30.0},
+        )
