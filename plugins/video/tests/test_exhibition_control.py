@@ -173,6 +173,13 @@ def test_leads_are_listed_and_exported_as_csv(admin, video_event, booth):
         assert rows[1][6] == "Sam"
 
 
+def test_leads_csv_neutralises_spreadsheet_formulas(admin, video_event, booth):
+    answered_request(booth, "ticket:mallory", '=HYPERLINK("https://evil.example")', accept=True)
+    response = admin.get(control(video_event, "exhibitor.leads", exhibitor=booth.pk))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][2].startswith("'=")
+
+
 def test_leads_exporter_is_registered_and_writes_csv(video_event, booth):
     answered_request(booth, "ticket:alice", "Alice", accept=True)
     assert [e.plugin for e in event_exporters(video_event) if e.exporter is LeadsExporter] == ["video"]

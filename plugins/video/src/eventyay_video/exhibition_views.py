@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
+from eventyay.base.exporters import neutralise_formula
 from eventyay.base.models import Event
 from eventyay.base.storage import serve_private_file
 from eventyay_video import exhibition, services
@@ -153,7 +154,8 @@ def leads_csv(request: HttpRequest, event: Event, exhibitor: int | None = None) 
             for row in exhibition.lead_rows(
                 exhibition.leads(event=event, exhibitor=the_exhibitor).iterator()
             ):
-                yield writer.writerow(row)
+                # Attendees write the names and messages: no cell may start a spreadsheet formula.
+                yield writer.writerow([neutralise_formula(str(cell)) for cell in row])
 
     name = f"{event.slug}-leads" + (f"-{the_exhibitor.pk}" if the_exhibitor else "") + ".csv"
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
