@@ -368,6 +368,10 @@ def page_strings() -> dict[str, Any]:
         "unpin": _("Unpin"),
         "upvote": _("Upvote, %s votes so far"),
         "error": _("Something went wrong (%s)."),
+        "roulette_waiting": _("Waiting for someone to meet…"),
+        "roulette_matched": _("You are meeting %s."),
+        "roulette_ended": _("Your partner moved on. Waiting for the next person…"),
+        "roulette_janus": _("Video room %s, PIN %s."),
         "errors": {
             "auth.invalid_token": _("Your link is not valid. Please open it again from your order page."),
             "auth.expired_token": _("Your link has expired. Please open it again from your order page."),
@@ -382,6 +386,8 @@ def page_strings() -> dict[str, Any]:
             "poll.closed": _("This poll is closed."),
             "bbb.unavailable": _("The video call cannot be started right now. Please try again in a moment."),
             "connection.lost": _("Connection lost, reconnecting…"),
+            "roulette.unavailable": _("This room has no networking roulette."),
+            "roulette.not_started": _("You are not taking part in the networking roulette here."),
         },
     }
 

@@ -89,12 +89,17 @@
     else if (name === "poll.updated") onPoll(payload);
     else if (name === "question.updated") onQuestion(payload);
     else if (name === "announcement") onAnnouncement(payload);
+    else if (name === "roulette.match") onRouletteMatch(payload);
+    else if (name === "roulette.ended") onRouletteEnded(payload);
   }
 
   function onAuthenticated(data) {
     retry = 0;
     state.user = data.user;
     state.rooms = data.rooms;
+    // A closed socket left the roulette on the server: start over after reconnecting.
+    roulette.room = null;
+    rouletteUi("idle");
     setStatus(fmt(T.connected, data.user.name));
     var list = $("video-rooms");
     list.replaceChildren();
@@ -199,6 +204,7 @@
     if (kinds.chat && room.channel) joinChat(room.channel);
     if (kinds.polls) request("poll.list", { room: room.id }).then(function (r) { $("video-poll-list").replaceChildren(); r.polls.reverse().forEach(onPoll); });
     if (kinds.questions) request("question.list", { room: room.id }).then(function (r) { $("video-question-list").replaceChildren(); r.questions.reverse().forEach(onQuestion); });
+    renderRoulette(room, kinds);
   }
 
   function joinChat(channel) {
@@ -349,6 +355,61 @@
     var input = $("video-question-input");
     request("question.ask", { room: state.room.id, content: input.value }).then(function () { input.value = ""; })
       .catch(function (e) { setStatus(errorText(e.code)); });
+  });
+
+  // --- networking roulette: the server pairs people; a match brings the call to both ---
+  var roulette = { room: null, events: 0 };
+  function rouletteUi(mode, text) {
+    $("video-roulette-start").hidden = mode !== "idle";
+    $("video-roulette-skip").hidden = mode !== "matched";
+    $("video-roulette-stop").hidden = mode === "idle";
+    $("video-roulette-status").textContent = text || "";
+    if (mode !== "matched") $("video-roulette-call").replaceChildren();
+  }
+  function renderRoulette(room, kinds) {
+    if (roulette.room && roulette.room !== room.id) request("roulette.stop", { room: roulette.room }).catch(function () {});
+    if (roulette.room !== room.id) { roulette.room = null; rouletteUi("idle"); }
+    $("video-roulette").hidden = !kinds["networking.roulette"];
+  }
+  function onRouletteAnswer(sentAt, answer) {
+    // A match pushed while the request was under way is newer than a "waiting" answer.
+    if (answer.state === "matched") onRouletteMatch(answer.match);
+    else if (roulette.events === sentAt) rouletteUi("waiting", T.roulette_waiting);
+  }
+  function rouletteRequest(action) {
+    var sentAt = roulette.events;
+    request(action, { room: roulette.room }).then(function (answer) { onRouletteAnswer(sentAt, answer); })
+      .catch(function (e) { roulette.room = null; rouletteUi("idle", errorText(e.code)); });
+  }
+  function onRouletteMatch(match) {
+    if (match.room !== roulette.room) return;
+    roulette.events++;
+    rouletteUi("matched", fmt(T.roulette_matched, match.partner.name));
+    var call = $("video-roulette-call"), details = match.call || {};
+    if (details.type === "jitsi") {
+      call.appendChild(el("a", { href: details.url, target: "_blank", rel: "noopener", class: "btn btn-outline-primary mb-2", id: "video-roulette-join" }, T.join_call));
+    } else if (details.type === "janus") {
+      var info = el("p", { class: "small", id: "video-roulette-join" }, fmt(fmt(T.roulette_janus, details.room), details.pin));
+      info.dataset.janusServer = details.server;
+      call.appendChild(info);
+    }
+  }
+  function onRouletteEnded(data) {
+    if (data.room !== roulette.room) return;
+    roulette.events++;
+    rouletteUi("waiting", T.roulette_ended);
+  }
+  $("video-roulette-start").addEventListener("click", function () {
+    roulette.room = state.room.id;
+    rouletteUi("waiting", T.roulette_waiting);
+    rouletteRequest("roulette.start");
+  });
+  $("video-roulette-skip").addEventListener("click", function () { rouletteUi("waiting", T.roulette_waiting); rouletteRequest("roulette.skip"); });
+  $("video-roulette-stop").addEventListener("click", function () {
+    var room = roulette.room;
+    roulette.room = null;
+    rouletteUi("idle");
+    request("roulette.stop", { room: room }).catch(function () {});
   });
 
   function onAnnouncement(announcement) {
