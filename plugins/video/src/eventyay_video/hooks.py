@@ -108,32 +108,6 @@ def public_navigation(event: Event, request: HttpRequest) -> list[Any]:
 
 @hookimpl
 def control_dashboard_widgets(event: Event, request: HttpRequest) -> list[Any]:
-    """Viewers online now (the live counts) and each room's peak (stored samples), in one query."""
-    from django.core.cache import cache
-    from django.db.models import Max
+    from eventyay_video.dashboard import viewers_widgets
 
-    from eventyay.base.plugins import DashboardWidget
-    from eventyay_video.consumers import viewers_key
-    from eventyay_video.models import Room
-
-    grant = grant_for_user(request.user, event.organizer)
-    if not (
-        grant.has_event_permission(event, READ_PERMISSION)
-        or grant.has_event_permission(event, WRITE_PERMISSION)
-    ):
-        return []
-    rooms = list(Room.objects.filter(event=event).annotate(peak=Max("viewer_samples__count")))
-    live = cache.get_many([viewers_key(room.pk) for room in rooms])
-    for room in rooms:
-        room.viewers_now = max(0, int(live.get(viewers_key(room.pk)) or 0))  # type: ignore[attr-defined]
-    kwargs = {"organizer": event.organizer.slug, "event": event.slug}
-    html = render_to_string(
-        "eventyay_video/control/_viewers_widget.html",
-        {
-            "rooms": rooms,
-            "total": sum(room.viewers_now for room in rooms),  # type: ignore[attr-defined]
-            "reports_url": reverse("plugins:video:control.reports", kwargs=kwargs),
-        },
-        request,
-    )
-    return [DashboardWidget(title=_("Online viewers"), html=html, key="video-viewers", priority=10)]
+    return viewers_widgets(event, request, permissions=(READ_PERMISSION, WRITE_PERMISSION))
