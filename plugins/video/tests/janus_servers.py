@@ -134,7 +134,8 @@ class FakeJanusHandler(BaseHTTPRequestHandler):
             self.state.rooms[room] = dict(body)
             return {"videoroom": "created", "room": room, "permanent": False}
         if request == "destroy":
-            room = self.state.rooms.get(body.get("room"))
+            room_id = body.get("room")
+            room = self.state.rooms.get(room_id) if isinstance(room_id, int) else None
             if room is None:
                 return {
                     "videoroom": "event",

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
 from django.db import close_old_connections
+from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 from eventyay_video import roulette, services
 from eventyay_video.models import JanusServer, Module, RouletteCall, RouletteRequest, UserBlock
@@ -282,3 +284,33 @@ async def test_roulette_needs_a_visible_networking_room(ws, token_for, make_room
     assert (await alice.call("roulette.start", {"room": "x"}))[2] == {"code": "room.unknown"}
     assert (await alice.call("roulette.stop", {"room": networking_room.pk}))[0] == "success"
     await alice.close()
+
+
+# --- control panel -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "stored"), [("", ""), ("https://meet.example.org/", "https://meet.example.org/")]
+)
+def test_team_adds_a_networking_module(client_for, user, video_event, make_room, url, stored):
+    room = make_room(name="Lounge", kinds=(Module.Kind.CHAT,))
+    page = reverse(
+        "plugins:video:control.room",
+        kwargs={"organizer": video_event.organizer.slug, "event": video_event.slug, "room": room.pk},
+    )
+    response = client_for(user).post(
+        page, {"module-kind": "networking.roulette", "module-url": url, "module-order": 3}
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        module = room.modules.get(kind=Module.Kind.NETWORKING_ROULETTE)
+    assert module.config == {"jitsi_url": stored}
+
+
+@pytest.mark.django_db
+def test_bad_jitsi_url_is_an_error_of_the_url_field(video_event, make_room):
+    room = make_room(name="Lounge", kinds=(Module.Kind.CHAT,))
+    with scope(organizer=video_event.organizer), pytest.raises(ValidationError) as failure:
+        services.module_save(room=room, kind=Module.Kind.NETWORKING_ROULETTE, config={"jitsi_url": "nope"})
+    assert "url" in failure.value.message_dict

@@ -37,7 +37,14 @@ class RoomForm(forms.ModelForm):
 
 class ModuleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=Module.Kind.choices)
-    url = forms.URLField(label=_("URL (stream, player or call link)"), required=False, assume_scheme="https")
+    url = forms.URLField(
+        label=_("URL (stream, player or call link)"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "For the networking roulette: the Jitsi server for calls when no Janus server is active."
+        ),
+    )
     fallback_url = forms.URLField(
         label=_("Fallback stream (HLS)"),
         required=False,
@@ -165,7 +172,9 @@ class JanusServerForm(forms.Form):
 
     def __init__(self, *args: Any, server: JanusServer | None = None, **kwargs: Any) -> None:
         if server is not None:
-            kwargs.setdefault("initial", {"url": server.url, "active": server.active, "weight": server.weight})
+            kwargs.setdefault(
+                "initial", {"url": server.url, "active": server.active, "weight": server.weight}
+            )
         super().__init__(*args, **kwargs)
         self.fields["api_secret"] = SecretFormField(
             label=_("API secret"),

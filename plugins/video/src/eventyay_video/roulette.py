@@ -319,9 +319,9 @@ def _after_commit(room: Room, changes: _Changes) -> None:
         realtime.publish(roulette_group(room.pk, uid), "roulette.ended", {"room": room.pk, "reason": reason})
     for first, second in changes.matches:
         assert first.call is not None
-        call = _open_call(room, first.call)
-        if call is None:
+        opened = _open_call(room, first.call)
+        if opened is None:
             continue
-        first.call = second.call = call
+        first.call = second.call = opened
         for me in (first, second):
             realtime.publish(roulette_group(room.pk, me.uid), "roulette.match", match_dict(me))

@@ -402,11 +402,15 @@ def _janus_permission(request: HttpRequest, event: Event) -> None:
         raise PermissionDenied()
 
 
-def _janus_save(request: HttpRequest, event: Event, form: JanusServerForm, server: JanusServer | None) -> bool:
+def _janus_save(
+    request: HttpRequest, event: Event, form: JanusServerForm, server: JanusServer | None
+) -> bool:
     if not form.is_valid():
         return False
     try:
-        janus.janus_server_save(organizer=event.organizer, server=server, actor=request.user, **form.cleaned_data)
+        janus.janus_server_save(
+            organizer=event.organizer, server=server, actor=request.user, **form.cleaned_data
+        )
     except ValidationError as exc:
         _form_errors(form, exc)
         return False

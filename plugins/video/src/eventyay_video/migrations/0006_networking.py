@@ -9,7 +9,26 @@ class Migration(migrations.Migration):
         ("eventyay_video", "0005_exhibition"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = [
+    operations = [
+        migrations.AlterField(
+            model_name="module",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("livestream.hls", "Livestream (HLS)"),
+                    ("livestream.iframe", "Livestream (embedded player)"),
+                    ("chat", "Chat"),
+                    ("polls", "Polls"),
+                    ("questions", "Questions and answers"),
+                    ("call.bigbluebutton", "Video call (BigBlueButton)"),
+                    ("call.url", "Video call (Jitsi or other link)"),
+                    ("page", "Static page"),
+                    ("networking.roulette", "Networking roulette"),
+                ],
+                max_length=32,
+                verbose_name="Type",
+            ),
+        ),
         migrations.CreateModel(
             name="JanusServer",
             fields=[
