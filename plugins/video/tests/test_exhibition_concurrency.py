@@ -1,4 +1,9 @@
-"""Poster votes and contact requests under concurrency: threads with their own connections."""
+"""Poster votes and contact requests under concurrency: threads with their own connections.
+
+PostgreSQL only: with SQLite the plugin runs all database work of a process on one thread (see
+``consumers.DB_EXECUTOR``), and the in-memory test database refuses concurrent writers outright
+("database table is locked") instead of making them wait.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from django_scopes import scope, scopes_disabled
 from eventyay_video import exhibition
 from eventyay_video.models import ContactRequest, PosterVote
 from eventyay_video.tokens import VideoUser
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not settings.DATABASE_IS_POSTGRES, reason="concurrent writers need PostgreSQL"),
+]
 
 THREADS = 8
 
