@@ -4,9 +4,9 @@ Views, the API and segments describe what they want as :class:`ContactCriteria` 
 ``ContactFilterForm``) and ask :func:`contact_query` for the matching contacts. The shipped
 :class:`DatabaseContactQuery` answers with the ORM: on PostgreSQL through the indexes of
 migrations 0001, 0002 and 0010 (lower-cased columns, a JSONB GIN index on the custom fields, a
-GIN index on the stored search vector), on SQLite with plain scans. An installation that outgrows PostgreSQL points the
-``CAMPAIGNS_CONTACT_QUERY`` setting at a class with the same methods backed by a search
-engine.
+GIN index on the stored search vector), on SQLite with plain scans. An installation that
+outgrows PostgreSQL points the ``CAMPAIGNS_CONTACT_QUERY`` setting at a class with the same
+methods backed by a search engine.
 
 Every sort column has an index ``(organizer, column, id)``: a sorted page (ties broken by id)
 walks it and stops after the page, whatever the number of matches. Counting cannot stop early,
