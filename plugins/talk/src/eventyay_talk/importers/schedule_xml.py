@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -37,17 +35,20 @@ from i18nfield.strings import LazyI18nString
 
 from eventyay.base.models import Event, Organizer
 from eventyay.base.services.events import event_create, event_update
-from eventyay.base.services.http import OutgoingRequestError, outgoing_request
 from eventyay.base.services.import_report import ImportReport
 from eventyay.base.services.jobs import job_atomic
 from eventyay.base.services.log import Actor, log_action
 from eventyay_talk.importers.schedule_xml_format import (
+    MAX_XML_BYTES,
     ScheduleXMLError,
     XMLPerson,
     XMLSchedule,
     XMLTalk,
+    schedule_xml_fetch,
     schedule_xml_parse,
+    schedule_xml_read,
 )
+from eventyay_talk.importers.schedule_xml_records import ScheduleXMLRecords
 from eventyay_talk.models import (
     Room,
     Schedule,
@@ -56,7 +57,6 @@ from eventyay_talk.models import (
     SubmissionStates,
     SubmissionType,
     TalkImport,
-    TalkImportRecord,
     TalkSlot,
     Track,
 )
@@ -64,14 +64,16 @@ from eventyay_talk.models.codes import CODE_ALPHABET, CODE_LENGTH, generate_uniq
 from eventyay_talk.services.accounts import speaker_user_for_email
 from eventyay_talk.services.schedule import schedule_release, wip_schedule
 
-__all__ = ["ScheduleXMLError", "schedule_xml_import", "schedule_xml_read"]
+__all__ = [
+    "MAX_XML_BYTES",
+    "ScheduleXMLError",
+    "schedule_xml_fetch",
+    "schedule_xml_import",
+    "schedule_xml_read",
+]
 
-M = TypeVar("M", bound=models.Model)
 Progress = Callable[[int], None]
 
-#: Largest schedule read, in bytes (the largest public schedules are a few megabytes).
-MAX_XML_BYTES = 20 * 1024 * 1024
-FETCH_TIMEOUT_SECONDS = 60.0
 #: A talk code from the file is kept when it looks like one of ours (pretalx uses the same kind).
 CODE_PATTERN = re.compile(r"^[A-Z0-9]{4,16}$")
 #: The domain of the addresses given to imported speakers; ``.invalid`` never receives mail.
@@ -84,108 +86,6 @@ class ScheduleXMLImportError(ScheduleXMLError):
     """The import cannot start or go on; the message can be shown as it is."""
 
 
-def schedule_xml_read(source: str) -> bytes:
-    """The bytes of ``source``: an http(s) URL (fetched through the guarded client) or a file path."""
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source):
-        if not source.lower().startswith(("http://", "https://")):
-            raise ScheduleXMLImportError(_("Give a file or an http:// or https:// address."))
-        try:
-            response = outgoing_request(
-                "GET",
-                source,
-                headers={"Accept": "application/xml, text/xml"},
-                timeout=FETCH_TIMEOUT_SECONDS,
-                max_response_bytes=MAX_XML_BYTES,
-                allow_redirects=True,
-            )
-        except OutgoingRequestError as exc:
-            raise ScheduleXMLImportError(
-                _("The schedule could not be fetched: %(problem)s") % {"problem": exc}
-            ) from exc
-        if not response.ok:
-            raise ScheduleXMLImportError(
-                _("The schedule could not be fetched: HTTP %(status)d.") % {"status": response.status}
-            )
-        if response.truncated:
-            raise ScheduleXMLImportError(
-                _("The schedule is larger than %(size)d MB.") % {"size": MAX_XML_BYTES // 2**20}
-            )
-        return response.body
-    path = Path(source)
-    try:
-        if path.stat().st_size > MAX_XML_BYTES:
-            raise ScheduleXMLImportError(
-                _("The schedule is larger than %(size)d MB.") % {"size": MAX_XML_BYTES // 2**20}
-            )
-        return path.read_bytes()
-    except OSError as exc:
-        raise ScheduleXMLImportError(
-            _("The file %(name)s cannot be read: %(problem)s")
-            % {"name": source, "problem": exc.strerror or exc}
-        ) from exc
-
-
-def _fingerprint(fields: dict[str, Any]) -> str:
-    def plain(value: Any) -> Any:
-        return value.pk if isinstance(value, models.Model) else str(value)
-
-    encoded = json.dumps({key: plain(value) for key, value in sorted(fields.items())}, sort_keys=True)
-    return hashlib.sha256(encoded.encode()).hexdigest()[:32]
-
-
-class _Records:
-    """The rows this event's schedule import wrote, by kind and key in the file."""
-
-    def __init__(self, talk_import: TalkImport, event: Event, report: ImportReport) -> None:
-        self.talk_import = talk_import
-        self.event = event
-        self.report = report
-        self.ids: dict[tuple[str, str], tuple[int, str]] = {
-            (kind, source_id): (object_id, modified)
-            for kind, source_id, object_id, modified in TalkImportRecord.objects.filter(
-                talk_import=talk_import
-            ).values_list("kind", "source_id", "object_id", "source_modified")
-        }
-
-    def get(self, model: type[M], kind: str, key: str, **event_filter: Any) -> M | None:
-        """The row imported for ``key``, looked up within this event only (never another one's)."""
-        found = self.ids.get((kind, key))
-        if found is None:
-            return None
-        return model._default_manager.filter(pk=found[0], **event_filter).first()
-
-    def save(
-        self, kind: str, key: str, model: type[M], fields: dict[str, Any], *, scoped: dict[str, Any]
-    ) -> M:
-        """Update the row imported for ``key`` with ``fields`` (when they changed), or create it."""
-        modified = _fingerprint(fields)
-        obj = self.get(model, kind, key, **scoped)
-        if obj is not None and self.ids[(kind, key)][1] == modified:
-            self.report.unchanged[kind] += 1
-            return obj
-        created = obj is None
-        if obj is None:
-            obj = model(**scoped, **fields)
-        else:
-            for name, value in fields.items():
-                setattr(obj, name, value)
-        obj.save()
-        self.remember(kind, key, obj, modified)
-        self.report.count(kind, created=created)
-        return obj
-
-    def remember(self, kind: str, key: str, obj: models.Model, modified: str = "") -> None:
-        if self.ids.get((kind, key)) == (obj.pk, modified):
-            return
-        TalkImportRecord.objects.update_or_create(
-            talk_import=self.talk_import,
-            kind=kind,
-            source_id=key[:190],
-            defaults={"object_id": obj.pk, "source_modified": modified},
-        )
-        self.ids[(kind, key)] = (int(obj.pk), modified)
-
-
 class _Importer:
     def __init__(self, *, schedule: XMLSchedule, source_url: str, report: ImportReport, actor: Actor) -> None:
         self.schedule = schedule
@@ -193,7 +93,8 @@ class _Importer:
         self.report = report
         self.actor = actor
         self.event: Event
-        self.records: _Records
+        self.records: ScheduleXMLRecords
+        self._taken_codes: set[str] | None = None
 
     def run(self, event: Event, progress: Progress) -> None:
         self.event = event
@@ -207,7 +108,7 @@ class _Importer:
         elif talk_import.source_url != self.source_url[:500]:
             talk_import.source_url = self.source_url[:500]
             talk_import.save(update_fields=["source_url"])
-        self.records = _Records(talk_import, event, self.report)
+        self.records = ScheduleXMLRecords(talk_import, event, self.report)
         in_event = {"event": event}
         rooms = {
             room.name: self.records.save(
@@ -310,7 +211,16 @@ class _Importer:
 
     def _code(self, talk: XMLTalk) -> str:
         """The file's code where it fits and is free, else one derived from the guid (stable)."""
-        taken = set(Submission.objects.filter(event=self.event).values_list("code", flat=True))
+        if self._taken_codes is None:
+            self._taken_codes = set(
+                Submission.objects.filter(event=self.event).values_list("code", flat=True)
+            )
+        taken = self._taken_codes
+        code = self._free_code(talk, taken)
+        taken.add(code)
+        return code
+
+    def _free_code(self, talk: XMLTalk, taken: set[str]) -> str:
         if CODE_PATTERN.match(talk.code) and talk.code not in taken:
             return talk.code
         digest = uuid.UUID(talk.guid).int

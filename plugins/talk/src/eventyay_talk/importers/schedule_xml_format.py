@@ -1,5 +1,9 @@
 """Reading a frab/c3voc ``schedule.xml`` (from pretalx, frab or our own export) into plain data.
 
+The file comes from an http(s) address, fetched through the SSRF-guarded client of
+:mod:`eventyay.base.services.http` like every address an organizer types, or (on the command
+line only) from a local file.
+
 The format is described by the c3voc schema (https://c3voc.de/schedule/schema.xsd). Parsing is
 lenient where producers differ and strict where the import could go wrong otherwise:
 
@@ -22,11 +26,14 @@ import re
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.utils.translation import gettext as _
+
+from eventyay.base.services.http import OutgoingRequestError, outgoing_request
 
 #: Namespace of the guids derived for talks and persons that have none in the file.
 XML_GUID_NAMESPACE = uuid.UUID("6f1d2b7a-93c4-4a52-8a0e-2f8d7c5b1e44")
@@ -86,6 +93,60 @@ class XMLSchedule:
     #: Track names with their colour ("" when the file gives none), in the file's order.
     tracks: dict[str, str] = field(default_factory=dict)
     talks: list[XMLTalk] = field(default_factory=list)
+
+
+#: Largest schedule read, in bytes (the largest public schedules are a few megabytes).
+MAX_XML_BYTES = 20 * 1024 * 1024
+FETCH_TIMEOUT_SECONDS = 60.0
+
+
+def schedule_xml_fetch(url: str) -> bytes:
+    """The schedule at the http(s) address ``url``, fetched through the SSRF-guarded client."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ScheduleXMLError(_("Give a file or an http:// or https:// address."))
+    try:
+        response = outgoing_request(
+            "GET",
+            url,
+            headers={"Accept": "application/xml, text/xml"},
+            timeout=FETCH_TIMEOUT_SECONDS,
+            max_response_bytes=MAX_XML_BYTES,
+            allow_redirects=True,
+        )
+    except OutgoingRequestError as exc:
+        raise ScheduleXMLError(
+            _("The schedule could not be fetched: %(problem)s") % {"problem": exc}
+        ) from exc
+    if not response.ok:
+        raise ScheduleXMLError(
+            _("The schedule could not be fetched: HTTP %(status)d.") % {"status": response.status}
+        )
+    if response.truncated:
+        raise ScheduleXMLError(
+            _("The schedule is larger than %(size)d MB.") % {"size": MAX_XML_BYTES // 2**20}
+        )
+    return response.body
+
+
+def schedule_xml_read(source: str) -> bytes:
+    """The bytes of ``source``: an http(s) address (see :func:`schedule_xml_fetch`) or a local file.
+
+    Only the command line reads files; the control panel fetches addresses only.
+    """
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source):
+        return schedule_xml_fetch(source)
+    path = Path(source)
+    try:
+        if path.stat().st_size > MAX_XML_BYTES:
+            raise ScheduleXMLError(
+                _("The schedule is larger than %(size)d MB.") % {"size": MAX_XML_BYTES // 2**20}
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise ScheduleXMLError(
+            _("The file %(name)s cannot be read: %(problem)s")
+            % {"name": source, "problem": exc.strerror or exc}
+        ) from exc
 
 
 def _text(element: Element | None, name: str) -> str:

@@ -18,8 +18,12 @@ from eventyay.base.services.http import outgoing_url_problem
 from eventyay.control.forms import bootstrap_widget
 from eventyay.control.permissions import event_view, request_grant
 from eventyay_talk.control.common import SCHEDULE, WRITE
-from eventyay_talk.importers.schedule_xml import MAX_XML_BYTES, schedule_xml_read
-from eventyay_talk.importers.schedule_xml_format import ScheduleXMLError, schedule_xml_parse
+from eventyay_talk.importers.schedule_xml_format import (
+    MAX_XML_BYTES,
+    ScheduleXMLError,
+    schedule_xml_fetch,
+    schedule_xml_parse,
+)
 from eventyay_talk.importers.schedule_xml_jobs import (
     SCHEDULE_XML_JOB_KIND,
     schedule_xml_job_create,
@@ -63,7 +67,7 @@ class ScheduleXMLImportForm(forms.Form):
                 problem = outgoing_url_problem(url)
                 if problem:
                     raise ValidationError(problem)
-                self.content = schedule_xml_read(url)
+                self.content = schedule_xml_fetch(url)
             elif upload is not None:
                 if upload.size > MAX_XML_BYTES:
                     raise ValidationError(
