@@ -55,6 +55,15 @@ async def test_plain_string_content_still_works(ws, room, token_for):
     await alice.close()
 
 
+async def test_history_pages_with_venueless_before_id(ws, room, token_for):
+    alice = await joined(ws, token_for(), room)
+    first = await alice.ok("chat.send", {"channel": room.channel.pk, "content": "one"})
+    second = await alice.ok("chat.send", {"channel": room.channel.pk, "content": "two"})
+    page = await alice.ok("chat.fetch", {"channel": room.channel.pk, "before_id": second["id"], "count": 10})
+    assert [m["id"] for m in page["messages"]] == [first["id"]]
+    await alice.close()
+
+
 @pytest.mark.parametrize(
     "payload, code",
     [

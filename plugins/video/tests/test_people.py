@@ -46,7 +46,9 @@ async def test_profile_update_and_fetch_by_another_user(ws, token_for):
     }
     bob = await signed_in(ws, token_for(uid="ticket:bob"))
     assert (await bob.ok("user.fetch", {"id": "ticket:alice"}))["profile"]["bio"] == "Compilers."
-    assert (await bob.call("user.fetch", {"id": "ticket:nobody"}))[2] == {"code": "user.unknown"}
+    several = await bob.ok("user.fetch", {"ids": ["ticket:alice", "ticket:nobody"]})
+    assert list(several) == ["ticket:alice"]
+    assert (await bob.call("user.fetch", {"id": "ticket:nobody"}))[2] == {"code": "user.not_found"}
     await alice.close()
     await bob.close()
 
@@ -124,7 +126,9 @@ async def test_a_block_stops_direct_messages_both_ways(ws, token_for):
     channel = await alice.ok("chat.direct.create", {"users": ["ticket:bob"]})
     await bob.ok("chat.direct.create", {"users": ["ticket:alice"]})
     await bob.ok("user.block", {"id": "ticket:alice"})
-    assert (await bob.ok("user.block.list")) == {"blocked": ["ticket:alice"]}
+    blocked = await bob.ok("user.list.blocked")
+    assert [user["id"] for user in blocked["users"]] == ["ticket:alice"]
+    assert (await bob.call("user.block", {"id": "ticket:bob"}))[2] == {"code": "user.block.self"}
     sent = await alice.call("chat.send", {"channel": channel["id"], "content": "hello?"})
     assert sent[2] == {"code": "chat.denied"}
     back = await bob.call("chat.send", {"channel": channel["id"], "content": "go away"})
@@ -180,7 +184,7 @@ async def test_users_of_another_event_cannot_message_or_see_each_other(
     )
     await carol.ok("user.update", {"accepts_direct_messages": True, "profile": {"bio": "other event"}})
 
-    assert (await alice.call("user.fetch", {"id": "ticket:carol"}))[2] == {"code": "user.unknown"}
+    assert (await alice.call("user.fetch", {"id": "ticket:carol"}))[2] == {"code": "user.not_found"}
     assert (await alice.call("chat.direct.create", {"users": ["ticket:carol"]}))[2] == {"code": "chat.denied"}
 
     # A direct channel of the first event is unknown on the other one, even to a same-named uid.

@@ -489,7 +489,8 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         try:
             return selectors.chat_history(
                 channel=channel,
-                before=payload.get("before"),
+                # ``before_id`` is venueless's name for it.
+                before=payload.get("before", payload.get("before_id")),
                 after=payload.get("after"),
                 count=payload.get("count", selectors.HISTORY_PAGE),
             )
@@ -727,6 +728,8 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
     @in_scope
     def _profile_fetch(self, payload: dict[str, Any]) -> dict[str, Any]:
         assert self.user is not None
+        if "ids" in payload:
+            return people.profiles_fetch(event=self.event, uids=payload["ids"])
         uid = payload.get("id", self.user.uid)
         if uid == self.user.uid:
             return people.profile_of(event=self.event, user=self.user)
@@ -753,9 +756,9 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
     @in_scope
     def _blocked(self) -> dict[str, Any]:
         assert self.user is not None
-        return {"blocked": people.blocked_uids(event=self.event, user=self.user)}
+        return {"users": people.blocked_users(event=self.event, user=self.user)}
 
-    async def user_block_list(self, payload: dict[str, Any]) -> dict[str, Any]:
+    async def user_list_blocked(self, payload: dict[str, Any]) -> dict[str, Any]:
         return await self._blocked()
 
     @in_scope
@@ -867,7 +870,7 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         "user.fetch": user_fetch,
         "user.block": user_block,
         "user.unblock": user_unblock,
-        "user.block.list": user_block_list,
+        "user.list.blocked": user_list_blocked,
         "user.report": user_report,
         "user.report.list": user_report_list,
         "poll.list": poll_list,

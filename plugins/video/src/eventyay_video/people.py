@@ -47,12 +47,20 @@ def profile_of(*, event: Event, user: VideoUser) -> dict[str, Any]:
     return profile_dict(profile or UserProfile(event=event, uid=user.uid, display_name=user.name[:100]))
 
 
+def profiles_fetch(*, event: Event, uids: Any) -> dict[str, dict[str, Any]]:
+    """Several users' profiles by uid (at most 100, one query), as venueless's ``ids`` lookup."""
+    if not isinstance(uids, list) or not all(isinstance(uid, str) for uid in uids):
+        raise VideoError("user.invalid", "ids")
+    profiles = UserProfile.objects.filter(event=event, uid__in=uids[:100])
+    return {profile.uid: profile_dict(profile) for profile in profiles}
+
+
 def profile_fetch(*, event: Event, uid: Any) -> dict[str, Any]:
     if not isinstance(uid, str) or not uid:
-        raise VideoError("user.unknown")
+        raise VideoError("user.not_found")
     profile = UserProfile.objects.filter(event=event, uid=uid).first()
     if profile is None:
-        raise VideoError("user.unknown")
+        raise VideoError("user.not_found")
     return profile_dict(profile)
 
 
@@ -99,17 +107,18 @@ def profile_update(
 # --- blocking ------------------------------------------------------------------------------------
 
 
-def _other_uid(user: VideoUser, uid: Any) -> str:
+def _other_uid(user: VideoUser, uid: Any, *, self_code: str) -> str:
+    """``uid`` when it may name another user; ``self_code`` when it is the caller's own."""
     if not isinstance(uid, str) or not uid.strip() or len(uid) > 200:
-        raise VideoError("user.unknown")
+        raise VideoError("user.not_found")
     if uid == user.uid:
-        raise VideoError("user.invalid", "id")
+        raise VideoError(self_code)
     return uid
 
 
 def user_block(*, event: Event, user: VideoUser, uid: Any) -> None:
     """Block ``uid``: from now on neither can send the other a direct message."""
-    blocked = _other_uid(user, uid)
+    blocked = _other_uid(user, uid, self_code="user.block.self")
     try:
         with transaction.atomic():
             UserBlock.objects.create(event=event, uid=user.uid, blocked_uid=blocked)
@@ -118,15 +127,20 @@ def user_block(*, event: Event, user: VideoUser, uid: Any) -> None:
 
 
 def user_unblock(*, event: Event, user: VideoUser, uid: Any) -> None:
-    UserBlock.objects.filter(event=event, uid=user.uid, blocked_uid=_other_uid(user, uid)).delete()
+    UserBlock.objects.filter(
+        event=event, uid=user.uid, blocked_uid=_other_uid(user, uid, self_code="user.unblock.self")
+    ).delete()
 
 
-def blocked_uids(*, event: Event, user: VideoUser) -> list[str]:
-    return list(
+def blocked_users(*, event: Event, user: VideoUser) -> list[dict[str, Any]]:
+    """The users ``user`` blocked, in the order blocked, with their profiles (two queries)."""
+    uids = list(
         UserBlock.objects.filter(event=event, uid=user.uid)
         .order_by("pk")
         .values_list("blocked_uid", flat=True)
     )
+    profiles = {p.uid: p for p in UserProfile.objects.filter(event=event, uid__in=uids)}
+    return [profile_dict(profiles.get(uid) or UserProfile(event=event, uid=uid)) for uid in uids]
 
 
 # --- direct messages -----------------------------------------------------------------------------
@@ -162,7 +176,7 @@ def direct_channel_open(*, event: Event, user: VideoUser, users: Any) -> ChatCha
     """
     if not isinstance(users, list) or len(users) != 1:
         raise VideoError("chat.direct.invalid", "users")
-    other = _other_uid(user, users[0])
+    other = _other_uid(user, users[0], self_code="chat.direct.invalid")
     ensure_may_write(event=event, user=user)
     own = UserProfile.objects.filter(event=event, uid=user.uid, accepts_direct_messages=True).exists()
     if not own:
@@ -208,7 +222,7 @@ def user_report(
 
     Moderators with an open socket get a ``user.reported`` frame after commit.
     """
-    reported = _other_uid(user, uid)
+    reported = _other_uid(user, uid, self_code="user.report.self")
     if not isinstance(reason, str) or not reason.strip():
         raise VideoError("user.invalid", "reason")
     if len(reason) > REPORT_REASON_MAX_LENGTH:
