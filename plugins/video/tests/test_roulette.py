@@ -218,6 +218,52 @@ def test_concurrent_requests_pair_everyone_once(networking_room):
         assert all(c.requests.count() == 2 and c.jitsi_url for c in calls)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_skips_and_starts_leave_no_possible_pair_waiting(networking_room):
+    """Skips and new users at the same moment: pairs stay mutual, and no two waiting users
+    could have met (each waiting pair was the other's last partner)."""
+    for index in range(8):
+        start(networking_room, f"first{index}")
+    with scopes_disabled():
+        skippers = [r.uid.split(":")[1] for r in RouletteRequest.objects.filter(room=networking_room)][::2]
+    actions: list[Callable[[], Any]] = [
+        lambda name=name: roulette.roulette_skip(room=networking_room, user=person(name)) for name in skippers
+    ] + [
+        lambda index=index: roulette.roulette_start(room=networking_room, user=person(f"new{index}"))
+        for index in range(4)
+    ]
+    barrier = threading.Barrier(len(actions))
+    failures: list[BaseException] = []
+
+    def run(action: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            with scope(organizer=networking_room.event.organizer):
+                action()
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with scopes_disabled():
+        rows = list(RouletteRequest.objects.filter(room=networking_room))
+    matched = {r.uid: r.partner_uid for r in rows if r.state == RouletteRequest.State.MATCHED}
+    assert all(matched[partner] == uid for uid, partner in matched.items())
+    waiting = [r for r in rows if r.state == RouletteRequest.State.WAITING]
+    for index, first in enumerate(waiting):
+        for second in waiting[index + 1 :]:
+            assert first.last_partner_uid == second.uid or second.last_partner_uid == first.uid
+    with scopes_disabled():
+        open_calls = RouletteCall.objects.filter(room=networking_room, ended__isnull=True).count()
+    assert open_calls == len(matched) // 2
+
+
 # --- websocket actions ---------------------------------------------------------------------------
 
 
