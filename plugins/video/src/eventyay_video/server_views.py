@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from eventyay.base.models import Event
 from eventyay.base.permissions import grant_for_user
+from eventyay.base.secrets import SecretError
 from eventyay_video import bbb, streaming
 from eventyay_video.forms import BBBServerForm, RoomStreamForm, StreamingServerForm
 from eventyay_video.hooks import READ_PERMISSION, WRITE_PERMISSION
@@ -156,8 +157,12 @@ def room_stream(request: HttpRequest, event: Event, room: int) -> HttpResponse:
             return redirect("plugins:video:control.room.stream", room=the_room.pk, **_kwargs(event))
     context = {"room": the_room, "form": form, "stream": stream}
     if stream is not None:
-        context["ingest_url"] = streaming.ingest_url(stream)
         context["playback_url"] = streaming.playback_url(stream)
+        try:
+            context["ingest_url"] = streaming.ingest_url(stream)
+        except SecretError:
+            # The key was written with encryption keys this instance no longer has.
+            messages.error(request, _("The stream key cannot be read; replace it."))
     return _render(request, event, "room_stream.html", context)
 
 
