@@ -687,7 +687,6 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
             raise VideoError("auth.denied")
         return await self._question_pin(payload)
 
-    # --- people: profiles, direct messages, blocking, reports ------------------------------------
     @in_scope
     def _bbb_room_url(self, room_id: int) -> dict[str, Any]:
         assert self.user is not None
@@ -710,6 +709,7 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
     async def bbb_room_url(self, payload: dict[str, Any]) -> dict[str, Any]:
         return await self._bbb_room_url(self._room_id(payload))
 
+    # --- people: profiles, direct messages, blocking, reports ------------------------------------
 
     @in_scope
     def _profile_update(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -881,10 +881,10 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         "question.vote": question_vote,
         "question.list": question_list,
         "question.pin": question_pin,
+        "bbb.room_url": bbb_room_url,
         "roulette.start": roulette_start,
         "roulette.skip": roulette_skip,
         "roulette.stop": roulette_stop,
-        "bbb.room_url": bbb_room_url,
         **EXHIBITION_ACTIONS,
     }
 
