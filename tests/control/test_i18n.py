@@ -19,7 +19,7 @@ def test_choosing_german_in_the_settings_switches_the_control_panel(client_for, 
     assert "Your events" in client.get("/control/").content.decode()
     client.post("/control/user/settings/", {"fullname": "", "locale": "de", "timezone": "UTC"})
     page = client.get("/control/").content.decode()
-    assert "Deine Veranstaltungen" in page
+    assert "Ihre Veranstaltungen" in page
     assert "Abmelden" in page
 
 

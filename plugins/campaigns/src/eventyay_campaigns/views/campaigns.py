@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from eventyay.base.models import Organizer
 from eventyay.control.pagination import page_of
@@ -34,7 +34,7 @@ ACTIONS: dict[str, tuple[Any, Any, Any]] = {
     ),
     "schedule": (
         gettext_lazy("Schedule this campaign?"),
-        gettext_lazy("Schedule"),
+        pgettext_lazy("verb", "Schedule"),
         services.campaign_schedule,
     ),
     "unschedule": (
