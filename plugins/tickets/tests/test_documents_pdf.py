@@ -215,3 +215,32 @@ def test_unpaid_orders_offer_no_ticket(client, catalogue):
     order = place_order(catalogue, paid=False)
     assert "ticket/1/" not in client.get(order.get_absolute_url()).content.decode()
     assert client.get(order.get_absolute_url() + "ticket/1/").status_code == 404
+
+
+def test_the_qr_code_runs_draw_exactly_the_modules_of_the_secret():
+    import segno
+    from eventyay_tickets.services.documents import qr_runs
+
+    secret = "k2fq8xw3mz7bq4hnd5tp9ycr"
+    width, runs = qr_runs(secret)
+    drawn = [[False] * width for _ in range(width)]
+    for row, start, length in runs:
+        for column in range(start, start + length):
+            assert not drawn[row][column], "runs overlap"
+            drawn[row][column] = True
+    expected = [[bool(module) for module in row] for row in segno.make(secret, error="m", micro=False).matrix]
+    assert drawn == expected
+    # Error correction M, as scanners at the entrance expect from our tickets.
+    assert segno.make(secret, error="m", micro=False).error == "M"
+
+
+def test_the_ticket_pdf_draws_one_rectangle_per_qr_run(catalogue):
+    from eventyay_tickets.services.documents import qr_runs, ticket_pdf_render
+
+    order = place_order(catalogue)
+    with scope(organizer=catalogue.event.organizer):
+        position = order.positions.get()
+        pdf = ticket_pdf_render(position)
+    content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
+    _width, runs = qr_runs(position.secret)
+    assert content.count(" re") >= len(runs)
