@@ -42,7 +42,11 @@ control_patterns = [
     path("video/janus/<int:server>/delete/", views.janus_server_delete, name="control.janus.server.delete"),
     path("video/servers/", server_views.servers, name="control.servers"),
     path("video/servers/bbb/<int:server>/", server_views.bbb_server, name="control.servers.bbb"),
-    path("video/servers/streaming/<int:server>/", server_views.streaming_server, name="control.servers.streaming"),
+    path(
+        "video/servers/streaming/<int:server>/",
+        server_views.streaming_server,
+        name="control.servers.streaming",
+    ),
     path("video/rooms/<int:room>/stream/", server_views.room_stream, name="control.room.stream"),
     path("video/recordings/", server_views.recordings, name="control.recordings"),
 ]

@@ -38,7 +38,8 @@ class TalkImport(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["event", "source_kind", "source_url", "source_event"], name="talk_import_source_unique"
+                fields=["event", "source_kind", "source_url", "source_event"],
+                name="talk_import_source_unique",
             )
         ]
 
@@ -62,7 +63,9 @@ class TalkImportRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["talk_import", "kind", "source_id"], name="talk_import_record_unique")
+            models.UniqueConstraint(
+                fields=["talk_import", "kind", "source_id"], name="talk_import_record_unique"
+            )
         ]
 
     def __str__(self) -> str:
