@@ -107,7 +107,7 @@ def test_the_import_job_imports_into_the_event(
     page = client_for(user).get(response.url, headers={"HX-Request": "true"})
     assert "The import is finished." in page.content.decode()
     with scope(organizer=target.organizer):
-        assert Submission.objects.filter(event=target).count() == 4
+        assert Submission.objects.filter(event=target).count() == 5
     assert "This event was imported from" in client_for(user).get(page_url(target)).content.decode()
 
 

@@ -26,21 +26,21 @@ def imported_event(organizer: Any) -> Event:
 
 
 def test_talk_and_speaker_links_redirect_permanently(client: Any, imported_event: Event) -> None:
-    talk = client.get("/democon/talk/DMXHJK/")
-    assert (talk.status_code, talk["Location"]) == (301, "/example/imported/talk/DMXHJK/")
-    speaker = client.get("/democon/speaker/ADA9KQ/")
-    assert (speaker.status_code, speaker["Location"]) == (301, "/example/imported/speaker/ADA9KQ/")
+    talk = client.get("/democon/talk/98BQRB/")
+    assert (talk.status_code, talk["Location"]) == (301, "/example/imported/talk/98BQRB/")
+    speaker = client.get("/democon/speaker/TRDAAC/")
+    assert (speaker.status_code, speaker["Location"]) == (301, "/example/imported/speaker/TRDAAC/")
     assert client.get(talk["Location"]).status_code == 200
 
 
 def test_unknown_codes_and_events_are_not_found(client: Any, imported_event: Event) -> None:
     assert client.get("/democon/talk/NOSUCH/").status_code == 404
-    assert client.get("/othercon/talk/DMXHJK/").status_code == 404
+    assert client.get("/othercon/talk/98BQRB/").status_code == 404
     # A speaker code is not a talk code.
-    assert client.get("/democon/talk/ADA9KQ/").status_code == 404
+    assert client.get("/democon/talk/TRDAAC/").status_code == 404
 
 
 def test_events_that_are_not_live_are_not_revealed(client: Any, imported_event: Event) -> None:
     with scopes_disabled():
         Event.objects.filter(pk=imported_event.pk).update(live=False)
-    assert client.get("/democon/talk/DMXHJK/").status_code == 404
+    assert client.get("/democon/talk/98BQRB/").status_code == 404

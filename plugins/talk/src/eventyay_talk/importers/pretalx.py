@@ -1,4 +1,4 @@
-"""Importing an event's talk data from pretalx through its REST API (API version v1).
+"""Importing an event's talk data from pretalx through its REST API (API versions v1 and v2).
 
 The run, in order, each type in a transaction of its own: the event, submission types, tracks,
 rooms, CfP questions, speakers (accounts, profiles, availabilities, avatars), submissions with

@@ -1,8 +1,11 @@
 """The released schedule versions of a pretalx event, with their slots, as versions here.
 
-Only released versions are imported (pretalx's work-in-progress schedule has no version). A
-version pretalx released is frozen there, so a second run finds its slots by their ids and
-rewrites them unchanged. Each version's exports are rendered as at a release here, so its files
+Only released versions are imported: pretalx lists its work-in-progress schedule too, with the
+version ``wip`` (API v2) or none (API v1) and no publication moment. Of a released version only
+the slots it publishes are imported (pretalx keeps unscheduled and unconfirmed talks in it,
+invisible), like a release here publishes only scheduled confirmed talks and breaks. A version
+pretalx released is frozen there, so a second run finds its slots by their ids and rewrites
+them unchanged. Each version's exports are rendered as at a release here, so its files
 can be downloaded; the work-in-progress schedule, while still empty, starts from the latest
 imported version, so planning goes on where it stopped at pretalx.
 """
@@ -21,13 +24,19 @@ from eventyay_talk.services.schedule import wip_schedule
 if TYPE_CHECKING:
     from eventyay_talk.importers.pretalx import Importer
 
+#: The version name pretalx's API v2 gives the work-in-progress schedule.
+WIP_VERSION = "wip"
+
 
 def import_schedules(importer: Importer) -> None:
     event, records = importer.event, importer.records
-    released = [data for data in importer.results("schedules/") if data.get("version")]
+    released = [data for data in importer.results("schedules/") if _released(data)]
     released.sort(key=lambda data: str(data.get("published") or ""))
     latest: Schedule | None = None
     for data in released:
+        if "comment" not in data:
+            # API v2 lists the versions without their comments; each version's own answer has it.
+            data = {**data, **importer.api.get(f"{importer.source.event_path}schedules/{data['id']}/")}
         version = str(data["version"])[:190]
         schedule = records.save(
             "schedule",
@@ -64,8 +73,27 @@ def import_schedules(importer: Importer) -> None:
             )
 
 
+def _released(data: dict[str, Any]) -> bool:
+    return bool(data.get("version")) and data.get("version") != WIP_VERSION and bool(data.get("published"))
+
+
+def _published(data: dict[str, Any]) -> bool:
+    """Whether a slot of a released version is on its public grid.
+
+    API v2 says so in ``is_visible``; without it, a slot with a room and a start is.
+    """
+    if "is_visible" in data:
+        return bool(data["is_visible"])
+    return bool(data.get("room") and data.get("start"))
+
+
 def _slot(importer: Importer, schedule: Schedule, data: dict[str, Any]) -> None:
     records = importer.records
+    if not _published(data):
+        importer.report.skip(
+            "slot", data["id"], _("pretalx does not publish it in this version (unscheduled or unconfirmed).")
+        )
+        return
     submission = None
     if data.get("submission"):
         submission = records.get(Submission, "submission", data["submission"])
