@@ -7,7 +7,17 @@ background job (:mod:`eventyay.base.services.jobs`) into the private storage.
 """
 
 from eventyay.base.exporters.base import BaseExporter, Progress, input_parameters, options_form
-from eventyay.base.exporters.pdf import FONT, FONT_BOLD, PDFExporter, register_fonts
+from eventyay.base.exporters.pdf import PDFExporter
+from eventyay.base.exporters.pdffonts import (
+    FONT,
+    FONT_BOLD,
+    draw_text,
+    fit_text,
+    paragraph_markup,
+    register_fonts,
+    text_runs,
+    text_width,
+)
 from eventyay.base.exporters.registry import (
     ExporterNotFound,
     event_exporters,
@@ -35,11 +45,16 @@ __all__ = [
     "PDFExporter",
     "Progress",
     "Sheet",
+    "draw_text",
     "event_exporters",
     "exporter_for",
+    "fit_text",
     "input_parameters",
     "neutralise_formula",
     "options_form",
     "organizer_exporters",
+    "paragraph_markup",
     "register_fonts",
+    "text_runs",
+    "text_width",
 ]

@@ -2,13 +2,13 @@
 
 Pages carry the export's title, the event's name and "Page X of Y"; tables made with
 :meth:`PDFExporter.table` repeat their header row on every page. Text is set in DejaVu Sans,
-shipped with eventyay, so accents, dashes and Greek, Cyrillic or Arabic names print as typed.
+shipped with eventyay, so accents, dashes and Greek, Cyrillic or Arabic names print as typed;
+Chinese, Japanese and Korean characters in reportlab's CID fonts (:mod:`.pdffonts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
@@ -16,26 +16,21 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, LongTable, Paragraph, SimpleDocTemplate, TableStyle
 from reportlab.platypus.flowables import Spacer
 
 from eventyay.base.exporters.base import BaseExporter, Progress
+from eventyay.base.exporters.pdffonts import (
+    FONT,
+    FONT_BOLD,
+    draw_text,
+    needs_fallback,
+    paragraph_markup,
+    register_fonts,
+)
 
-FONT = "EventyaySans"
-FONT_BOLD = "EventyaySans-Bold"
-_FONT_DIR = Path(__file__).resolve().parent / "fonts"
-
-
-def register_fonts() -> None:
-    """Make the bundled DejaVu Sans known to reportlab as :data:`FONT` and :data:`FONT_BOLD`."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    pdfmetrics.registerFont(TTFont(FONT, str(_FONT_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONT_DIR / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+__all__ = ["FONT", "FONT_BOLD", "PDFExporter", "register_fonts"]
 
 
 class _NumberedCanvas(Canvas):
@@ -53,12 +48,15 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            self.setFont(FONT, 8)
             self.setFillColor(colors.grey)
-            self.drawRightString(
+            draw_text(
+                self,
                 self._pagesize[0] - 15 * mm,
                 10 * mm,
                 _("Page %(page)s of %(total)s") % {"page": self._pageNumber, "total": total},
+                FONT,
+                8,
+                align="right",
             )
             super().showPage()
         super().save()
@@ -105,9 +103,13 @@ class PDFExporter(BaseExporter):
         }
 
     def paragraph(self, text: str, style: str = "body") -> Paragraph:
-        """A paragraph of plain text (escaped; line breaks kept)."""
-        escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return Paragraph(escaped.replace("\n", "<br/>"), self.styles[style])
+        """A paragraph of plain text (escaped; line breaks kept; Chinese, Japanese and Korean
+        characters set in a CID font and, having no spaces between words, broken anywhere)."""
+        paragraph_style = self.styles[style]
+        if needs_fallback(str(text), paragraph_style.fontName):
+            paragraph_style = ParagraphStyle(f"{style}-cjk", parent=paragraph_style, wordWrap="CJK")
+        markup = paragraph_markup(str(text), paragraph_style.fontName)
+        return Paragraph(markup.replace("\n", "<br/>"), paragraph_style)
 
     def heading(self, text: str, level: int = 1) -> Paragraph:
         return self.paragraph(text, "h1" if level == 1 else "h2")
@@ -155,9 +157,8 @@ class PDFExporter(BaseExporter):
 
         def decorate(canvas: Canvas, document: SimpleDocTemplate) -> None:
             canvas.saveState()
-            canvas.setFont(FONT, 8)
             canvas.setFillColor(colors.grey)
-            canvas.drawString(15 * mm, 10 * mm, f"{subtitle} · {title}")
+            draw_text(canvas, 15 * mm, 10 * mm, f"{subtitle} · {title}", FONT, 8)
             canvas.restoreState()
 
         document = SimpleDocTemplate(

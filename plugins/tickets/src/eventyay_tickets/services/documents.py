@@ -21,19 +21,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from eventyay.base.exporters.pdf import FONT, FONT_BOLD, register_fonts
+from eventyay.base.exporters.pdffonts import FONT, FONT_BOLD, draw_text, fit_text, register_fonts
 from eventyay.base.storage import private_storage
 from eventyay_tickets.models import Invoice, Order, OrderPosition
 
 PDF = "application/pdf"
 #: Part of the cached tickets' names: a change of the layout or font renders them anew.
-LAYOUT_VERSION = "3-qr-runs"
-
-
-def _latin(text: str) -> str:
-    """Text as printed. The documents use the bundled DejaVu Sans (a TrueType font embedded
-    in the file), so dashes, accents, Cyrillic and Greek names print as they are."""
-    return str(text)
+LAYOUT_VERSION = "4-cjk-runs"
 
 
 def _event_date(event) -> str:
@@ -93,34 +87,28 @@ def ticket_pdf_render(position: OrderPosition) -> bytes:
     buffer = io.BytesIO()
     with translation.override(order.locale or event.locale):
         canvas = Canvas(buffer, pagesize=A4)
-        canvas.setTitle(_latin(f"{event.name} – {order.code}-{position.positionid}"))
+        # The document title is metadata, stored as UTF-16 where needed: no font involved.
+        canvas.setTitle(f"{event.name} – {order.code}-{position.positionid}")
         width, height = A4
         left = 20 * mm
         top = height - 25 * mm
-        canvas.setFont(FONT_BOLD, 22)
-        canvas.drawString(left, top, _latin(str(event.name)))
-        canvas.setFont(FONT, 12)
-        canvas.drawString(left, top - 9 * mm, _latin(_event_date(event)))
+        draw_text(canvas, left, top, str(event.name), FONT_BOLD, 22)
+        draw_text(canvas, left, top - 9 * mm, _event_date(event), FONT, 12)
         venue = str(event.settings.get("tickets_venue") or "")
         for offset, line in enumerate(venue.splitlines()[:4]):
-            canvas.drawString(left, top - (15 + 5 * offset) * mm, _latin(line))
+            draw_text(canvas, left, top - (15 + 5 * offset) * mm, line, FONT, 12)
         product = str(position.product.name)
         if position.variation is not None:
             product += f" – {position.variation.value}"
         y = top - 45 * mm
-        canvas.setFont(FONT_BOLD, 16)
-        canvas.drawString(left, y, _latin(product))
-        canvas.setFont(FONT, 14)
+        draw_text(canvas, left, y, product, FONT_BOLD, 16)
         if position.attendee_name:
-            canvas.drawString(left, y - 9 * mm, _latin(position.attendee_name))
-        canvas.setFont(FONT, 11)
-        canvas.drawString(left, y - 18 * mm, _latin(_("Order %(code)s") % {"code": order.code}))
-        canvas.drawString(
-            left, y - 24 * mm, _latin(f"{formats.number_format(position.price, 2)} {event.currency}")
-        )
+            draw_text(canvas, left, y - 9 * mm, position.attendee_name, FONT, 14)
+        draw_text(canvas, left, y - 18 * mm, _("Order %(code)s") % {"code": order.code}, FONT, 11)
+        price = f"{formats.number_format(position.price, 2)} {event.currency}"
+        draw_text(canvas, left, y - 24 * mm, price, FONT, 11)
         _qr(canvas, position.secret, width - 20 * mm - 60 * mm, y - 50 * mm, 60 * mm)
-        canvas.setFont(FONT, 7)
-        canvas.drawString(width - 80 * mm, y - 54 * mm, _latin(position.secret))
+        draw_text(canvas, width - 80 * mm, y - 54 * mm, position.secret, FONT, 7)
         canvas.showPage()
         canvas.save()
     return buffer.getvalue()
@@ -214,6 +202,11 @@ def _money(value: Decimal | str) -> str:
     return formats.number_format(Decimal(value), 2)
 
 
+#: Room for an invoice line's description: from the left margin to 20 mm before the tax rate
+#: column's right edge (which takes about 15 mm for "19,00 %").
+DESCRIPTION_WIDTH = (A4[0] - 40 * mm) - 60 * mm - 20 * mm
+
+
 def invoice_pdf_render(invoice: Invoice) -> bytes:
     """The invoice as an A4 PDF: sender, recipient, number, date, lines with tax, total, footer."""
     register_fonts()
@@ -221,68 +214,61 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
     buffer = io.BytesIO()
     with translation.override(invoice.order.locale or event.locale):
         canvas = Canvas(buffer, pagesize=A4)
-        canvas.setTitle(_latin(invoice.full_number))
+        canvas.setTitle(invoice.full_number)
         width, height = A4
         left = 20 * mm
         right = width - 20 * mm
         y = height - 25 * mm
-        canvas.setFont(FONT, 9)
         for line in invoice.invoice_from.splitlines()[:6]:
-            canvas.drawString(left, y, _latin(line))
+            draw_text(canvas, left, y, line, FONT, 9)
             y -= 4.5 * mm
         y -= 8 * mm
-        canvas.setFont(FONT, 11)
         for line in invoice.invoice_to.splitlines()[:6]:
-            canvas.drawString(left, y, _latin(line))
+            draw_text(canvas, left, y, line, FONT, 11)
             y -= 5.5 * mm
         y -= 10 * mm
-        canvas.setFont(FONT_BOLD, 16)
         title = _("Cancellation") if invoice.is_cancellation else _("Invoice")
-        canvas.drawString(left, y, _latin(f"{title} {invoice.full_number}"))
+        draw_text(canvas, left, y, f"{title} {invoice.full_number}", FONT_BOLD, 16)
         y -= 7 * mm
-        canvas.setFont(FONT, 10)
-        canvas.drawString(left, y, _latin(_("Date: %s") % formats.date_format(invoice.date, "DATE_FORMAT")))
-        canvas.drawRightString(right, y, _latin(_("Order: %s") % invoice.order.code))
+        date = _("Date: %s") % formats.date_format(invoice.date, "DATE_FORMAT")
+        draw_text(canvas, left, y, date, FONT, 10)
+        draw_text(canvas, right, y, _("Order: %s") % invoice.order.code, FONT, 10, align="right")
         y -= 5 * mm
-        canvas.drawString(left, y, _latin(str(event.name)))
+        draw_text(canvas, left, y, str(event.name), FONT, 10)
         if invoice.is_cancellation and invoice.refers is not None:
             y -= 5 * mm
-            canvas.drawString(left, y, _latin(_("Cancels invoice %s") % invoice.refers.full_number))
+            draw_text(canvas, left, y, _("Cancels invoice %s") % invoice.refers.full_number, FONT, 10)
         y -= 12 * mm
-        canvas.setFont(FONT_BOLD, 10)
-        canvas.drawString(left, y, _latin(_("Description")))
-        canvas.drawRightString(right - 60 * mm, y, _latin(_("Tax rate")))
-        canvas.drawRightString(right - 30 * mm, y, _latin(_("Net")))
-        canvas.drawRightString(right, y, _latin(_("Gross")))
-        canvas.setFont(FONT, 10)
+        draw_text(canvas, left, y, _("Description"), FONT_BOLD, 10)
+        draw_text(canvas, right - 60 * mm, y, _("Tax rate"), FONT_BOLD, 10, align="right")
+        draw_text(canvas, right - 30 * mm, y, _("Net"), FONT_BOLD, 10, align="right")
+        draw_text(canvas, right, y, _("Gross"), FONT_BOLD, 10, align="right")
         for line in invoice.lines:
             y -= 7 * mm
             if y < 40 * mm:
                 canvas.showPage()
-                canvas.setFont(FONT, 10)
                 y = height - 25 * mm
             description = str(line["description"]).splitlines() or [""]
-            canvas.drawString(left, y, _latin(description[0][:70]))
-            canvas.drawRightString(right - 60 * mm, y, _latin(f"{_money(line['tax_rate'])} %"))
-            canvas.drawRightString(right - 30 * mm, y, _latin(_money(line["net"])))
-            canvas.drawRightString(right, y, _latin(_money(line["gross"])))
+            # Cut by printed width, not by characters: a CJK character is twice as wide as a
+            # Latin one, and the description must end before the tax rate column.
+            draw_text(canvas, left, y, fit_text(description[0], FONT, 10, DESCRIPTION_WIDTH), FONT, 10)
+            draw_text(canvas, right - 60 * mm, y, f"{_money(line['tax_rate'])} %", FONT, 10, align="right")
+            draw_text(canvas, right - 30 * mm, y, _money(line["net"]), FONT, 10, align="right")
+            draw_text(canvas, right, y, _money(line["gross"]), FONT, 10, align="right")
             for extra in description[1:2]:
                 y -= 4.5 * mm
-                canvas.setFont(FONT, 8)
-                canvas.drawString(left + 4 * mm, y, _latin(extra[:80]))
-                canvas.setFont(FONT, 10)
+                draw_text(canvas, left + 4 * mm, y, fit_text(extra, FONT, 8, right - left - 4 * mm), FONT, 8)
         y -= 10 * mm
-        canvas.setFont(FONT, 10)
-        canvas.drawRightString(right - 30 * mm, y, _latin(_("Included tax")))
-        canvas.drawRightString(right, y, _latin(f"{_money(invoice.tax_total)} {invoice.currency}"))
+        draw_text(canvas, right - 30 * mm, y, _("Included tax"), FONT, 10, align="right")
+        tax_total = f"{_money(invoice.tax_total)} {invoice.currency}"
+        draw_text(canvas, right, y, tax_total, FONT, 10, align="right")
         y -= 6 * mm
-        canvas.setFont(FONT_BOLD, 11)
-        canvas.drawRightString(right - 30 * mm, y, _latin(_("Total")))
-        canvas.drawRightString(right, y, _latin(f"{_money(invoice.total)} {invoice.currency}"))
-        canvas.setFont(FONT, 8)
+        draw_text(canvas, right - 30 * mm, y, _("Total"), FONT_BOLD, 11, align="right")
+        total = f"{_money(invoice.total)} {invoice.currency}"
+        draw_text(canvas, right, y, total, FONT_BOLD, 11, align="right")
         footer_y = 20 * mm
         for line in invoice.footer.splitlines()[:4]:
-            canvas.drawString(left, footer_y, _latin(line))
+            draw_text(canvas, left, footer_y, line, FONT, 8)
             footer_y -= 4 * mm
         canvas.showPage()
         canvas.save()
