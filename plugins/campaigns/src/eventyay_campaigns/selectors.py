@@ -12,6 +12,15 @@ Every sort column has an index ``(organizer, column, id)``: a sorted page (ties 
 walks it and stops after the page, whatever the number of matches. Counting cannot stop early,
 so what the API and the pages show is :func:`contacts_size`: exact up to
 :data:`COUNT_EXACT_UP_TO`, PostgreSQL's estimate above (flagged as such).
+
+Two or more membership filters (tag, attended event, bought product, registration dates) are
+answered by intersecting their contact ids (``INTERSECT``, one hash over each set), instead of
+probing the second filter's index once per contact of the first: PostgreSQL misjudges how few
+contacts pass both and would probe thousands of times (``bench/contacts.py``).
+
+A search for a rare prefix under a sort (``search=first123&sort_by=last_name``) still walks the
+sort index testing row after row: PostgreSQL has no statistics for prefixes, and counting the
+matches first costs a common prefix (``smith``) more than it saves a rare one.
 """
 
 from __future__ import annotations
@@ -137,46 +146,12 @@ class DatabaseContactQuery:
             queryset = queryset.filter(events_attended__lte=criteria.events_attended_max)
         if criteria.events_hosted_min is not None:
             queryset = queryset.filter(events_hosted__gte=criteria.events_hosted_min)
-        if criteria.tag:
-            queryset = queryset.filter(
-                Exists(
-                    # Lower-cased like the unique index on (organizer, lower(name)).
-                    # The base manager: the scoped one would join every tagged contact again
-                    # to check its organizer, which the outer query and the tag already fix.
-                    ContactTag._base_manager.alias(tag_key=Lower("tag__name")).filter(
-                        contact=OuterRef("pk"), tag__organizer=organizer, tag_key=criteria.tag.lower()
-                    )
-                )
-            )
-        if criteria.attended_event is not None:
-            queryset = queryset.filter(
-                Exists(
-                    ContactEvent.objects.filter(
-                        contact=OuterRef("pk"),
-                        event=criteria.attended_event,
-                        kind=ContactEvent.Kind.ATTENDED,
-                    )
-                )
-            )
-        if criteria.bought_product is not None:
-            queryset = queryset.filter(
-                Exists(
-                    ContactProduct.objects.filter(
-                        contact=OuterRef("pk"), organizer=organizer, product_id=criteria.bought_product
-                    )
-                )
-            )
-        if criteria.registered_from is not None or criteria.registered_to is not None:
-            registrations = ContactEvent.objects.filter(
-                contact=OuterRef("pk"), organizer=organizer, kind=ContactEvent.Kind.REGISTERED
-            )
-            if criteria.registered_from is not None:
-                registrations = registrations.filter(created__gte=_day_start(criteria.registered_from))
-            if criteria.registered_to is not None:
-                registrations = registrations.filter(
-                    created__lt=_day_start(criteria.registered_to + dt.timedelta(days=1))
-                )
-            queryset = queryset.filter(Exists(registrations))
+        members = _memberships(organizer=organizer, criteria=criteria)
+        if len(members) > 1 and connection.vendor == "postgresql":
+            queryset = queryset.filter(pk__in=members[0].intersection(*members[1:]))
+        else:
+            for member in members:
+                queryset = queryset.filter(Exists(member.filter(contact=OuterRef("pk"))))
         for key, value in criteria.custom_fields.items():
             if connection.vendor == "postgresql":
                 # ``@>`` is answered by the GIN index on custom_fields.
@@ -201,6 +176,36 @@ class DatabaseContactQuery:
                 condition |= Q(**{f"{name}__icontains": word})
             queryset = queryset.filter(condition)
         return queryset
+
+
+def _memberships(*, organizer: Organizer, criteria: ContactCriteria) -> list[QuerySet[Any]]:
+    """The contact ids of each membership filter in ``criteria``, as unsorted subqueries."""
+    members: list[QuerySet[Any]] = []
+    if criteria.tag:
+        # Lower-cased like the unique index on (organizer, lower(name)). The base manager: the
+        # scoped one would join every tagged contact again to check its organizer, which the
+        # outer query and the tag already fix.
+        members.append(
+            ContactTag._base_manager.alias(tag_key=Lower("tag__name")).filter(
+                tag__organizer=organizer, tag_key=criteria.tag.lower()
+            )
+        )
+    if criteria.attended_event is not None:
+        members.append(
+            ContactEvent.objects.filter(event=criteria.attended_event, kind=ContactEvent.Kind.ATTENDED)
+        )
+    if criteria.bought_product is not None:
+        members.append(ContactProduct.objects.filter(organizer=organizer, product_id=criteria.bought_product))
+    if criteria.registered_from is not None or criteria.registered_to is not None:
+        registrations = ContactEvent.objects.filter(organizer=organizer, kind=ContactEvent.Kind.REGISTERED)
+        if criteria.registered_from is not None:
+            registrations = registrations.filter(created__gte=_day_start(criteria.registered_from))
+        if criteria.registered_to is not None:
+            registrations = registrations.filter(
+                created__lt=_day_start(criteria.registered_to + dt.timedelta(days=1))
+            )
+        members.append(registrations)
+    return [member.order_by().values("contact_id") for member in members]
 
 
 def search_terms(text: str) -> list[str]:
