@@ -307,6 +307,7 @@ def test_schedule_pdf_has_a_page_per_day_and_a_table_per_room(talk_event, printa
     assert "Zoë Ångström, Дмитрий" in first or "Дмитрий, Zoë Ångström" in first
     assert "Plain talk" in first
     assert "Ĉu vi parolas?" in pages[1]
+    assert "日本語のトーク" in pages[1]  # set in a CID font, DejaVu Sans has no kana
     everything = "\n".join(pages)
     assert "Only accepted" not in everything
     assert "Ça marche & <ok>" in everything
@@ -318,7 +319,8 @@ def test_schedule_pdf_for_one_room_and_day_or_the_work_in_progress(
     exporter = SchedulePDFExporter(organizer=talk_event.organizer, event=talk_event)
     _name, _type, data = render(exporter, room=str(rooms[1].pk), day="2030-06-02")
     (page,) = pdf_pages(data)
-    assert "Room B" in page and "日本語" not in page
+    # Room B on day two holds the Japanese talk at 10:00 and the Esperanto one at 11:00.
+    assert "Room B" in page and "日本語のトーク" in page
     assert "Ĉu vi parolas?" in page
     assert "Saal Ü" not in page and "Über Fahrpläne" not in page and "Mittagspause" not in page
     (empty,) = pdf_pages(render(exporter, room=str(rooms[2].pk), day="2030-06-01")[2])
