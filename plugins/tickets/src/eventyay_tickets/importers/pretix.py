@@ -284,10 +284,20 @@ class Importer:
                 if isinstance(footer, dict)
                 else footer
             )
-        address = "\n".join(
-            str(settings.get(key) or "")
-            for key in ("invoice_address_from_name", "invoice_address_from", "invoice_address_from_zipcode")
+        place = " ".join(
+            str(settings[key])
+            for key in ("invoice_address_from_zipcode", "invoice_address_from_city")
             if settings.get(key)
+        )
+        address = "\n".join(
+            str(part)
+            for part in (
+                settings.get("invoice_address_from_name"),
+                settings.get("invoice_address_from"),
+                place,
+                settings.get("invoice_address_from_country"),
+            )
+            if part
         )
         if address:
             values["tickets_invoice_address_from"] = address
@@ -564,7 +574,9 @@ def pretix_import(
         )
         return importer.run()
     except SourceAPIError as exc:
-        if exc.status == 404 and exc.url.rstrip("/").endswith(source.event_path.rstrip("/")):
+        # pretix 2026.8 answers 403, not 404, for an event the token's team cannot see, which
+        # includes one that does not exist.
+        if exc.status in (403, 404) and exc.url.rstrip("/").endswith(source.event_path.rstrip("/")):
             raise PretixImportError(
                 _("pretix knows no event %(organizer)s/%(event)s (or the token may not see it).")
                 % {"organizer": source.organizer, "event": source.event}

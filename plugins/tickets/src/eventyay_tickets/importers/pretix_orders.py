@@ -3,6 +3,7 @@ invoices with their PDFs, and the capacity counters recounted from what was impo
 
 from __future__ import annotations
 
+import html
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -54,6 +55,8 @@ REFUND_STATE = {
     "external": OrderRefund.State.DONE,
 }
 INVOICE_NUMBER = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
+LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+TAG = re.compile(r"<[^>]+>")
 
 
 def import_orders(importer: Importer) -> None:
@@ -104,7 +107,8 @@ def _order(importer: Importer, data: dict[str, Any]) -> None:
                 "order", code, _("Its ticket secrets already belong to tickets of another event here.")
             )
             return
-    fees = data.get("fees") or []
+    # The list carries canceled fees too (``"canceled": true``); they are not part of the total.
+    fees = [f for f in data.get("fees") or [] if not f.get("canceled")]
     payment_fee = sum(
         (money(f.get("value")) for f in fees if f.get("fee_type") == "payment"), Decimal("0.00")
     )
@@ -253,7 +257,7 @@ def import_invoices(importer: Importer) -> None:
         prefix, digits = match["prefix"], match["number"]
         lines = [
             {
-                "description": str(line.get("description") or ""),
+                "description": _line_text(line.get("description")),
                 "gross": str(money(line.get("gross_value"))),
                 "net": str(
                     money(
@@ -277,7 +281,7 @@ def import_invoices(importer: Importer) -> None:
                 "is_cancellation": bool(data.get("is_cancellation")),
                 "refers": by_number.get(str(data.get("refers"))) if data.get("refers") else None,
                 "date": parse_date(str(data.get("date") or "")) or timezone.localdate(),
-                "invoice_from": str(data.get("invoice_from") or ""),
+                "invoice_from": _invoice_from(data),
                 "invoice_to": str(data.get("invoice_to") or ""),
                 "lines": lines,
                 "total": sum((Decimal(line["gross"]) for line in lines), Decimal("0.00")),
@@ -294,6 +298,26 @@ def import_invoices(importer: Importer) -> None:
         highest[prefix] = (max(top, int(digits)), max(width, len(digits)))
     _continue_numbering(importer, highest)
     importer.progress(95)
+
+
+def _line_text(value: Any) -> str:
+    """pretix writes invoice lines as HTML (``Ticket<br />Attendee: …``); ours are plain lines."""
+    text = LINE_BREAK.sub("\n", str(value or ""))
+    return html.unescape(TAG.sub("", text)).strip()
+
+
+def _invoice_from(data: dict[str, Any]) -> str:
+    """The issuer as pretix stores it in parts (name, street, postcode and city, country)."""
+    place = " ".join(
+        str(data.get(key) or "") for key in ("invoice_from_zipcode", "invoice_from_city") if data.get(key)
+    )
+    parts = [
+        data.get("invoice_from_name"),
+        data.get("invoice_from"),
+        place,
+        data.get("invoice_from_country"),
+    ]
+    return "\n".join(str(part).strip() for part in parts if part and str(part).strip())
 
 
 def _invoice_pdf(importer: Importer, invoice: Invoice) -> None:

@@ -72,11 +72,13 @@ class PretixImportForm(forms.Form):
         try:
             SourceAPI(source.api_root, source.token, max_retries=1).get(source.event_path)
         except SourceAPIError as exc:
-            if exc.status in (401, 403):
+            if exc.status == 401:
                 self.add_error(
                     "token", _("pretix did not accept this token for the event (HTTP %d).") % exc.status
                 )
-            elif exc.status == 404:
+            elif exc.status in (403, 404):
+                # pretix 2026.8 answers 403, not 404, for an event its token's team cannot see,
+                # and so for an event that does not exist.
                 self.add_error("source_event", _("pretix knows no such event (or the token may not see it)."))
             else:
                 self.add_error(
