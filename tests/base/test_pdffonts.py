@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -28,7 +29,8 @@ def page_fonts(data: bytes) -> set[str]:
     canvas starts every page in it, whether or not anything is set in it."""
     fonts = set()
     for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
             fonts.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
     return fonts - {"Helvetica"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django_scopes import scope
@@ -19,7 +20,8 @@ def page_fonts(data: bytes) -> set[str]:
     """The base font names the pages refer to (reportlab's canvas always adds Helvetica)."""
     fonts = set()
     for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
             fonts.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
     return fonts - {"Helvetica"}
 
