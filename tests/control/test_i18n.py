@@ -47,3 +47,18 @@ def test_team_page_and_guard_speak_german(client_for, user, admin_team):
         f"/control/organizer/example/teams/{admin_team.pk}/members/{user.pk}/remove/", follow=True
     )
     assert "niemand mehr die Teams des Veranstalters verwalten" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_plugin_names_and_descriptions_are_shown_in_the_visitors_language(client_for, user, admin_team, event):
+    from eventyay.base.plugins import installed_plugins
+
+    talk = installed_plugins()["talk"]
+    client = client_for(user)
+    url = f"/control/event/example/{event.slug}/plugins/"
+    english = client.get(url).content.decode()
+    assert talk.verbose_name in english
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Vorträge und Programm" in german and talk.verbose_name not in german
+    # The registry keeps the English text for the command line and the API.
+    assert talk.as_dict()["verbose_name"] == "Talks and schedule"

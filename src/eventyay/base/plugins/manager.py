@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 from django.conf import settings
+from django.utils.translation import gettext
 
 from eventyay.base.plugins import hookspecs
 from eventyay.base.plugins.config import CATEGORIES, LEVELS, PluginConfig
@@ -51,6 +52,20 @@ class PluginInfo:
     level: str
     settings_form: str
     distribution: str
+
+    @property
+    def display_name(self) -> str:
+        """:attr:`verbose_name` in the active language, from the plugin's own catalog.
+
+        The registry keeps the English text (the CLI, the API and logs show it); pages show
+        this, translated when they render rather than once when the plugins load.
+        """
+        return gettext(self.verbose_name) if self.verbose_name else ""
+
+    @property
+    def display_description(self) -> str:
+        """:attr:`description` in the active language (see :attr:`display_name`)."""
+        return gettext(self.description) if self.description else ""
 
     @property
     def hooks(self) -> list[str]:

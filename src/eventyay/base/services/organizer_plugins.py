@@ -56,12 +56,12 @@ def organizer_plugins_update(
         if info.level != "organizer":
             raise ValidationError(
                 _("“%(plugin)s” is switched on per event, not for the organizer.")
-                % {"plugin": info.verbose_name}
+                % {"plugin": info.display_name}
             )
         if name in enable and info.restricted and not is_admin and name not in current_names:
             raise ValidationError(
                 _("“%(plugin)s” can only be enabled by an administrator of this installation.")
-                % {"plugin": info.verbose_name}
+                % {"plugin": info.display_name}
             )
     with transaction.atomic():
         current = set(

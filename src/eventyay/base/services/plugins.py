@@ -56,7 +56,7 @@ def plan_plugin_change(
         if info.restricted and not is_admin and name not in current:
             raise PluginStateError(
                 _("“%(plugin)s” can only be enabled by an administrator of this installation.")
-                % {"plugin": info.verbose_name}
+                % {"plugin": info.display_name}
             )
     disable_set = set(disable) - set(to_enable)
     for name in disable_set:
@@ -73,7 +73,7 @@ def plan_plugin_change(
                     _("“%(required)s” cannot be disabled because “%(plugin)s” requires it.")
                     % {
                         "required": plugins[required].verbose_name if required in plugins else required,
-                        "plugin": info.verbose_name,
+                        "plugin": info.display_name,
                     }
                 )
     return set(to_enable) - current, disable_set & current

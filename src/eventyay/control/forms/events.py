@@ -164,7 +164,7 @@ class EventForm(EventFieldsMixin, forms.Form):
         else:
             choices = plugin_choices_for(user)
             plugin_field: Any = self.fields["plugins"]
-            plugin_field.choices = [(info.name, info.verbose_name) for info in choices]
+            plugin_field.choices = [(info.name, info.display_name) for info in choices]
             self.fields["plugins"].initial = [
                 info.name for info in choices if info.category == "FEATURE" and not info.restricted
             ]

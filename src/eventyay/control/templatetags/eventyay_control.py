@@ -77,7 +77,7 @@ def _default_group(owner: str) -> str:
     if owner in PLUGIN_AREAS:
         return PLUGIN_AREAS[owner]
     info = registry.plugins.get(owner)
-    return str(info.verbose_name) if info is not None else "plugins"
+    return info.display_name if info is not None else "plugins"
 
 
 def grouped(entries: list[Entry], order: tuple[str, ...]) -> list[Group]:

@@ -174,7 +174,7 @@ class OrganizerPluginsForm(forms.Form):
     def __init__(self, *args: Any, plugins: list[PluginInfo], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.MultipleChoiceField, self.fields["plugins"])
-        field.choices = [(info.name, info.verbose_name) for info in plugins]
+        field.choices = [(info.name, info.display_name) for info in plugins]
 
 
 def _organizer_plugin_choices(user: Any, enabled: frozenset[str]) -> list[PluginInfo]:
@@ -187,7 +187,7 @@ def _organizer_plugin_choices(user: Any, enabled: frozenset[str]) -> list[Plugin
             and info.visible
             and (not info.restricted or user.is_superuser or info.name in enabled)
         ),
-        key=lambda info: str(info.verbose_name).lower(),
+        key=lambda info: info.display_name.lower(),
     )
 
 
