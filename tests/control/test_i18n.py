@@ -62,3 +62,16 @@ def test_plugin_names_and_descriptions_are_shown_in_the_visitors_language(client
     assert "Vorträge und Programm" in german and talk.verbose_name not in german
     # The registry keeps the English text for the command line and the API.
     assert talk.as_dict()["verbose_name"] == "Talks and schedule"
+
+
+def test_words_with_two_meanings_have_a_context_each():
+    """Django merges every catalog into one: a shared English word gets one German text unless
+    its meanings carry contexts (a contact's state is a Bundesland, an order's a Status)."""
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    with translation.override("de"):
+        assert pgettext("address", "State") == "Bundesland"
+        assert gettext("State") == "Status"
+        assert pgettext("noun", "Review") == "Bewertung"
+        assert pgettext("verb", "Schedule") == "Planen"

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from eventyay.base.models import Event, Organizer
 from eventyay_campaigns.models import Contact, CustomFieldDefinition, Segment
@@ -25,7 +26,7 @@ class ContactFilterForm(forms.Form):
     company = forms.CharField(label=_("Company"), required=False, max_length=200)
     job_title = forms.CharField(label=_("Job title"), required=False, max_length=200)
     city = forms.CharField(label=_("City"), required=False, max_length=100)
-    state = forms.CharField(label=_("State"), required=False, max_length=100)
+    state = forms.CharField(label=pgettext_lazy("address", "State"), required=False, max_length=100)
     country = forms.CharField(label=_("Country"), required=False, max_length=2)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=100)
     marketing_consent = forms.NullBooleanField(label=_("Agreed to marketing mail"), required=False)

@@ -19,6 +19,7 @@ from django.db.models import Avg, Count, DecimalField, F, OuterRef, Prefetch, Q,
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from reportlab.platypus import Flowable, PageBreak
 
 from eventyay.base.exporters import Column, ListExporter, MultiSheetListExporter, PDFExporter, Progress, Sheet
@@ -152,7 +153,7 @@ class ProposalsExporter(MultiSheetListExporter):
             Column("reviewer_email", _("Reviewer email")),
             Column("score", _("Score")),
             *[Column(f"score_{category.pk}", str(category.name)) for category in self.categories],
-            Column("text", _("Review")),
+            Column("text", pgettext_lazy("noun", "Review")),
             Column("created", _("Written")),
             Column("updated", _("Last changed")),
         ]

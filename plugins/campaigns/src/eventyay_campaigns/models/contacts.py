@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from eventyay.base.models import Event, Organizer
@@ -103,7 +104,7 @@ class Contact(models.Model):
     job_title = models.CharField(_("Job title"), max_length=200, blank=True)
     company = models.CharField(_("Company"), max_length=200, blank=True)
     city = models.CharField(_("City"), max_length=100, blank=True)
-    state = models.CharField(_("State"), max_length=100, blank=True)
+    state = models.CharField(pgettext_lazy("address", "State"), max_length=100, blank=True)
     country = models.CharField(_("Country"), max_length=2, blank=True, help_text=_("ISO 3166 code, e.g. DE."))
     locale = models.CharField(_("Language"), max_length=16, blank=True)
     custom_fields = models.JSONField(_("Custom fields"), default=dict, blank=True)

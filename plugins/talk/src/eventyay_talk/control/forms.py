@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from i18nfield.forms import I18nFormField, I18nModelForm
 
 from eventyay.base.models import Event
@@ -253,7 +254,9 @@ class ScoreCategoryForm(EventModelForm):
 class ReviewForm(BootstrapMixin, forms.Form):
     """A reviewer's text and one score per active category."""
 
-    text = forms.CharField(label=_("Review"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    text = forms.CharField(
+        label=pgettext_lazy("noun", "Review"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
 
     def __init__(
         self, *args: Any, categories: list[ScoreCategory], review: Any = None, **kwargs: Any

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 from i18nfield.fields import I18nCharField
 
@@ -92,7 +93,7 @@ class Review(models.Model):
         "eventyay_talk.Submission", on_delete=models.CASCADE, related_name="reviews"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="talk_reviews")
-    text = models.TextField(_("Review"), blank=True)
+    text = models.TextField(pgettext_lazy("noun", "Review"), blank=True)
     scores = models.ManyToManyField(ReviewScore, blank=True, related_name="reviews")
     #: Weighted sum of ``scores``, kept up to date by the review service for sorting.
     score = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
