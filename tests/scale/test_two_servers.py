@@ -80,7 +80,8 @@ def test_a_chat_message_sent_through_one_server_reaches_a_client_of_the_other(se
             frame = json.loads(await asyncio.wait_for(bob.recv(), 30))
             if frame[0] == "chat.event":
                 break
-        assert frame[1]["content"] == "across servers"
+        assert frame[1]["content"] == {"type": "text", "body": "across servers"}
+        assert frame[1]["text"] == "across servers"
         assert frame[1]["sender"]["uid"] == "ticket:alice"
         await alice.close()
         await bob.close()
