@@ -50,7 +50,9 @@ def test_team_page_and_guard_speak_german(client_for, user, admin_team):
 
 
 @pytest.mark.django_db
-def test_plugin_names_and_descriptions_are_shown_in_the_visitors_language(client_for, user, admin_team, event):
+def test_plugin_names_and_descriptions_are_shown_in_the_visitors_language(
+    client_for, user, admin_team, event
+):
     from eventyay.base.plugins import installed_plugins
 
     talk = installed_plugins()["talk"]
