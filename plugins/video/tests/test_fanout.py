@@ -238,3 +238,23 @@ def test_concurrent_chat_messages_are_broadcast_in_the_order_of_their_ids(room, 
         ids = list(pool.map(send, range(80)))
     assert sorted(published) == sorted(ids)
     assert published == sorted(published)
+
+
+async def test_a_cancelled_reader_stops_even_when_the_layer_turns_the_cancellation_into_an_error():
+    """redis-py answers a cancellation during a read with its own TimeoutError; the hub's reader
+    must still stop instead of retrying, or the event loop never finishes closing."""
+
+    class TimeoutOnCancelLayer(InMemoryChannelLayer):
+        async def receive(self, channel: str) -> dict[str, Any]:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                raise TimeoutError("Timeout reading from 127.0.0.1:6379") from None
+            raise AssertionError("not reached")
+
+    hub = Hub(TimeoutOnCancelLayer())
+    reader = asyncio.get_running_loop().create_task(hub._read("reader"))
+    await asyncio.sleep(0.05)
+    reader.cancel()
+    done, _pending = await asyncio.wait({reader}, timeout=2)
+    assert reader in done and reader.cancelled()

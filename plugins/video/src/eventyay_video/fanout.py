@@ -211,6 +211,8 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if _being_cancelled():
+                    raise asyncio.CancelledError from None
                 logger.exception("video fan-out: receiving from the channel layer failed, retrying")
                 await asyncio.sleep(1)
                 continue
@@ -227,6 +229,8 @@ class Hub:
                     try:
                         await self.layer.group_add(group, self.channel_name)
                     except Exception:
+                        if _being_cancelled():
+                            raise asyncio.CancelledError from None
                         logger.exception("video fan-out: renewing group %s failed", group)
 
     def dispatch(self, message: dict[str, Any]) -> None:
@@ -259,3 +263,14 @@ def hub() -> Hub:
             raise RuntimeError("the video plugin needs CHANNEL_LAYERS to be configured")
         found = _hubs[loop] = Hub(layer)
     return found
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task has been asked to stop.
+
+    redis-py turns a cancellation that arrives while it waits for an answer into its own
+    ``TimeoutError``; a loop that retries on errors must check this, or a cancelled reader
+    retries forever and the event loop never finishes closing.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
