@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django_scopes import scope
@@ -24,6 +25,11 @@ def _fresh_realtime_state(monkeypatch: pytest.MonkeyPatch) -> None:
     # Event ids repeat between tests (the tables are emptied, the ids start again): a state
     # this process kept in memory for an earlier test's event must not answer for this one.
     state_forget_local()
+    # Each test runs in an event loop of its own; the Redis channel layer keeps asyncio locks
+    # that belong to the loop that first used them, and one left locked by an earlier test's
+    # loop would fail or stall this one ("bound to a different event loop"). A layer per test,
+    # as a server process has one per loop.
+    channel_layers.backends.clear()
     VideoConsumer.flood.recent.clear()
     monkeypatch.setattr(VideoConsumer, "viewers_throttle", 0.05)
 
