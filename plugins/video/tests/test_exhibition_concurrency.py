@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connections
 from django_scopes import scope, scopes_disabled
 from eventyay_video import exhibition, realtime
@@ -21,7 +20,8 @@ from eventyay_video.tokens import VideoUser
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.DATABASE_IS_POSTGRES, reason="concurrent writers need PostgreSQL"),
+    # Concurrent writers need PostgreSQL: the in-memory SQLite test database refuses them.
+    pytest.mark.services,
 ]
 
 THREADS = 8

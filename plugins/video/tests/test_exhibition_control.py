@@ -16,7 +16,6 @@ from eventyay_video.tokens import VideoUser
 
 from eventyay.base.exporters import Progress, event_exporters
 from eventyay.base.models import User
-from eventyay.base.plugins import installed_plugins
 from eventyay.base.services.teams import team_member_add, team_save
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +231,6 @@ def test_bad_poster_input_gives_form_errors(admin, video_event):
         assert not Poster.objects.exists()
 
 
-@pytest.mark.skipif("talk" not in installed_plugins(), reason="the talk plugin is not installed")
 def test_poster_links_a_talk_proposal_when_talk_is_on(admin, make_event):
     from eventyay_talk.models import Submission, SubmissionType
 
