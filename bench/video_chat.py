@@ -249,9 +249,10 @@ class BenchClient(asyncio.Protocol):
     def on_text(self, payload: bytes) -> None:
         now = time.perf_counter()
         if payload.startswith(b'["chat.event"'):
-            start = payload.find(b'"content":"bench ')
+            # The message's plain text (its venueless ``content`` object carries it too).
+            start = payload.find(b'"text":"bench ')
             if start >= 0:
-                sent = float(payload[start + 17 : payload.index(b" ", start + 17)])
+                sent = float(payload[start + 14 : payload.index(b" ", start + 14)])
                 self.stats.latencies.append(now - sent)
                 self.seen += 1
             return
