@@ -172,7 +172,11 @@ def main() -> int:
 
 
 def server_cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) of the server process and its workers, from /proc."""
+    """CPU seconds (user + system) of the server process and its workers, from /proc.
+
+    Includes workers that have exited: gunicorn recycles a worker after ``max_requests``
+    (thousands of requests a second here), and the master's "children" times hold theirs.
+    """
     total = 0.0
     ticks = os.sysconf("SC_CLK_TCK")
     pending = [pid]
@@ -181,6 +185,8 @@ def server_cpu_seconds(pid: int) -> float:
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / ticks
+            if current == pid:
+                total += (int(fields[13]) + int(fields[14])) / ticks
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError):
