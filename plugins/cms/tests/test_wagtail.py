@@ -94,9 +94,10 @@ def test_signed_notice_pulls_only_that_wagtail_page(
     assert client.get("/example/cmsconf/p/sponsors-wt/").status_code == 200
 
 
-def test_wagtail_test_connection_and_no_push(wagtail_connection):
+def test_wagtail_test_connection_without_companion_secret_only_reads(wagtail_connection):
     from eventyay_cms.services.registry import adapter_for
 
     with scope(organizer=wagtail_connection.event.organizer):
-        assert "public pages" in adapter_for(wagtail_connection).test()
+        text = adapter_for(wagtail_connection).test()
+    assert "public pages" in text and "companion" not in text
     assert wagtail_connection.push == []

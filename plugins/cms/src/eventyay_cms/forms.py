@@ -37,7 +37,10 @@ class ConnectionForm(forms.Form):
         self.fields["password"] = SecretFormField(
             label=_("Application password"),
             current=connection.password if connection else "",
-            help_text=_("WordPress: Users → Profile → Application passwords."),
+            help_text=_(
+                "WordPress: Users → Profile → Application passwords. Wagtail: the companion's "
+                "EVENTYAY_COMPANION_SECRET, needed to push."
+            ),
         )
         if connection is not None:
             self.fields["type"].disabled = True

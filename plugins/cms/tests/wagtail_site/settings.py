@@ -1,4 +1,5 @@
-"""A small Wagtail site for the connector's contract tests: one page model, the public API v2.
+"""A small Wagtail site for the connector's contract tests: one page model, the public API v2
+and eventyay's companion app (signed writes for push).
 
 Its SQLite database lives where ``WAGTAIL_TEST_DB`` points (a temporary file of the session).
 """
@@ -11,6 +12,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "wagtail_site.site_pages",
+    "eventyay_cms.wagtail_companion",
     "wagtail.api.v2",
     "wagtail.sites",
     "wagtail.users",
@@ -63,3 +65,8 @@ WAGTAILADMIN_BASE_URL = "http://127.0.0.1"
 # Where a published page's signed notice goes (the eventyay connection's webhook), if anywhere.
 EVENTYAY_WEBHOOK_URL = os.environ.get("EVENTYAY_WEBHOOK_URL", "")
 EVENTYAY_WEBHOOK_SECRET = os.environ.get("EVENTYAY_WEBHOOK_SECRET", "")
+# The companion: pushed pages are ConferencePages under the default home page.
+EVENTYAY_COMPANION_SECRET = "companion-secret-of-the-test-site"
+EVENTYAY_COMPANION_PARENT_PAGE = "/home/"
+EVENTYAY_COMPANION_PAGE_MODEL = "site_pages.ConferencePage"
+EVENTYAY_COMPANION_FIELDS = {"body": "body"}

@@ -15,7 +15,7 @@ api_router.register_endpoint("pages", PagesAPIViewSet)
 
 @csrf_exempt
 def manage_pages(request: HttpRequest) -> JsonResponse:
-    """The tests' editor: create, edit (and publish) or delete a page, as an editor would."""
+    """The tests' editor: create, edit (publish, or save a draft with ``publish: false``) or delete a page."""
     data = json.loads(request.body)
     if data["action"] == "create":
         root = Page.objects.get(depth=1).get_children().first() or Page.objects.get(depth=1)
@@ -29,12 +29,15 @@ def manage_pages(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"id": data["id"]})
     page.title = data.get("title", page.title)
     page.body = data.get("body", page.body)
-    page.save_revision().publish()
+    revision = page.save_revision()
+    if data.get("publish", True):
+        revision.publish()
     return JsonResponse({"id": page.pk})
 
 
 urlpatterns = [
     path("api/v2/", api_router.urls),
     path("_test/pages/", manage_pages),
+    path("eventyay-companion/", include("eventyay_cms.wagtail_companion.urls")),
     path("", include(wagtail_urls)),
 ]

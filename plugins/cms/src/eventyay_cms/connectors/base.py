@@ -186,6 +186,8 @@ class ConnectorType:
     settings_form: type[forms.Form] = ConnectionForm
     #: Whether the connection needs a user name and password (an application password).
     needs_credentials: bool = True
+    #: Whether pushing needs the connection's password (Wagtail: the companion's secret).
+    push_needs_password: bool = False
 
     KINDS: ClassVar[dict[str, str]] = {"pull_pages": "pages", "pull_posts": "posts"}
 

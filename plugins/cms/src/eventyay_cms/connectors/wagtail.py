@@ -1,8 +1,15 @@
-"""Wagtail through its public, read-only API v2 (``/api/v2/pages/``): pull only."""
+"""Wagtail: pull through its public, read-only API v2 (``/api/v2/pages/``), push through the companion.
+
+Pushing needs :mod:`eventyay_cms.wagtail_companion` installed in the Wagtail project at
+``/eventyay-companion/`` and its secret stored as the connection's password; every request to
+it is signed like eventyay's inbound webhooks (HMAC-SHA256 of ``"<timestamp>." + body``).
+"""
 
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +18,17 @@ from urllib.parse import urlencode
 from django.utils.translation import gettext as _
 
 from eventyay.base.services.http import OutgoingRequestError, OutgoingResponse, outgoing_request
-from eventyay_cms.connectors.base import Adapter, ConnectorError, ConnectorType, RemoteItem
+from eventyay_cms.connectors.base import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Adapter,
+    ConnectorError,
+    ConnectorType,
+    PushPayload,
+    RemoteItem,
+    RemoteRef,
+    sign,
+)
 
 #: Wagtail's default ``WAGTAILAPI_LIMIT_MAX``: the most items a listing may ask for.
 LIMIT = 20
@@ -20,6 +37,8 @@ TIMEOUT_SECONDS = 30.0
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 #: The detail fields read as the page's HTML, the first one present wins.
 BODY_FIELDS = ("body", "content", "intro")
+#: Where the Wagtail project includes the companion's URLs.
+COMPANION_PATH = "/eventyay-companion/"
 
 
 def _parse(value: Any) -> datetime | None:
@@ -79,7 +98,16 @@ class WagtailAdapter(Adapter):
 
     def test(self) -> str:
         data = self._json(self._request("", {"limit": 1, "fields": "_,id"}))
-        return _("Wagtail answers: %(count)s public pages.") % {"count": data["meta"]["total_count"]}
+        text = _("Wagtail answers: %(count)s public pages.") % {"count": data["meta"]["total_count"]}
+        if self.connection.password:
+            companion = self._companion("ping") or {}
+            text += " " + _(
+                "The companion accepts the secret and writes %(model)s pages under page %(parent)s."
+            ) % {
+                "model": companion.get("model", "?"),
+                "parent": companion.get("parent", "?"),
+            }
+        return text
 
     def list_changed(self, cursor: Mapping[str, datetime]) -> Iterator[list[RemoteItem]]:
         since = cursor.get("page")
@@ -133,11 +161,93 @@ class WagtailAdapter(Adapter):
     def list_ids(self) -> set[str]:
         return set(self._scan())
 
+    # --- push, through the companion ---------------------------------------------------------
+
+    def _companion(self, action: str, **data: Any) -> dict[str, Any] | None:
+        """Send one signed action; the page it answers with, or ``None`` for a 404."""
+        secret = self.connection.credentials()[1].reveal()
+        if not secret:
+            raise ConnectorError(
+                _("Pushing into Wagtail needs the companion secret as the connection's password.")
+            )
+        body = json.dumps({"action": action, "nonce": secrets.token_hex(8), **data}).encode()
+        stamp = str(int(time.time()))
+        try:
+            response = outgoing_request(
+                "POST",
+                self.connection.base_url.rstrip("/") + COMPANION_PATH,
+                headers={
+                    "Accept": "application/json",
+                    "Content-Type": "application/json",
+                    TIMESTAMP_HEADER: stamp,
+                    SIGNATURE_HEADER: sign(secret, stamp, body),
+                },
+                data=body,
+                timeout=TIMEOUT_SECONDS,
+                max_response_bytes=MAX_RESPONSE_BYTES,
+            )
+        except OutgoingRequestError as exc:
+            raise ConnectorError(str(exc)) from exc
+        if response.status == 403:
+            raise ConnectorError(
+                _("The Wagtail companion refused the signature: check its secret and the server clocks.")
+            )
+        if response.status == 404:
+            try:
+                answer = json.loads(response.body)
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict) and "error" in answer:
+                return None
+            raise ConnectorError(_("No Wagtail companion answers at %(path)s.") % {"path": COMPANION_PATH})
+        if response.status == 400:
+            raise ConnectorError(
+                _("The Wagtail companion refused the page: %(errors)s")
+                % {"errors": response.body.decode(errors="replace")[:500]}
+            )
+        data_out: dict[str, Any] = self._json(response)
+        return data_out
+
+    def _ref(self, page: dict[str, Any]) -> RemoteRef:
+        return RemoteRef(external_id=f"page:{page['id']}", modified=_parse(page.get("modified")))
+
+    @staticmethod
+    def _number(external_id: str) -> int:
+        kind, _sep, number = external_id.partition(":")
+        if kind != "page" or not number.isdigit():
+            raise ConnectorError(_("Not a Wagtail page id: %(id)s") % {"id": external_id})
+        return int(number)
+
+    def upsert(self, kind: str, payload: PushPayload, external_id: str | None) -> RemoteRef:
+        number = self._number(external_id) if external_id is not None else None
+        fields = {**payload.extra, "body": payload.html}
+        page = self._companion("upsert", id=number, slug=payload.slug, title=payload.title, fields=fields)
+        if page is None:
+            # Deleted in Wagtail since the last push: create it again under the parent.
+            page = self._companion("upsert", id=None, slug=payload.slug, title=payload.title, fields=fields)
+        if page is None:
+            raise ConnectorError(_("The Wagtail companion did not create the page."))
+        return self._ref(page)
+
+    def find(self, kind: str, slug: str) -> RemoteRef | None:
+        page = self._companion("find", slug=slug)
+        return self._ref(page) if page else None
+
+    def remote_modified(self, external_id: str) -> datetime | None:
+        """The newest publication or revision (a draft saved in Wagtail counts as an edit)."""
+        page = self._companion("state", id=self._number(external_id))
+        return _parse(page.get("modified")) if page else None
+
+    def delete(self, external_id: str) -> None:
+        self._companion("delete", id=self._number(external_id))
+
 
 WAGTAIL = ConnectorType(
     identifier="wagtail",
     label="Wagtail",
-    capabilities=frozenset({"pull_pages", "inbound_webhook"}),
+    # Pushing also needs the companion secret (the connection's password).
+    capabilities=frozenset({"pull_pages", "push_schedule", "push_speakers", "inbound_webhook"}),
     adapter=WagtailAdapter,
     needs_credentials=False,
+    push_needs_password=True,
 )
