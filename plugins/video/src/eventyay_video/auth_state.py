@@ -164,6 +164,9 @@ def state_load(event: Event) -> VideoState:
 #: event id → (generation, state) of this process; replaced as soon as the generation moves.
 _local: dict[int, tuple[int, VideoState]] = {}
 _local_lock = threading.Lock()
+#: event id → lock held by the thread of this process that loads the event's state.
+_loading: dict[int, threading.Lock] = {}
+_loading_lock = threading.Lock()
 
 
 def event_state(event: Event) -> VideoState:
@@ -172,13 +175,22 @@ def event_state(event: Event) -> VideoState:
     local = _local.get(event.pk)
     if local is not None and local[0] == generation:
         return local[1]
-    key = state_key(event.pk, generation)
-    state = cache.get(key)
-    if state is None:
-        state = state_load(event)
-        cache.set(key, state, timeout=STATE_CACHE_SECONDS)
-    with _local_lock:
-        _local[event.pk] = (generation, state)
+    with _loading_lock:
+        loading = _loading.setdefault(event.pk, threading.Lock())
+    # One thread of the process fetches or loads the state; the pool's other threads, asked for
+    # the same event by sockets connecting at the same moment, wait for it instead of loading
+    # it once each.
+    with loading:
+        local = _local.get(event.pk)
+        if local is not None and local[0] == generation:
+            return local[1]
+        key = state_key(event.pk, generation)
+        state = cache.get(key)
+        if state is None:
+            state = state_load(event)
+            cache.set(key, state, timeout=STATE_CACHE_SECONDS)
+        with _local_lock:
+            _local[event.pk] = (generation, state)
     return state
 
 

@@ -263,6 +263,11 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         except TokenError as exc:
             await self.error(request_id, exc.code)
             return
+        if not self.event.live and not user.is_organizer:
+            # Switched off: only the team may still be in, as on the attendee page.
+            await self.error(request_id, "event.unknown_event")
+            await self.close(code=4404)
+            return
         try:
             welcome = await self._welcome(user)
         except VideoError as exc:
