@@ -473,6 +473,11 @@ class UserBlock(models.Model):
 class UserReport(models.Model):
     """A video user reported another one (optionally for a message) to the moderators."""
 
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DISMISSED = "dismissed", _("Dismissed")
+        RESOLVED = "resolved", _("Resolved")
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="video_reports")
     reporter_uid = models.CharField(max_length=200)
     reported_uid = models.CharField(max_length=200)
@@ -481,11 +486,16 @@ class UserReport(models.Model):
         ChatMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
     )
     created = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    #: When a team member dismissed or resolved the report, and who (``team:<user id>``).
+    handled = models.DateTimeField(null=True, blank=True)
+    handled_by = models.CharField(max_length=200, blank=True)
 
     objects = ScopedManager(organizer="event__organizer")
 
     class Meta:
         ordering = ("-created", "-pk")
+        indexes = [models.Index(fields=["event", "status", "-created"], name="video_report_status")]
 
     def __str__(self) -> str:
         return f"{self.reporter_uid} reported {self.reported_uid}"
