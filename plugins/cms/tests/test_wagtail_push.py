@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import requests
-from django.core.exceptions import ValidationError
 from django_scopes import scope
 from eventyay_cms.connectors.base import sign
 from eventyay_cms.models import Connection, OutboxEntry, PushMapping, SyncLogEntry
@@ -253,10 +252,25 @@ def test_session_off_the_schedule_unpublishes_its_page(wagtail_site, wagtail_pus
     assert state["live"] is False and state["slug"] == slug
 
 
-def test_push_needs_the_companion_secret(make_connection, wagtail_site):
-    with pytest.raises(ValidationError) as error:
-        make_connection(type="wagtail", base_url=wagtail_site.url, push=["schedule"])
-    assert "password" in error.value.message_dict
+def test_push_needs_the_companion_secret_which_the_api_never_returns(api_client, cms_event, wagtail_site):
+    base = "/api/v1/organizers/example/events/cmsconf/cms/connections/"
+    data = {"type": "wagtail", "base_url": wagtail_site.url, "pull": ["pages"], "push": ["schedule"]}
+
+    refused = api_client.post(base, data, format="json")
+    assert refused.status_code == 400 and "password" in refused.json()
+
+    created = api_client.post(base, {**data, "password": COMPANION_SECRET}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["has_password"] is True and "password" not in created.json()
+    number = created.json()["id"]
+    changed = api_client.patch(base + f"{number}/", {"push": ["schedule", "speakers"]}, format="json")
+    detail = api_client.get(base + f"{number}/")
+    for answer in (created, changed, detail):
+        assert COMPANION_SECRET not in answer.content.decode()
+    with scope(organizer=cms_event.organizer):
+        stored = Connection.objects.get(pk=number)
+    assert stored.password.startswith("enc1:") and stored.credentials()[1].reveal() == COMPANION_SECRET
+    assert stored.push == ["schedule", "speakers"]
 
 
 def test_wagtail_test_connection_checks_the_companion(wagtail_push):
