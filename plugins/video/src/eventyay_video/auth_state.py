@@ -10,10 +10,11 @@ Invalidation: a state is stored under the event's *generation*, a counter that e
 changing one of its parts bumps after its transaction commits (:func:`state_changed`). A
 reader that loaded a state just before a change stores it under the old generation, which
 no later reader asks for, so a stale state is never served after the bump. Each process also
-keeps the state of the current generation in memory, so a cached connect costs three cache
-reads (the event's content version, the event and the generation). The event comes from the
+keeps the state of the current generation in memory, so a cached connect costs four cache
+reads (the slugs' negative entry, the event's content version, the event and the generation),
+and only one thread of a process loads a state that is not cached. The event comes from the
 core's tenant cache under the event's content version, so every change of the event (its
-slugs, its plugins, deleting it) is seen by the next socket.
+slugs, its plugins, its settings, switching it off, deleting it) is seen by the next socket.
 """
 
 from __future__ import annotations
