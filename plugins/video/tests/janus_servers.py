@@ -188,8 +188,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def real_janus() -> Iterator[str]:
-    """Debian's Janus with only the videoroom plugin and the HTTP transport, on a free port."""
+def real_janus(*, signed_tokens: bool = False) -> Iterator[str]:
+    """Debian's Janus with only the videoroom plugin and the HTTP transport, on a free port.
+
+    ``signed_tokens``: Janus also accepts tokens signed with the API secret (``token_auth``
+    with ``token_auth_secret``), which browsers get instead of the secret.
+    """
     binary = janus_binary()
     assert binary is not None
     library = Path("/usr/lib/x86_64-linux-gnu/janus")
@@ -206,7 +210,9 @@ def real_janus() -> Iterator[str]:
             "general: {\n"
             f'  configs_folder = "{root}"\n  plugins_folder = "{root / "plugins"}"\n'
             f'  transports_folder = "{root / "transports"}"\n  events_folder = "{root / "none"}"\n'
-            f'  loggers_folder = "{root / "none"}"\n  api_secret = "{API_SECRET}"\n}}\n'
+            f'  loggers_folder = "{root / "none"}"\n  api_secret = "{API_SECRET}"\n'
+            + (f'  token_auth = true\n  token_auth_secret = "{API_SECRET}"\n' if signed_tokens else "")
+            + "}\n"
             "media: {\n}\nnat: {\n}\nplugins: {\n}\ntransports: {\n}\nevents: {\n}\nloggers: {\n}\n"
         )
         (root / "janus.plugin.videoroom.jcfg").write_text(f'general: {{\n  admin_key = "{ADMIN_KEY}"\n}}\n')

@@ -158,12 +158,16 @@ class TestMatching:
         with scopes_disabled():
             call = RouletteCall.objects.get()
             answer = roulette.request_dict(RouletteRequest.objects.get(uid="ticket:bob"))
-        assert answer["match"]["call"] == {
+        details = dict(answer["match"]["call"])
+        token = details.pop("token")
+        assert details == {
             "type": "janus",
             "server": call.janus_server.url,
             "room": call.janus_room,
             "pin": call.janus_pin,
         }
+        # Browsers get a token signed for the videoroom plugin, never the API secret.
+        assert token.split(":")[0].endswith(",janus,janus.plugin.videoroom") and API_SECRET not in token
         created = janus_state.rooms[call.janus_room]
         assert created["is_private"] is True and created["pin"] == call.janus_pin
         assert created["secret"] not in str(answer)

@@ -273,6 +273,8 @@ STATICFILES_DIRS = [
         ("vendor/bootstrap", "bootstrap/dist"),
         ("vendor/htmx", "htmx.org/dist"),
         ("vendor/hls", "hls.js/dist"),
+        ("vendor/janus", "janus-gateway/npm/dist"),
+        ("vendor/webrtc-adapter", "webrtc-adapter/out"),
     ]
     if (FRONTEND_MODULES / path).is_dir()
 ]

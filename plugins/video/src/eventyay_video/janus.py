@@ -13,15 +13,25 @@ the server side, encrypted.
 
 Requests go through the core's outgoing HTTP client: the server URL is typed by organizers,
 so it gets the same guards against server-side request forgery as webhooks.
+
+Browsers join the room on the same URL (the Janus HTTP transport, long polling) with the
+janus.js client. They never get the API secret: when a server has one, each match carries a
+token signed with it for the videoroom plugin (Janus's signed tokens, ``token_auth`` with
+``token_auth_secret`` set to the API secret), valid for :data:`BROWSER_TOKEN_TTL` seconds.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,6 +50,11 @@ VIDEOROOM_PLUGIN = "janus.plugin.videoroom"
 REQUEST_TIMEOUT = 5.0
 #: The videoroom plugin's ``error_code`` for a room it does not know.
 NO_SUCH_ROOM = 426
+#: Seconds a browser's signed token stays valid: long enough for a conversation, and a new
+#: match brings a new token.
+BROWSER_TOKEN_TTL = 4 * 3600
+#: The realm Janus checks in signed tokens of its own API.
+TOKEN_REALM = "janus"
 
 
 class JanusError(Exception):
@@ -163,6 +178,38 @@ def janus_room_destroy(*, server: JanusServer, room: int, stored_secret: str) ->
         except JanusError as exc:
             if exc.code != NO_SUCH_ROOM:
                 raise
+
+
+def janus_browser_token(server: JanusServer, *, now: float | None = None) -> str:
+    """A signed token that lets a browser use the videoroom plugin of ``server`` for a while.
+
+    Janus's format: ``<expiry>,janus,janus.plugin.videoroom:<signature>``, the signature being
+    the Base64 HMAC-SHA1 of the part before the colon under ``token_auth_secret``, which must be
+    the server's API secret. Empty when the server has no API secret (nothing to sign with, and
+    Janus then needs no token).
+    """
+    api_secret = _plain(server.api_secret)
+    if not api_secret:
+        return ""
+    expiry = int(now if now is not None else time.time()) + BROWSER_TOKEN_TTL
+    data = f"{expiry},{TOKEN_REALM},{VIDEOROOM_PLUGIN}"
+    signature = hmac.new(api_secret.encode(), data.encode(), hashlib.sha1).digest()
+    return f"{data}:{base64.b64encode(signature).decode()}"
+
+
+def janus_origin(url: str) -> str:
+    """The origin (scheme, host and port) of a Janus URL, as a Content-Security-Policy source."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}".lower()
+
+
+def janus_browser_origins(*, organizer_id: int) -> list[str]:
+    """Origins browsers connect to for the organizer's Janus servers (sorted, unique).
+
+    Inactive servers count too: calls they host keep running until they end.
+    """
+    urls = JanusServer.objects.filter(organizer_id=organizer_id).values_list("url", flat=True)
+    return sorted({janus_origin(url) for url in urls})
 
 
 def janus_server_pick(*, organizer_id: int) -> JanusServer | None:

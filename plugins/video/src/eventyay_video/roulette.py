@@ -232,15 +232,25 @@ def roulette_stop(*, room: Room, uid: str) -> None:
 
 
 def call_dict(call: RouletteCall | None) -> dict[str, Any] | None:
-    """How the partners join the call (never the Janus room's secret)."""
+    """How the partners join the call (never the Janus room's secret nor the API secret).
+
+    A Janus call names the server's URL (browsers use the HTTP transport there), the room, its
+    PIN and a token signed for the videoroom plugin (empty when the server needs none).
+    """
     if call is None:
         return None
     if call.janus_room is not None and call.janus_server is not None:
+        try:
+            token = janus.janus_browser_token(call.janus_server)
+        except janus.JanusError:
+            logger.warning("video: no browser token for Janus server %s", call.janus_server_id, exc_info=True)
+            token = ""
         return {
             "type": "janus",
             "server": call.janus_server.url,
             "room": call.janus_room,
             "pin": call.janus_pin,
+            "token": token,
         }
     if call.jitsi_url:
         return {"type": "jitsi", "url": call.jitsi_url}

@@ -336,11 +336,16 @@ def video_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
     shop_url = ""
     if "tickets" in the_event.enabled_plugin_names:
         shop_url = reverse("plugins:tickets:shop", kwargs={"organizer": organizer, "event": event})
-    return render(
+    response = render(
         request,
         "eventyay_video/video.html",
         {"event": the_event, "strings": page_strings(), "shop_url": shop_url},
     )
+    # The roulette's calls on the organizer's Janus servers: the page may connect to those.
+    janus_origins = janus.janus_browser_origins(organizer_id=the_event.organizer_id)
+    if janus_origins:
+        response._csp_update = {"connect-src": janus_origins}  # type: ignore[attr-defined]
+    return response
 
 
 def page_strings() -> dict[str, Any]:
@@ -372,6 +377,10 @@ def page_strings() -> dict[str, Any]:
         "roulette_matched": _("You are meeting %s."),
         "roulette_ended": _("Your partner moved on. Waiting for the next person…"),
         "roulette_janus": _("Video room %s, PIN %s."),
+        "roulette_you": _("Your camera"),
+        "roulette_partner_video": _("Video of %s"),
+        "roulette_call_connecting": _("Connecting the video call…"),
+        "roulette_call_failed": _("The video call could not be connected (%s)."),
         "errors": {
             "auth.invalid_token": _("Your link is not valid. Please open it again from your order page."),
             "auth.expired_token": _("Your link has expired. Please open it again from your order page."),

@@ -358,13 +358,17 @@
   });
 
   // --- networking roulette: the server pairs people; a match brings the call to both ---
-  var roulette = { room: null, events: 0 };
+  var roulette = { room: null, events: 0, janus: null };
+  function stopJanusCall() {
+    if (roulette.janus) roulette.janus.stop();
+    roulette.janus = null;
+  }
   function rouletteUi(mode, text) {
     $("video-roulette-start").hidden = mode !== "idle";
     $("video-roulette-skip").hidden = mode !== "matched";
     $("video-roulette-stop").hidden = mode === "idle";
     $("video-roulette-status").textContent = text || "";
-    if (mode !== "matched") $("video-roulette-call").replaceChildren();
+    if (mode !== "matched") { stopJanusCall(); $("video-roulette-call").replaceChildren(); }
   }
   function renderRoulette(room, kinds) {
     if (roulette.room && roulette.room !== room.id) request("roulette.stop", { room: roulette.room }).catch(function () {});
@@ -386,12 +390,26 @@
     roulette.events++;
     rouletteUi("matched", fmt(T.roulette_matched, match.partner.name));
     var call = $("video-roulette-call"), details = match.call || {};
+    // The same match can arrive twice (the answer to a request and the push): keep its call.
+    if (details.type === "janus" && roulette.janus && roulette.janus.key === details.server + "#" + details.room) return;
+    stopJanusCall();
+    call.replaceChildren();
     if (details.type === "jitsi") {
       call.appendChild(el("a", { href: details.url, target: "_blank", rel: "noopener", class: "btn btn-outline-primary mb-2", id: "video-roulette-join" }, T.join_call));
     } else if (details.type === "janus") {
       var info = el("p", { class: "small", id: "video-roulette-join" }, fmt(fmt(T.roulette_janus, details.room), details.pin));
       info.dataset.janusServer = details.server;
-      call.appendChild(info);
+      var callState = el("p", { class: "small", id: "video-roulette-call-state", role: "status" });
+      call.append(info, callState);
+      if (window.eventyayJanusCall) {
+        roulette.janus = window.eventyayJanusCall.start(call, details, {
+          display: (state.user && state.user.profile && state.user.profile.display_name) || "",
+          labels: { you: T.roulette_you, partner: fmt(T.roulette_partner_video, match.partner.name) },
+          onstate: function (name, detail) {
+            callState.textContent = name === "failed" ? fmt(T.roulette_call_failed, detail) : name === "connecting" ? T.roulette_call_connecting : "";
+          }
+        });
+      }
     }
   }
   function onRouletteEnded(data) {
