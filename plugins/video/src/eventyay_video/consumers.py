@@ -33,7 +33,17 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from eventyay.base.models import Event
-from eventyay_video import auth_state, bbb, fanout, people, realtime, roulette, selectors, services
+from eventyay_video import (
+    auth_state,
+    bbb,
+    exhibition,
+    fanout,
+    people,
+    realtime,
+    roulette,
+    selectors,
+    services,
+)
 from eventyay_video.auth_state import VideoState
 from eventyay_video.exhibition_consumer import EXHIBITION_ACTIONS, ExhibitionActions
 from eventyay_video.models import ChatChannel, Module, Restriction, Room
@@ -43,6 +53,8 @@ from eventyay_video.tokens import TokenError, VideoUser, token_decode
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 16 * 1024
+#: How the rights-refresh frame of :func:`eventyay_video.exhibition.rights_changed` begins.
+RIGHTS_FRAME_START = realtime.encode(exhibition.RIGHTS_FRAME, {})[:-3]
 
 
 def token_check_interval() -> float:
@@ -365,7 +377,36 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         return self.user.uid if self.user is not None else None
 
     def deliver(self, message: fanout.ASGIMessage) -> None:
+        if message.get("text", "").startswith(RIGHTS_FRAME_START):
+            # Not for the client as is: the socket reloads its rights and tells the client those.
+            task = asyncio.get_running_loop().create_task(self._rights_refresh())
+            _background.add(task)
+            task.add_done_callback(_background.discard)
+            return
         self.outbox.put(message)
+
+    async def _rights_refresh(self) -> None:
+        """Take up the user's current moderation rights (booth staff included) without reconnecting."""
+        if self.user is None:
+            return
+        state = await self._state()
+        self.moderates_all, self.moderated_rooms = state.moderation_rights(self.user)
+        moderator_group = realtime.moderator_group(self.event.pk)
+        if self.moderates_all or self.moderated_rooms:
+            await self._join_group(moderator_group)
+        else:
+            await self._leave_group(moderator_group)
+        staffed = await self._staff_refresh()
+        await self.send(
+            text_data=realtime.encode(
+                exhibition.RIGHTS_FRAME,
+                {
+                    "moderator": self.moderates_all,
+                    "moderated_rooms": sorted(self.moderated_rooms),
+                    "staff": staffed,
+                },
+            )
+        )
 
     def kick(self, code: str, close_code: int = 4403) -> None:
         self.outbox.put_text(realtime.encode("error", None, {"code": code}))
@@ -492,7 +533,7 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
     @in_scope
     def _history(self, channel: ChatChannel, payload: dict[str, Any]) -> dict[str, Any]:
         try:
-            return selectors.chat_history(
+            history = selectors.chat_history(
                 channel=channel,
                 # ``before_id`` is venueless's name for it.
                 before=payload.get("before", payload.get("before_id")),
@@ -501,6 +542,8 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
             )
         except ValueError:
             raise VideoError("protocol.invalid")
+        people.messages_with_profile_names(event=self.event, messages=history["messages"])
+        return history
 
     async def chat_join(self, payload: dict[str, Any]) -> dict[str, Any]:
         channel = await self._channel(payload.get("channel"))
@@ -530,7 +573,10 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         message = services.chat_message_send(
             event=self.event,
             channel=channel,
-            user=self.user,
+            # New messages go out (and are stored) under the sender's profile name.
+            user=people.as_profile_name(event=self.event, user=self.user)
+            if payload.get("replaces") is None
+            else self.user,
             content=payload.get("content"),
             event_type=payload.get("event_type"),
             replaces=payload.get("replaces"),

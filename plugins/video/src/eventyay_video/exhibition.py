@@ -6,8 +6,9 @@ for contact; accepted requests are the exhibitor's leads. A poster has a discuss
 no room and takes one vote per attendee.
 
 Broadcasts (after commit): ``exhibition.contact_request`` to the exhibitor's staff group and to
-the requester's own group, ``poster.updated`` to the poster hall's room group (to the event's
-group for posters outside a room).
+the requester's own group, ``poster.updated`` to the poster's room group and to the hall group
+of that room (sockets that listed its posters; to the event's group for posters outside a
+room), ``user.rights.changed`` to the user's sockets when they join or leave a booth's staff.
 """
 
 from __future__ import annotations
@@ -68,8 +69,25 @@ def visitor_group(event_id: int, uid: str) -> str:
     return f"video.exhibition.visitor.{event_id}.{hashlib.sha256(uid.encode()).hexdigest()[:40]}"
 
 
-def poster_group(poster: Poster) -> str:
-    return realtime.room_group(poster.room_id) if poster.room_id else realtime.event_group(poster.event_id)
+def poster_hall_group(room_id: int) -> str:
+    """Sockets that listed the posters of the room (the poster hall view), inside it or not."""
+    return f"video.posters.{room_id}"
+
+
+def poster_groups(poster: Poster) -> list[str]:
+    """Where a poster's vote count goes: its room and the room's hall viewers (everyone for no room)."""
+    if poster.room_id is None:
+        return [realtime.event_group(poster.event_id)]
+    return [realtime.room_group(poster.room_id), poster_hall_group(poster.room_id)]
+
+
+#: The frame that makes a socket reload its user's moderation (and so booth staff) rights.
+RIGHTS_FRAME = "user.rights.changed"
+
+
+def rights_changed(*, event_id: int, uid: str) -> None:
+    """Tell every socket of ``uid`` to reload its rights, after commit (after the state's bump)."""
+    realtime.publish(realtime.user_group(event_id, uid), RIGHTS_FRAME, {})
 
 
 # --- reads ---------------------------------------------------------------------------------------
@@ -366,7 +384,20 @@ def exhibitor_staff_add(*, exhibitor: Exhibitor, uid: str, name: str = "", actor
     """Staff moderate the booth room and answer its contact requests."""
     if exhibitor.room is None:
         raise ValidationError({"uid": [_("Give the exhibitor a booth room first.")]})
-    return services.moderator_add(event=exhibitor.event, uid=uid, name=name, room=exhibitor.room, actor=actor)
+    with transaction.atomic():
+        moderator = services.moderator_add(
+            event=exhibitor.event, uid=uid, name=name, room=exhibitor.room, actor=actor
+        )
+        rights_changed(event_id=exhibitor.event_id, uid=moderator.uid)
+    return moderator
+
+
+def exhibitor_staff_remove(*, moderator: Moderator, actor: Actor = None) -> None:
+    """The staff member's open sockets lose the booth's rights at once."""
+    with transaction.atomic():
+        event_id, uid = moderator.event_id, moderator.uid
+        services.moderator_remove(moderator=moderator, actor=actor)
+        rights_changed(event_id=event_id, uid=uid)
 
 
 # --- contact requests ----------------------------------------------------------------------------
@@ -541,9 +572,10 @@ def _publish_votes_after_commit(poster: Poster) -> None:
 
     def send() -> None:
         count = poster_vote_count(poster.pk)
-        async_to_sync(realtime.send_async)(
-            realtime.frame_message(poster_group(poster), "poster.updated", {"id": poster.pk, "votes": count})
-        )
+        for group in poster_groups(poster):
+            async_to_sync(realtime.send_async)(
+                realtime.frame_message(group, "poster.updated", {"id": poster.pk, "votes": count})
+            )
 
     transaction.on_commit(send)
 

@@ -34,7 +34,11 @@ class ExhibitionActions:
         # ``func(*args)`` on the database pool, in the organizer's scope (the consumer's in_scope).
         def run_scoped(self, *args: Any, **kwargs: Any) -> Awaitable[Any]: ...
 
+        groups_joined: set[str]
+
         async def _join_group(self, group: str) -> None: ...
+
+        async def _leave_group(self, group: str) -> None: ...
 
         def _check_flood(self) -> None: ...
 
@@ -61,6 +65,24 @@ class ExhibitionActions:
         await self._join_group(exhibition.visitor_group(self.event.pk, self.user.uid))
         for exhibitor_id in staffed:
             await self._join_group(exhibition.staff_group(exhibitor_id))
+
+    def _staffed_ids(self) -> list[int]:
+        """The booths the user staffs now (call on the database pool)."""
+        exhibitors = exhibition.exhibitors_visible(event=self.event, room_ids=self.visible_rooms)
+        return [e.pk for e in exhibitors if self.staffs(e)]
+
+    async def _staff_refresh(self) -> list[int]:
+        """After the user's rights changed: the booths they staff now. A socket that subscribed
+        to the exhibition joins the staff groups of new booths and leaves those of former ones."""
+        assert self.user is not None
+        staffed = await self.run_scoped(self._staffed_ids)
+        if exhibition.visitor_group(self.event.pk, self.user.uid) in self.groups_joined:
+            wanted = {exhibition.staff_group(exhibitor_id) for exhibitor_id in staffed}
+            prefix = exhibition.staff_group(0)[:-1]
+            for group in [g for g in self.groups_joined if g.startswith(prefix) and g not in wanted]:
+                await self._leave_group(group)
+            await self._subscribe(staffed)
+        return staffed
 
     def _exhibition_list(self) -> dict[str, Any]:
         exhibitors = list(exhibition.exhibitors_visible(event=self.event, room_ids=self.visible_rooms))
@@ -134,7 +156,11 @@ class ExhibitionActions:
         }
 
     async def poster_list(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return await self.run_scoped(self._poster_list, payload.get("category") or None)
+        result = await self.run_scoped(self._poster_list, payload.get("category") or None)
+        # The hall view shows vote counts: keep them current (``poster.updated``).
+        for room_id in {poster["room"] for poster in result["posters"] if poster["room"] is not None}:
+            await self._join_group(exhibition.poster_hall_group(room_id))
+        return result
 
     def _poster_get(self, poster_id: Any) -> dict[str, Any]:
         assert self.user is not None

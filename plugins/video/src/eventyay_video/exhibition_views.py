@@ -18,7 +18,7 @@ from django_scopes import scope
 from eventyay.base.exporters import neutralise_formula
 from eventyay.base.models import Event
 from eventyay.base.storage import serve_private_file
-from eventyay_video import exhibition, services
+from eventyay_video import exhibition
 from eventyay_video.exhibition_forms import ExhibitorForm, PosterForm, StaffForm
 from eventyay_video.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_video.models import ContactRequest, Exhibitor, Moderator, Poster
@@ -111,7 +111,7 @@ def exhibitor_detail(request: HttpRequest, event: Event, exhibitor: int) -> Http
             moderator = get_object_or_404(
                 Moderator, event=event, room=the_exhibitor.room, pk=request.POST.get("remove_staff")
             )
-            services.moderator_remove(moderator=moderator, actor=request.user)
+            exhibition.exhibitor_staff_remove(moderator=moderator, actor=request.user)
             messages.success(request, _("The staff member has been removed."))
             return _to("exhibitor", event, exhibitor=the_exhibitor.pk)
     staff = Moderator.objects.filter(event=event, room=the_exhibitor.room) if the_exhibitor.room else []

@@ -8,6 +8,7 @@ of another event cannot be found, messaged or reported.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -102,6 +103,42 @@ def profile_update(
             record.accepts_direct_messages = accepts_direct_messages
         record.save()
     return record
+
+
+def as_profile_name(*, event: Event, user: VideoUser) -> VideoUser:
+    """``user`` under their profile's display name when they set one (one query), else as is.
+
+    Chat messages are stored under this name, so that a rename shows in the messages sent
+    after it.
+    """
+    name = (
+        UserProfile.objects.filter(event=event, uid=user.uid)
+        .exclude(display_name="")
+        .values_list("display_name", flat=True)
+        .first()
+    )
+    return dataclasses.replace(user, name=name) if name and name != user.name else user
+
+
+def messages_with_profile_names(*, event: Event, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set the sender name of message dicts to their senders' display names where they set one.
+
+    One query for the whole page, however many messages and senders it holds.
+    """
+    uids = {message["sender"]["uid"] for message in messages}
+    if not uids:
+        return messages
+    names = dict(
+        UserProfile.objects.filter(event=event, uid__in=uids)
+        .exclude(display_name="")
+        .values_list("uid", "display_name")
+    )
+    for message in messages:
+        sender = message["sender"]
+        name = names.get(sender["uid"])
+        if name:
+            message["sender"] = {**sender, "name": name}
+    return messages
 
 
 # --- blocking ------------------------------------------------------------------------------------
