@@ -23,7 +23,7 @@ from eventyay_campaigns.models import (
     Message,
     MessageTemplate,
 )
-from eventyay_campaigns.services import automation, automation_run
+from eventyay_campaigns.services import automation, automation_run, sending
 from eventyay_campaigns.services import contacts as contact_services
 
 from eventyay.base.services.http import OutgoingResponse
@@ -173,6 +173,27 @@ def test_send_email_action_mails_consenting_contacts(
         assert not Message.objects.filter(contact=bob).exists()
     (step,) = _runs(organizer, contact=bob)[0].steps.all()
     assert step.status == "canceled" and "agreed" in step.detail
+
+
+def test_automation_messages_keep_to_the_organizers_rate(
+    organizer: Any, other_organizer: Any, make_contact: Any, rule_for: Any, welcome: Any
+) -> None:
+    organizer.settings.set(sending.RATE_SETTING, 2)
+    rule_for("contact_tagged", [{"kind": "send_message", "template": welcome.pk}], tag="VIP")
+    mail.outbox.clear()
+    for name in ("ann", "bob", "cid"):
+        make_contact(f"{name}@example.org", marketing_consent=True, tags=["vip"])
+    # Two a minute: the third waits, queued, and the beat finds no room for it either.
+    assert len(mail.outbox) == 2
+    assert automation_run.messages_send_due() == 0 and len(mail.outbox) == 2
+    assert automation_run.rate_room(organizer=organizer) == 0
+    assert automation_run.rate_room(organizer=other_organizer) == sending.DEFAULT_RATE
+    with scope(organizer=organizer):
+        assert Message.objects.filter(status="queued").count() == 1
+        # A minute later the window is free again.
+        Message.objects.filter(status="sent").update(sent_at=timezone.now() - dt.timedelta(minutes=2))
+    assert automation_run.messages_send_due() == 1
+    assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.org", "bob@example.org", "cid@example.org"]
 
 
 def test_sms_action_uses_the_console_backend(

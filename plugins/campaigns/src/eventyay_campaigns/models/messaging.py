@@ -150,6 +150,8 @@ class Message(models.Model):
             models.Index(fields=["channel", "provider_id"], name="campaigns_message_provider"),
             # Covers the sent counts per campaign and day of the analytics (an index-only scan).
             models.Index(fields=["campaign", "status", "sent_at"], name="campaigns_message_sent_day"),
+            # The organizer's messages of the last minute, which its automation rate counts.
+            models.Index(fields=["organizer", "sent_at"], name="campaigns_message_sent"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from eventyay.base.models import Organizer
 from eventyay.base.services import http
 from eventyay.base.services.outbox import claim_due
 from eventyay_campaigns.channels import channel_get
@@ -31,13 +32,15 @@ from eventyay_campaigns.models import (
     Message,
 )
 from eventyay_campaigns.services.automation import contact_matches, contact_tag_add, contact_tag_remove
-from eventyay_campaigns.services.sending import BatchResult, messages_send
+from eventyay_campaigns.services.sending import BatchResult, messages_send, organizer_rate
 
 logger = logging.getLogger(__name__)
 
 #: How long a claimed step is reserved for the worker executing it (webhook timeouts included).
 STEP_LEASE = dt.timedelta(minutes=5)
 BATCH = 200
+#: The window of the organizer's rate for automation messages.
+RATE_WINDOW = dt.timedelta(minutes=1)
 MAX_ATTEMPTS = 5
 WEBHOOK_TIMEOUT = 10.0
 
@@ -190,25 +193,63 @@ def _automation_messages() -> QuerySet[Message]:
     return Message.objects.filter(campaign__isnull=True, automation_step__isnull=False)
 
 
+def rate_room(*, organizer: Organizer, now: dt.datetime | None = None) -> int:
+    """How many automation messages the organizer may send now.
+
+    Its rate (the ``campaigns_rate_per_minute`` setting its campaigns use) less the messages it
+    sent in the last minute, campaign messages included (index ``campaigns_message_sent``).
+    """
+    rate = organizer_rate(organizer)
+    since = (now or timezone.now()) - RATE_WINDOW
+    with scopes_disabled():
+        recent = Message.objects.filter(organizer=organizer, sent_at__gte=since).order_by()[:rate]
+        return rate - recent.count()
+
+
 def message_send(*, message_id: int) -> None:
     """Send one automation message through the plugin's one delivery path.
 
     :func:`~eventyay_campaigns.services.sending.messages_send` claims it, reads consent and
     suppression again (they may have changed since the step ran), renders its template and
-    retries transient channel errors, exactly as for campaign messages.
+    retries transient channel errors, exactly as for campaign messages. Over the organizer's
+    rate it stays queued; the beat task (:func:`messages_send_due`) sends it when there is room.
     """
+    with scopes_disabled():
+        message = Message.objects.select_related("organizer").filter(pk=message_id).first()
+    if message is None or rate_room(organizer=message.organizer) < 1:
+        return
     messages_send(_automation_messages().filter(pk=message_id), budget=1)
 
 
 def messages_send_due() -> int:
-    """Beat task body: send automation messages whose task got lost or whose try failed."""
+    """Beat task body: send due automation messages, each organizer's within its rate.
+
+    Those whose task got lost, whose try failed, or that waited for room in the rate.
+    """
     total = 0
-    while True:
-        result = BatchResult()
-        messages_send(_automation_messages(), budget=BATCH, result=result)
-        total += result.handled
-        if result.handled < BATCH:
-            return total
+    now = timezone.now()
+    with scopes_disabled():
+        waiting = (
+            _automation_messages()
+            .filter(status__in=(Message.Status.QUEUED, Message.Status.SENDING), next_attempt__lte=now)
+            .order_by()
+            .values_list("organizer_id", flat=True)
+            .distinct()
+        )
+        organizers = list(Organizer.objects.filter(pk__in=waiting).order_by("pk"))
+    for organizer in organizers:
+        room = rate_room(organizer=organizer, now=now)
+        with scope(organizer=organizer):
+            theirs = _automation_messages().filter(organizer=organizer)
+            while room > 0:
+                result = BatchResult()
+                budget = min(BATCH, room)
+                messages_send(theirs, budget=budget, result=result)
+                total += result.handled
+                room -= result.handled
+                if result.handled < budget:
+                    break
+    return total
 
 
 def _webhook_call(step: AutomationStep, contact: Contact) -> str:
