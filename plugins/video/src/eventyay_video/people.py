@@ -15,10 +15,20 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from eventyay.base.models import Event
-from eventyay_video import realtime, selectors
-from eventyay_video.models import ChatChannel, ChatMessage, UserBlock, UserProfile, UserReport
+from eventyay.base.services.log import Actor, log_action
+from eventyay_video import realtime, selectors, services
+from eventyay_video.models import (
+    ChatChannel,
+    ChatMessage,
+    Restriction,
+    UserBlock,
+    UserProfile,
+    UserReport,
+)
 from eventyay_video.services import VideoError, ensure_may_write, message_in
 from eventyay_video.tokens import VideoUser
 
@@ -278,5 +288,53 @@ def user_report(
 
 
 def reports_open(*, event: Event, limit: int = 100) -> list[dict[str, Any]]:
-    reports = UserReport.objects.filter(event=event).select_related("message")[:limit]
+    reports = UserReport.objects.filter(event=event, status=UserReport.Status.OPEN).select_related("message")[
+        :limit
+    ]
     return [report_dict(report) for report in reports]
+
+
+def report_handle(
+    *, event: Event, report_id: Any, status: str, by: str, actor: Actor = None, ban: bool = False
+) -> UserReport:
+    """Dismiss or resolve an open report (``status``); with ``ban`` also ban the reported user.
+
+    A report handled meanwhile (by another team member) raises ``ValidationError``.
+    """
+    if status not in (UserReport.Status.DISMISSED, UserReport.Status.RESOLVED):
+        raise ValidationError({"status": [_("Unknown status.")]})
+    with transaction.atomic():
+        report = UserReport.objects.select_for_update().filter(event=event, pk=report_id).first()
+        if report is None:
+            raise UserReport.DoesNotExist()
+        if report.status != UserReport.Status.OPEN:
+            raise ValidationError(_("This report has already been handled."))
+        if ban:
+            services.restriction_set(
+                event=event, uid=report.reported_uid, kind=Restriction.Kind.BAN, by=by, actor=actor
+            )
+        report.status = status
+        report.handled = timezone.now()
+        report.handled_by = by[:200]
+        report.save(update_fields=["status", "handled", "handled_by"])
+        log_action(
+            action=f"eventyay_video.report.{status}",
+            organizer=event.organizer,
+            event=event,
+            obj=report,
+            actor=actor,
+            data={"reported": report.reported_uid, "reporter": report.reporter_uid, "ban": ban},
+        )
+    return report
+
+
+def report_names(*, event: Event, reports: list[UserReport]) -> dict[str, str]:
+    """Display names of the reporters and reported users of ``reports`` (one query)."""
+    uids = {r.reporter_uid for r in reports} | {r.reported_uid for r in reports}
+    if not uids:
+        return {}
+    return dict(
+        UserProfile.objects.filter(event=event, uid__in=uids)
+        .exclude(display_name="")
+        .values_list("uid", "display_name")
+    )

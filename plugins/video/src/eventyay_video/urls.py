@@ -1,6 +1,6 @@
 from django.urls import path
 
-from eventyay_video import exhibition_views, server_views, views
+from eventyay_video import exhibition_views, report_views, server_views, views
 
 event_patterns = [
     path("video/", views.video_page, name="video.index"),
@@ -20,6 +20,7 @@ control_patterns = [
     path("video/moderation/", views.moderation, name="control.moderation"),
     path("video/announcements/", views.announcements, name="control.announcements"),
     path("video/reports/", views.reports, name="control.reports"),
+    path("video/user-reports/", report_views.user_reports, name="control.user_reports"),
     path("video/exhibitors/", exhibition_views.exhibitors, name="control.exhibitors"),
     path("video/exhibitors/leads.csv", exhibition_views.leads_csv, name="control.leads"),
     path("video/exhibitors/<int:exhibitor>/", exhibition_views.exhibitor_detail, name="control.exhibitor"),
