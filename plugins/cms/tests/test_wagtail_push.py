@@ -257,7 +257,7 @@ def test_push_needs_the_companion_secret_which_the_api_never_returns(api_client,
     data = {"type": "wagtail", "base_url": wagtail_site.url, "pull": ["pages"], "push": ["schedule"]}
 
     refused = api_client.post(base, data, format="json")
-    assert refused.status_code == 400 and "password" in refused.json()
+    assert refused.status_code == 400 and "secret" in refused.json()["push"][0]
 
     created = api_client.post(base, {**data, "password": COMPANION_SECRET}, format="json")
     assert created.status_code == 201, created.content

@@ -51,7 +51,9 @@ def _check(data: dict[str, Any], connection: Connection | None) -> dict[str, Any
         data[name] = sorted(set(value))
     has_password = bool(data.get("password") or (connection is not None and connection.password))
     if connector is not None and connector.push_needs_password and data.get("push") and not has_password:
-        errors["password"] = _("Pushing into this CMS needs its secret (Wagtail: the companion secret).")
+        errors.setdefault(
+            "push", _("Pushing into this CMS needs its secret (Wagtail: the companion secret).")
+        )
     if "conflict_policy" in data and data["conflict_policy"] not in Connection.ConflictPolicy.values:
         errors["conflict_policy"] = _("Choose one of: %(values)s.") % {
             "values": ", ".join(Connection.ConflictPolicy.values)
