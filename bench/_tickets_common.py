@@ -113,7 +113,20 @@ def start_server(port: int, workers: int, plugins: tuple[str, ...] = ("tickets",
         "EVENTYAY_PLUGINS_EXCLUDE": ",".join(name for name in installed_plugins() if name not in plugins),
     }
     config = ROOT / "deployment" / "gunicorn.conf.py"
-    if config.exists():
+    if os.environ.get("BENCH_WSGI"):
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(config),
+            "--worker-class",
+            os.environ["BENCH_WSGI"],
+            "--threads",
+            "6",
+            "eventyay.config.wsgi:application",
+        ]
+    elif config.exists():
         command = [sys.executable, "-m", "gunicorn", "-c", str(config)]
     else:
         command = [
@@ -215,6 +228,75 @@ def hammer(
         thread.join()
     run.seconds = time.perf_counter() - started
     return run
+
+
+#: Groups of processes whose CPU time a rush accounts for, in the order they are printed.
+CPU_GROUPS = ("server", "client", "PostgreSQL backends", "PostgreSQL other", "Redis")
+
+
+def _proc_stat(pid: str) -> tuple[str, int, int] | None:
+    """``(command name, parent pid, user + system clock ticks)`` of a process, None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            line = stat.read()
+    except OSError:
+        return None
+    name = line[line.index("(") + 1 : line.rindex(")")]
+    fields = line[line.rindex(")") + 2 :].split()
+    return name, int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def cpu_snapshot(server: subprocess.Popen) -> dict[int, tuple[str, int]]:
+    """CPU clock ticks so far of every process a rush involves, by pid: ``{pid: (group, ticks)}``.
+
+    The server is its master and all descendants; PostgreSQL backends are those connected to
+    the bench's database; "PostgreSQL other" are the postmaster and its helpers (WAL writer,
+    checkpointer, ...), which work for anything else on the machine too, as does the Redis server.
+    """
+    database = settings.DATABASES["default"]["NAME"]
+    stats: dict[int, tuple[str, int, int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _proc_stat(entry)) is not None:
+            stats[int(entry)] = stat
+    children: dict[int, list[int]] = {}
+    for pid, (_name, parent, _ticks) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    groups: dict[int, str] = {os.getpid(): "client"}
+    pending = [server.pid]
+    while pending:
+        pid = pending.pop()
+        groups[pid] = "server"
+        pending.extend(children.get(pid, []))
+    for pid, (name, _parent, _ticks) in stats.items():
+        if pid in groups:
+            continue
+        if name.startswith("redis-server"):
+            groups[pid] = "Redis"
+        elif name == "postgres" or name.startswith("postgres:"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    title = cmdline.read().decode(errors="replace")
+            except OSError:
+                continue
+            if f" {database} " in title:
+                groups[pid] = "PostgreSQL backends"
+            elif "(" not in title and "[local]" not in title:
+                # the postmaster and its helpers (WAL writer, checkpointer, ...), not another
+                # database's client backends, whose titles carry the client's address
+                groups[pid] = "PostgreSQL other"
+    return {pid: (group, stats[pid][2]) for pid, group in groups.items() if pid in stats}
+
+
+def cpu_ms_by_group(
+    before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]]
+) -> dict[str, float]:
+    """CPU milliseconds each group spent between two snapshots (processes started in between count whole)."""
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    spent = dict.fromkeys(CPU_GROUPS, 0.0)
+    for pid, (group, ticks) in after.items():
+        earlier = before.get(pid)
+        spent[group] += (ticks - (earlier[1] if earlier and earlier[0] == group else 0)) * tick_ms
+    return spent
 
 
 def load_average() -> str:

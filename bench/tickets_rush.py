@@ -50,6 +50,7 @@ def main() -> int:
     port = common.free_port()
     server = common.start_server(port, args.workers)
     failed = False
+    cpu: dict[int, dict[str, float]] = {}
     print(
         f"ticket rush: {args.requests} requests, quota {args.quota}, {common.describe_database()}, "
         f"{args.workers} workers, send_email={args.send_email}, load average {common.load_average()}"
@@ -71,6 +72,7 @@ def main() -> int:
                 }
             ).encode()
             common.hammer(port, method="GET", path="/healthz", total=level * 4, concurrency=level)
+            cpu_before = common.cpu_snapshot(server)
             run = common.hammer(
                 port,
                 method="POST",
@@ -80,6 +82,7 @@ def main() -> int:
                 body=body,
                 headers=common.json_headers(shop.token),
             )
+            cpu[level] = common.cpu_ms_by_group(cpu_before, common.cpu_snapshot(server))
             sold = common.sold(shop)
             oversold = max(0, sold - args.quota)
             expected = min(args.quota, args.requests)
@@ -97,7 +100,19 @@ def main() -> int:
     finally:
         common.stop_server(server)
     print(f"load average at the end: {common.load_average()}")
+    print_cpu(cpu, args.requests, min(args.quota, args.requests))
     return 1 if failed else 0
+
+
+def print_cpu(cpu: dict[int, dict[str, float]], requests: int, orders: int) -> None:
+    """CPU milliseconds per request by process group during each level's rush."""
+    print(f"\nCPU ms per request ({requests} requests, {orders} of them orders), by process group:")
+    print(f"| concurrency | {' | '.join(common.CPU_GROUPS)} | all | per order, all |")
+    print("|---:|" + "---:|" * (len(common.CPU_GROUPS) + 2))
+    for level, spent in cpu.items():
+        total = sum(spent.values())
+        columns = " | ".join(f"{spent[group] / requests:.1f}" for group in common.CPU_GROUPS)
+        print(f"| {level} | {columns} | {total / requests:.1f} | {total / max(orders, 1):.1f} |")
 
 
 def profile(count: int) -> int:

@@ -8,7 +8,7 @@ uvicorn workers (``deployment/gunicorn.conf.py``).
 
 import os
 
-from django.core.asgi import get_asgi_application
+from eventyay.config.asgi_handler import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventyay.config.settings")
 django_application = get_asgi_application()
