@@ -139,7 +139,7 @@ def test_team_adds_a_server_with_encrypted_write_only_secrets(client_for, user, 
     settings.OUTGOING_HTTP_ALLOW_PRIVATE = True
     admin = client_for(user)
     response = admin.post(
-        control(video_event, "janus"),
+        control(video_event, "servers"),
         {
             "janus-url": "http://127.0.0.1:8088/janus",
             "janus-active": "on",
@@ -156,13 +156,13 @@ def test_team_adds_a_server_with_encrypted_write_only_secrets(client_for, user, 
     assert secret_decrypt(server.admin_key).reveal() == "super-secret-admin-key"
     assert "super-secret" not in str(entry.data)
 
-    page = admin.get(control(video_event, "janus.server", server=server.pk)).content.decode()
+    page = admin.get(control(video_event, "servers.janus", server=server.pk)).content.decode()
     assert "super-secret" not in page
     assert "…" in page  # the masked value tells the secret is set
 
     # Saving without typing the secrets again keeps them.
     response = admin.post(
-        control(video_event, "janus.server", server=server.pk),
+        control(video_event, "servers.janus", server=server.pk),
         {"janus-url": "http://127.0.0.1:8089/janus", "janus-weight": "1"},
     )
     assert response.status_code == 302
@@ -170,9 +170,12 @@ def test_team_adds_a_server_with_encrypted_write_only_secrets(client_for, user, 
     assert server.url == "http://127.0.0.1:8089/janus" and server.active is False
     assert secret_decrypt(server.api_secret).reveal() == "super-secret-api-key"
 
-    listing = admin.get(control(video_event, "janus")).content.decode()
+    listing = admin.get(control(video_event, "servers")).content.decode()
     assert "127.0.0.1:8089" in listing and "super-secret" not in listing
-    assert admin.post(control(video_event, "janus.server.delete", server=server.pk)).status_code == 302
+    assert (
+        admin.post(control(video_event, "servers.janus", server=server.pk), {"delete": "1"}).status_code
+        == 302
+    )
     with scopes_disabled():
         assert not JanusServer.objects.filter(pk=server.pk).exists()
 
@@ -182,7 +185,7 @@ def test_team_adds_a_server_with_encrypted_write_only_secrets(client_for, user, 
     [("not a url", "Enter a valid URL"), ("http://127.0.0.1:8088/janus", "private network")],
 )
 def test_bad_server_url_is_a_form_error(client_for, user, video_event, url, message):
-    response = client_for(user).post(control(video_event, "janus"), {"janus-url": url, "janus-weight": "1"})
+    response = client_for(user).post(control(video_event, "servers"), {"janus-url": url, "janus-weight": "1"})
     assert response.status_code == 200
     assert message in response.content.decode()
     with scopes_disabled():
@@ -192,11 +195,14 @@ def test_bad_server_url_is_a_form_error(client_for, user, video_event, url, mess
 def test_other_organizer_cannot_see_or_change_servers(client_for, other_organizer, video_event):
     server = make_server(video_event, "https://janus.example.org/janus")
     outsider = client_for(other_organizer.member)
-    assert outsider.get(control(video_event, "janus")).status_code == 404
-    assert outsider.get(control(video_event, "janus.server", server=server.pk)).status_code == 404
-    assert outsider.post(control(video_event, "janus.server.delete", server=server.pk)).status_code == 404
+    assert outsider.get(control(video_event, "servers")).status_code == 404
+    assert outsider.get(control(video_event, "servers.janus", server=server.pk)).status_code == 404
     assert (
-        outsider.post(control(video_event, "janus"), {"janus-url": "https://x.example.org"}).status_code
+        outsider.post(control(video_event, "servers.janus", server=server.pk), {"delete": "1"}).status_code
+        == 404
+    )
+    assert (
+        outsider.post(control(video_event, "servers"), {"janus-url": "https://x.example.org"}).status_code
         == 404
     )
     with scopes_disabled():
@@ -207,8 +213,11 @@ def test_server_of_another_organizer_is_404(client_for, user, video_event, other
     with scopes_disabled():
         server = JanusServer.objects.create(organizer=other_organizer, url="https://janus.example.org/janus")
     admin = client_for(user)
-    assert admin.get(control(video_event, "janus.server", server=server.pk)).status_code == 404
-    assert admin.post(control(video_event, "janus.server.delete", server=server.pk)).status_code == 404
+    assert admin.get(control(video_event, "servers.janus", server=server.pk)).status_code == 404
+    assert (
+        admin.post(control(video_event, "servers.janus", server=server.pk), {"delete": "1"}).status_code
+        == 404
+    )
 
 
 def test_servers_serve_every_event_of_the_organizer(video_event, make_event):
@@ -228,5 +237,8 @@ def test_changing_servers_needs_the_organizer_settings_permission(client_for, or
     server = make_server(video_event, "https://janus.example.org/janus")
     video_team = client_for(helper)
     assert video_team.get(control(video_event, "rooms")).status_code == 200
-    assert video_team.get(control(video_event, "janus")).status_code == 403
-    assert video_team.post(control(video_event, "janus.server.delete", server=server.pk)).status_code == 403
+    assert video_team.get(control(video_event, "servers")).status_code == 403
+    assert (
+        video_team.post(control(video_event, "servers.janus", server=server.pk), {"delete": "1"}).status_code
+        == 403
+    )

@@ -38,9 +38,13 @@ control_patterns = [
     path("video/posters/<int:poster>/", exhibition_views.poster_detail, name="control.poster"),
     path("video/posters/<int:poster>/delete/", exhibition_views.poster_delete, name="control.poster.delete"),
     path("video/posters/<int:poster>/pdf/", exhibition_views.poster_pdf, name="control.poster.pdf"),
-    path("video/janus/", views.janus_servers, name="control.janus"),
-    path("video/janus/<int:server>/", views.janus_server_detail, name="control.janus.server"),
-    path("video/janus/<int:server>/delete/", views.janus_server_delete, name="control.janus.server.delete"),
+    path("video/janus/", server_views.janus_servers_moved, name="control.janus"),
+    path("video/janus/<int:server>/", server_views.janus_server_moved, name="control.janus.server"),
+    path(
+        "video/janus/<int:server>/delete/",
+        server_views.janus_server_moved,
+        name="control.janus.server.delete",
+    ),
     path("video/servers/", server_views.servers, name="control.servers"),
     path("video/servers/bbb/<int:server>/", server_views.bbb_server, name="control.servers.bbb"),
     path(
@@ -48,6 +52,7 @@ control_patterns = [
         server_views.streaming_server,
         name="control.servers.streaming",
     ),
+    path("video/servers/janus/<int:server>/", server_views.janus_server, name="control.servers.janus"),
     path("video/rooms/<int:room>/stream/", server_views.room_stream, name="control.room.stream"),
     path("video/recordings/", server_views.recordings, name="control.recordings"),
 ]
