@@ -281,7 +281,7 @@ def test_wagtail_test_connection_checks_the_companion(wagtail_push):
     assert "public pages" in text and "site_pages.ConferencePage" in text
 
 
-def test_the_companion_imports_without_eventyay():
+def test_the_companion_imports_without_eventyay_and_checks_its_settings():
     """It runs in the organizer's Wagtail project, where eventyay is not installed."""
     program = """
 import sys, django
@@ -294,6 +294,12 @@ django.setup()
 import eventyay_cms.wagtail_companion.urls
 from django.core.management import call_command
 call_command("check")
+from django.test import override_settings
+from eventyay_cms.wagtail_companion.pages import configuration_problems
+with override_settings(EVENTYAY_COMPANION_SECRET="", EVENTYAY_COMPANION_FIELDS={"body": "nope"}):
+    assert [p.id for p in configuration_problems()] == ["eventyay_companion.E001", "eventyay_companion.E003"]
+with override_settings(EVENTYAY_COMPANION_PAGE_MODEL="wagtailcore.Nothing"):
+    assert [p.id for p in configuration_problems()] == ["eventyay_companion.E002"]
 """
     env = {"DJANGO_SETTINGS_MODULE": "wagtail_site.settings", "PYTHONPATH": str(HERE), "PATH": ""}
     done = subprocess.run(
