@@ -1,4 +1,5 @@
-"""Fixtures of the CMS plugin's tests: an in-process WordPress, a real Wagtail site, connections."""
+"""Fixtures of the CMS plugin's tests: an in-process and a real WordPress, a real Wagtail site,
+connections."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from django_scopes import scope
 
 from eventyay.testing.servers import free_port
 
+from . import realwordpress
 from .fakewordpress import FakeWordPress
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +57,30 @@ def cms_event(make_event: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def wordpress() -> Iterator[FakeWordPress]:
+    fake = FakeWordPress(app_password=APP_PASSWORD).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def real_wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[realwordpress.RealWordPress]:
+    """A real WordPress (Debian's package, MariaDB, ``php -S``) for the whole session."""
+    if not realwordpress.available():
+        pytest.skip("needs php and Debian's wordpress package (/usr/share/wordpress)")
+    site = realwordpress.RealWordPress(tmp_path_factory.mktemp("wordpress"), free_port(), APP_PASSWORD)
+    site.start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.services)])
+def contract_wordpress(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The WordPress of the contract tests: the in-process fake, then the real one (emptied)."""
+    if request.param == "real":
+        site = request.getfixturevalue("real_wordpress")
+        site.reset()
+        yield site
+        return
     fake = FakeWordPress(app_password=APP_PASSWORD).start()
     yield fake
     fake.stop()

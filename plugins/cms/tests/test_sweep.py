@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from django.utils import timezone
 from django_scopes import scope
 from eventyay_cms.models import Connection, OutboxEntry, PulledPage, PushMapping
 from eventyay_cms.services.pull import pull
 from eventyay_cms.services.push import push_due
 from eventyay_cms.tasks import cms_sweep
+
+
+@pytest.fixture
+def wordpress(contract_wordpress: Any) -> Any:
+    """Each test runs against the in-process fake and against a real WordPress."""
+    return contract_wordpress
 
 
 def test_sweep_retries_due_rows_and_reconciles_once_a_day(wordpress, wp_connection, released):

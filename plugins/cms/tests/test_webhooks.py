@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
+import pytest
 from django_scopes import scope
 from eventyay_cms.models import PulledPage
 
 from .conftest import signed
+
+
+@pytest.fixture
+def wordpress(contract_wordpress: Any) -> Any:
+    """Each test runs against the in-process fake and against a real WordPress."""
+    return contract_wordpress
 
 
 def _url(connection):

@@ -1,4 +1,5 @@
-"""Pushing the schedule, sessions and speakers into WordPress through the outbox."""
+"""Pushing the schedule, sessions and speakers into WordPress (the in-process fake and a real one)
+through the outbox."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ import pytest
 from django_scopes import scope
 from eventyay_cms.models import Connection, OutboxEntry, PushMapping, SyncLogEntry
 from eventyay_cms.services import push as push_service
+
+
+@pytest.fixture
+def wordpress(contract_wordpress: Any) -> Any:
+    """Each test runs against the in-process fake and against a real WordPress."""
+    return contract_wordpress
 
 
 def _outbox(connection: Any) -> list[str]:
@@ -141,7 +148,7 @@ def test_remote_edit_after_our_push_is_a_logged_conflict(
     if policy == "eventyay_wins":
         assert "New bio" in content
     else:
-        assert content == "<p>Edited in WordPress</p>"
+        assert content.strip() == "<p>Edited in WordPress</p>"
 
 
 def test_failed_push_backs_off_and_keeps_the_row(wordpress, wp_connection, released, held_push):

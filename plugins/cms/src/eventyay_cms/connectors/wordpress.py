@@ -1,14 +1,21 @@
-"""WordPress through its REST API (``/wp-json/wp/v2/``), authenticated with an application password."""
+"""WordPress through its REST API (``/wp-json/wp/v2/``), authenticated with an application password.
+
+Sites without pretty permalinks serve the API only at ``/?rest_route=/wp/v2/``; their
+``/wp-json/`` is the front page or a 404. When ``/wp-json/`` does not answer with JSON, the
+request is sent again that way, and the site is remembered as one that needs it.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from eventyay.base.services.http import OutgoingRequestError, OutgoingResponse, outgoing_request
@@ -30,6 +37,13 @@ MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 #: Our kinds and the REST collection of each.
 COLLECTIONS = {"page": "pages", "post": "posts"}
 _FIELDS = "id,slug,title,content,modified_gmt,status"
+#: How long a site is remembered as answering at ``?rest_route=`` only.
+QUERY_ROUTE_SECONDS = 24 * 3600
+
+
+def _is_json(response: OutgoingResponse) -> bool:
+    content_type = response.headers.get("Content-Type", "")
+    return content_type.split(";")[0].strip().lower() == "application/json"
 
 
 def _parse_gmt(value: str | None) -> datetime | None:
@@ -39,9 +53,16 @@ def _parse_gmt(value: str | None) -> datetime | None:
 
 
 class WordPressAdapter(Adapter):
-    def _url(self, path: str, params: dict[str, Any] | None = None) -> str:
-        url = self.connection.base_url.rstrip("/") + "/wp-json/wp/v2/" + path
+    def _url(self, path: str, params: dict[str, Any] | None = None, *, query_route: bool = False) -> str:
+        base = self.connection.base_url.rstrip("/")
+        if query_route:
+            return base + "/?" + urlencode({"rest_route": "/wp/v2/" + path, **(params or {})})
+        url = base + "/wp-json/wp/v2/" + path
         return url + ("?" + urlencode(params) if params else "")
+
+    def _query_route_key(self) -> str:
+        digest = hashlib.sha256(self.connection.base_url.rstrip("/").encode()).hexdigest()
+        return f"eventyay-cms-wordpress-query-route-{digest}"
 
     def _headers(self) -> dict[str, str]:
         username, password = self.connection.credentials()
@@ -50,13 +71,13 @@ class WordPressAdapter(Adapter):
         token = base64.b64encode(f"{username}:{password.reveal()}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
 
-    def _request(
-        self, method: str, path: str, params: dict[str, Any] | None = None, **kwargs: Any
+    def _send(
+        self, method: str, path: str, params: dict[str, Any] | None, query_route: bool, **kwargs: Any
     ) -> OutgoingResponse:
         try:
-            response = outgoing_request(
+            return outgoing_request(
                 method,
-                self._url(path, params),
+                self._url(path, params, query_route=query_route),
                 headers={"Accept": "application/json", **self._headers()},
                 timeout=TIMEOUT_SECONDS,
                 max_response_bytes=MAX_RESPONSE_BYTES,
@@ -64,11 +85,42 @@ class WordPressAdapter(Adapter):
             )
         except OutgoingRequestError as exc:
             raise ConnectorError(str(exc)) from exc
-        if response.status in (401, 403):
+
+    def _request(
+        self, method: str, path: str, params: dict[str, Any] | None = None, **kwargs: Any
+    ) -> OutgoingResponse:
+        query_route = bool(cache.get(self._query_route_key()))
+        response = self._send(method, path, params, query_route, **kwargs)
+        if not query_route and not _is_json(response):
+            # No pretty permalinks: /wp-json/ is no route of this site, ?rest_route= is.
+            retry = self._send(method, path, params, True, **kwargs)
+            if _is_json(retry):
+                cache.set(self._query_route_key(), True, QUERY_ROUTE_SECONDS)
+                response = retry
+        if self._refused(response):
             raise ConnectorError(_("WordPress refused the user name or application password."))
         if response.truncated:
             raise ConnectorError(_("WordPress sent a larger answer than eventyay reads."))
         return response
+
+    def _refused(self, response: OutgoingResponse) -> bool:
+        if response.status in (401, 403):
+            return True
+        if response.status != 400 or not self._headers():
+            return False
+        # WordPress serves a request with a wrong application password as a visitor's, and a
+        # visitor may not ask for drafts: the only way our status parameter is refused.
+        try:
+            data = json.loads(response.body)
+        except ValueError:
+            return False
+        params = (data.get("data") or {}).get("params") if isinstance(data, dict) else None
+        return isinstance(params, dict) and set(params) == {"status"}
+
+    def _reading(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Reads with credentials ask for the editor's view: WordPress answers 401 when the
+        application password is wrong instead of serving the public view."""
+        return {**params, "context": "edit"} if self._headers() else params
 
     def _json(self, response: OutgoingResponse) -> Any:
         if not response.ok:
@@ -112,7 +164,9 @@ class WordPressAdapter(Adapter):
 
     def list_changed(self, cursor: Mapping[str, datetime]) -> Iterator[list[RemoteItem]]:
         for kind in self._kinds():
-            params: dict[str, Any] = {"orderby": "modified", "order": "asc", "_fields": _FIELDS}
+            params: dict[str, Any] = self._reading(
+                {"orderby": "modified", "order": "asc", "_fields": _FIELDS}
+            )
             if kind in cursor:
                 params["modified_after"] = (
                     (cursor[kind] - OVERLAP).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -124,7 +178,7 @@ class WordPressAdapter(Adapter):
         kind, _sep, number = external_id.partition(":")
         if kind not in COLLECTIONS or not number.isdigit():
             return None
-        response = self._request("GET", f"{COLLECTIONS[kind]}/{number}", {"_fields": _FIELDS})
+        response = self._request("GET", f"{COLLECTIONS[kind]}/{number}", self._reading({"_fields": _FIELDS}))
         if response.status in (404, 410):
             return None
         data = self._json(response)
@@ -135,7 +189,7 @@ class WordPressAdapter(Adapter):
     def list_ids(self) -> set[str]:
         ids: set[str] = set()
         for kind in self._kinds():
-            for rows in self._pages(COLLECTIONS[kind], {"_fields": "id"}):
+            for rows in self._pages(COLLECTIONS[kind], self._reading({"_fields": "id"})):
                 ids.update(f"{kind}:{row['id']}" for row in rows)
         return ids
 
