@@ -306,3 +306,29 @@ with override_settings(EVENTYAY_COMPANION_PAGE_MODEL="wagtailcore.Nothing"):
         [sys.executable, "-c", program], cwd=HERE, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_round_trip_pulls_editor_pages_but_not_the_pages_eventyay_pushed(
+    wagtail_site, make_connection, released, held_push
+):
+    from eventyay_cms.models import PulledPage
+    from eventyay_cms.services.pull import pull
+
+    connection = make_connection(
+        type="wagtail",
+        base_url=wagtail_site.url,
+        password=COMPANION_SECRET,
+        pull=["pages"],
+        push=["schedule", "speakers"],
+    )
+    editor_page = wagtail_site.create("Getting there", "getting-there-wt", "<p>By train</p>")
+    released()
+    _push(connection)
+    with scope(organizer=connection.event.organizer):
+        pushed = set(connection.mappings.values_list("remote_id", flat=True))
+
+        pull(connection)
+
+        pulled = set(PulledPage.objects.filter(connection=connection).values_list("external_id", flat=True))
+    assert f"page:{editor_page}" in pulled
+    assert len(pushed) == 5 and not pushed & pulled
