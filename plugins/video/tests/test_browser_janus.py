@@ -268,3 +268,37 @@ def test_two_attendees_see_each_other_through_janus(
     assert states == {"ticket:alice": "left", "ticket:bob": "left"}
     assert call.ended is not None
     assert errors == []
+
+
+@pytest.mark.browser
+@needs_janus
+@pytest.mark.django_db(transaction=True)
+def test_janus_refusing_the_browser_is_shown(video_event, make_room, token_for, media_chromium, settings):
+    """A server with an API secret but no ``token_auth_secret`` refuses the page's token: the
+    page says the call could not be connected (room and PIN stay shown) instead of hanging."""
+    settings.OUTGOING_HTTP_ALLOW_PRIVATE = True
+    with real_janus() as url:
+        make_server(video_event, url)
+        room = make_room(name="Networking", kinds=(Module.Kind.CHAT,))
+        with scope(organizer=video_event.organizer):
+            services.module_save(room=room, kind=Module.Kind.NETWORKING_ROULETTE, config={})
+        path = f"/{video_event.organizer.slug}/{video_event.slug}/video/"
+        with ServerThread() as base:
+            contexts = [media_chromium.new_context(), media_chromium.new_context()]
+            pages = [context.new_page() for context in contexts]
+            errors: list[str] = []
+            for page, (uid, name) in zip(
+                pages, (("ticket:alice", "Alice"), ("ticket:bob", "Bob")), strict=True
+            ):
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.set_default_timeout(20000)
+                page.goto(base + path + "?token=" + token_for(uid=uid, name=name))
+                page.locator("#video-room-name", has_text="Networking").wait_for()
+                page.get_by_role("button", name="Meet someone").click()
+            for page in pages:
+                page.locator("#video-roulette-call-state", has_text="could not be connected").wait_for()
+                assert page.get_attribute("#video-roulette-call", "data-janus-state") == "failed"
+                assert "PIN" in (page.text_content("#video-roulette-join") or "")
+            assert errors == []
+            for context in contexts:
+                context.close()
