@@ -3,14 +3,22 @@ reconciliation."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+import requests
 from django_scopes import scope
 from eventyay_cms.connectors import wordpress as wordpress_connector
 from eventyay_cms.models import Connection, PulledPage
 from eventyay_cms.services import pull as pull_service
+
+from .conftest import APP_PASSWORD
+from .fakewordpress import FakeWordPress
 
 
 @pytest.fixture
@@ -198,3 +206,80 @@ def test_wrong_application_password_is_an_error_without_the_password(wordpress, 
     assert "wrong pass word" not in connection.last_error and "wrong pass word" not in caplog.text
     with scope(organizer=connection.event.organizer):
         assert Connection.objects.get(pk=connection.pk).password.startswith("enc1:")
+
+
+@pytest.fixture
+def plain_permalinks() -> Iterator[tuple[FakeWordPress, str, list[str]]]:
+    """The fake behind a site without pretty permalinks: ``/wp-json/`` is its front page (HTML),
+    the API answers at ``/?rest_route=``. Yields the fake, the site's URL and the paths asked."""
+    fake = FakeWordPress(app_password=APP_PASSWORD).start()
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _handle(self) -> None:
+            asked.append(self.path)
+            parts = urlsplit(self.path)
+            query = parse_qsl(parts.query, keep_blank_values=True)
+            route = dict(query).get("rest_route")
+            if parts.path != "/" or not route:
+                return self._send(200, b"<html><body>Front page</body></html>", {"Content-Type": "text/html"})
+            rest = urlencode([(key, value) for key, value in query if key != "rest_route"])
+            length = int(self.headers.get("Content-Length") or 0)
+            upstream = requests.request(
+                self.command,
+                fake.url + "/wp-json" + route + ("?" + rest if rest else ""),
+                data=self.rfile.read(length) if length else None,
+                headers={
+                    name: self.headers[name]
+                    for name in ("Authorization", "Content-Type")
+                    if self.headers[name]
+                },
+                timeout=30,
+            )
+            headers = {
+                name: upstream.headers[name]
+                for name in ("Content-Type", "X-WP-Total", "X-WP-TotalPages")
+                if name in upstream.headers
+            }
+            return self._send(upstream.status_code, upstream.content, headers)
+
+        do_GET = do_POST = do_DELETE = _handle
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    yield fake, f"http://127.0.0.1:{site.server_address[1]}", asked
+    site.shutdown()
+    site.server_close()
+    fake.stop()
+
+
+def test_a_site_without_pretty_permalinks_is_asked_at_rest_route(plain_permalinks, make_connection):
+    fake, url, asked = plain_permalinks
+    fake.add("pages", "Venue", "<p>Hall</p>", slug="venue")
+    connection = make_connection(
+        type="wordpress", base_url=url, username="editor", password=APP_PASSWORD, pull=["pages"]
+    )
+
+    assert _pull(connection).created == 1
+
+    # /wp-json/ answered with the front page once; the same request went to ?rest_route=.
+    assert [path for path in asked if path.startswith("/wp-json/")] == [asked[0]]
+    assert asked[1].startswith("/?rest_route=%2Fwp%2Fv2%2Fpages&") and "per_page=100" in asked[1]
+    assert fake.requests[-1]["auth"] is True
+    assert _pages(connection)["page:1"].title == "Venue"
+    # The site is remembered: the next sync asks at ?rest_route= only.
+    asked.clear()
+    fake.edit("pages", 1, content="<p>Hall 2</p>")
+    assert _pull(connection).updated == 1
+    assert asked and all(path.startswith("/?rest_route=") for path in asked)
