@@ -95,8 +95,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, workers: int, plugins: tuple[str, ...] = ("tickets",)) -> subprocess.Popen:
+def start_server(
+    port: int, workers: int, plugins: tuple[str, ...] = ("tickets",), server: str = "asgi"
+) -> subprocess.Popen:
     """The production configuration (deployment/gunicorn.conf.py) when present, else uvicorn.
+
+    ``server="wsgi"``: the same configuration with gunicorn's threaded WSGI workers instead.
 
     Only ``plugins`` are loaded, so other plugins' state cannot disturb the figures.
     """
@@ -113,19 +117,12 @@ def start_server(port: int, workers: int, plugins: tuple[str, ...] = ("tickets",
         "EVENTYAY_PLUGINS_EXCLUDE": ",".join(name for name in installed_plugins() if name not in plugins),
     }
     config = ROOT / "deployment" / "gunicorn.conf.py"
-    if os.environ.get("BENCH_WSGI"):
+    if server == "wsgi":
+        # WSGI for HTTP, one thread per database pool connection (deployment/README.md).
         command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(config),
-            "--worker-class",
-            os.environ["BENCH_WSGI"],
-            "--threads",
-            "6",
-            "eventyay.config.wsgi:application",
-        ]
+            sys.executable, "-m", "gunicorn", "-c", str(config), "--worker-class", "gthread",
+            "--threads", str(settings.DB_POOL_SIZE or 8), "eventyay.config.wsgi:application",
+        ]  # fmt: skip
     elif config.exists():
         command = [sys.executable, "-m", "gunicorn", "-c", str(config)]
     else:

@@ -37,6 +37,12 @@ def main() -> int:
     parser.add_argument("--quota", type=int, default=500)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--workers", type=int, default=common.default_workers())
+    parser.add_argument(
+        "--server",
+        choices=("asgi", "wsgi"),
+        default="asgi",
+        help="uvicorn workers (default) or gunicorn's threaded WSGI workers",
+    )
     parser.add_argument("--send-email", action="store_true", help="queue the order confirmation mail too")
     parser.add_argument("--quick", action="store_true", help="120 requests against a quota of 80")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N orders in-process")
@@ -48,12 +54,12 @@ def main() -> int:
     run_id = int(time.time())
     shops = {level: common.prepare(f"rush-{run_id}-c{level}", quota=args.quota) for level in args.concurrency}
     port = common.free_port()
-    server = common.start_server(port, args.workers)
+    server = common.start_server(port, args.workers, server=args.server)
     failed = False
     cpu: dict[int, dict[str, float]] = {}
     print(
         f"ticket rush: {args.requests} requests, quota {args.quota}, {common.describe_database()}, "
-        f"{args.workers} workers, send_email={args.send_email}, load average {common.load_average()}"
+        f"{args.workers} {args.server.upper()} workers, send_email={args.send_email}, load average {common.load_average()}"
     )
     print(
         "| concurrency | orders/s until sold out | orders/s (whole run) | requests/s | p50 ms | p95 ms "
