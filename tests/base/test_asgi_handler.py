@@ -8,10 +8,10 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
-from django.test import override_settings
-from django.urls import path
+from django.test import RequestFactory, override_settings
+from django.urls import path, resolve
 
-from eventyay.config.asgi_handler import SyncChainASGIHandler
+from eventyay.config.asgi_handler import EARLY_MATCH_ATTR, SyncChainASGIHandler
 
 entered = threading.Event()
 release = threading.Event()
@@ -102,3 +102,16 @@ def test_a_request_waits_for_a_free_thread():
     slow, quick, waited = asyncio.run(both())
     assert waited
     assert slow == quick == (200, "django-0_0")
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_url_the_tenant_middleware_resolved_is_not_resolved_again():
+    handler = SyncChainASGIHandler(threads=1)
+    request = RequestFactory().get("/thread/")
+    early = resolve("/thread/")
+    setattr(request, EARLY_MATCH_ATTR, ("/thread/", early))
+    assert handler.resolve_request(request) is early
+    assert request.resolver_match is early
+    moved = RequestFactory().get("/wait/")
+    setattr(moved, EARLY_MATCH_ATTR, ("/thread/", early))
+    assert handler.resolve_request(moved).func is wait

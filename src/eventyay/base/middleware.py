@@ -23,6 +23,7 @@ from eventyay.base.models import Organizer
 from eventyay.base.services.auth import user_needs_second_factor
 from eventyay.base.services.cache import tenant_event
 from eventyay.base.services.login import UNVERIFIED_ATTR
+from eventyay.config.asgi_handler import EARLY_MATCH_ATTR
 
 PLUGIN_NAMESPACE = "plugins"
 
@@ -70,6 +71,7 @@ class TenantMiddleware:
             match = resolve(request.path_info)
         except Resolver404:
             return self.get_response(request)
+        setattr(request, EARLY_MATCH_ATTR, (request.path_info, match))
         organizer_slug = match.kwargs.get("organizer")
         event_slug = match.kwargs.get("event")
         if not organizer_slug:

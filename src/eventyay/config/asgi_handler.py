@@ -10,7 +10,8 @@ code runs in a single hop, and the threads are kept: each request borrows one of
 of single-thread executors for its whole life (so all of its sync code, the signals' database
 clean-up included, runs on one thread as before). A request that finds every thread busy waits
 for one, as it would for a gunicorn thread; there are as many as the database pool has
-connections, so a thread never waits for a connection either.
+connections, so a thread never waits for a connection either. The URL the tenant middleware
+resolved is not resolved a second time for the view.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ from asgiref.sync import AsyncToSync, SyncToAsync, ThreadSensitiveContext
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import ResolverMatch
 
 #: Threads per process when the database has no connection pool (SQLite).
 DEFAULT_THREADS = 8
+
+#: Request attribute with ``(path_info, ResolverMatch)`` of a URL already resolved by the
+#: tenant middleware; the handler uses it instead of resolving the same path again.
+EARLY_MATCH_ATTR = "eventyay_early_resolver_match"
 
 
 class SyncChainASGIHandler(ASGIHandler):
@@ -46,6 +52,13 @@ class SyncChainASGIHandler(ASGIHandler):
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
+
+    def resolve_request(self, request: HttpRequest) -> ResolverMatch:
+        early = getattr(request, EARLY_MATCH_ATTR, None)
+        if early is not None and early[0] == request.path_info and not hasattr(request, "urlconf"):
+            request.resolver_match = early[1]
+            return early[1]
+        return super().resolve_request(request)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         sync_get_response: Any = SyncToAsync(self.get_response, thread_sensitive=True)
