@@ -9,7 +9,12 @@ runs with the production configuration (deployment/gunicorn.conf.py; ``--workers
 and ``--requests`` POSTs to ``/api/v1/organizers/<org>/events/<event>/orders/`` are sent from
 that many threads with keep-alive connections. Reported: orders/s until sold out (successful
 orders over the time to the last successful one), orders/s over the whole run, requests/s,
-p50/p95/p99 latency of all requests, status counts and the oversell count. Exits non-zero on any oversell, any 5xx or any connection failure.
+p50/p95/p99 latency of all requests, status counts and the oversell count; then the CPU
+milliseconds per request each group of processes spent during each level's rush (server,
+client threads, PostgreSQL backends of the bench's database, other PostgreSQL processes,
+Redis), read from ``/proc``. Exits non-zero on any oversell, any 5xx or any connection failure.
+``--server wsgi`` runs the same configuration with gunicorn's threaded WSGI workers instead of
+uvicorn's, to compare.
 
 ``--profile N`` measures instead, in this process (Django's test client, no HTTP server), N API
 orders of one position and N of five: statements per order (Django's ``CaptureQueriesContext``),
