@@ -172,8 +172,6 @@ REDIS_URL = config.get("redis_url")
 REDIS_CACHE_URL = config.get("redis_cache_url") or REDIS_URL
 REDIS_CHANNELS_URL = config.get("redis_channels_url") or REDIS_URL
 REDIS_BROKER_URL = config.get("redis_broker_url") or REDIS_URL
-#: Seconds a channel-layer read may wait; above the layer's 5 s blocking receive.
-CHANNEL_LAYER_SOCKET_TIMEOUT = 30
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -185,13 +183,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py reads with a 5 s socket timeout by default, the same 5 s for which
-                # the layer's receive blocks in BZPOPMIN: an idle receive would then fail with
-                # a timeout (and drop the connection) instead of returning empty-handed.
-                "hosts": [{"address": REDIS_CHANNELS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}],
-                "prefix": "eventyay",
-            },
+            "CONFIG": {"hosts": [REDIS_CHANNELS_URL], "prefix": "eventyay"},
         }
     }
     CELERY_BROKER_URL = REDIS_BROKER_URL
