@@ -16,7 +16,8 @@ class CmsConfig(PluginConfig):
         category = "CMS"
         description = _(
             "Pull pages and posts from WordPress or Wagtail into the event's public pages, push the "
-            "schedule, sessions and speakers into WordPress, and react to signed webhooks of the CMS."
+            "schedule, sessions and speakers into WordPress or Wagtail, and react to signed webhooks "
+            "of the CMS."
         )
         visible = True
         level = "event"

@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +24,6 @@ from eventyay_video import janus, selectors, services
 from eventyay_video.access import team_member_token
 from eventyay_video.forms import (
     AnnouncementForm,
-    JanusServerForm,
     ModeratorForm,
     ModuleForm,
     RestrictionForm,
@@ -36,7 +35,6 @@ from eventyay_video.hooks import READ_PERMISSION, WRITE_PERMISSION
 from eventyay_video.models import (
     Announcement,
     ChatMessage,
-    JanusServer,
     Moderator,
     Module,
     Poll,
@@ -399,63 +397,3 @@ def page_strings() -> dict[str, Any]:
             "roulette.not_started": _("You are not taking part in the networking roulette here."),
         },
     }
-
-
-#: Janus servers belong to the organizer (one pool for all its events), like the other server
-#: pools: changing them takes the organizer's settings permission besides the event's video one.
-JANUS_PERMISSION = "organizer.settings:write"
-
-
-def _janus_permission(request: HttpRequest, event: Event) -> None:
-    if not grant_for_user(request.user, event.organizer).has_organizer_permission(JANUS_PERMISSION):
-        raise PermissionDenied()
-
-
-def _janus_save(
-    request: HttpRequest, event: Event, form: JanusServerForm, server: JanusServer | None
-) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        janus.janus_server_save(
-            organizer=event.organizer, server=server, actor=request.user, **form.cleaned_data
-        )
-    except ValidationError as exc:
-        _form_errors(form, exc)
-        return False
-    return True
-
-
-@team_permission(WRITE_PERMISSION)
-def janus_servers(request: HttpRequest, event: Event) -> HttpResponse:
-    """The organizer's Janus servers (for roulette calls), and a form to add one."""
-    _janus_permission(request, event)
-    form = JanusServerForm(request.POST or None, prefix="janus")
-    if request.method == "POST" and _janus_save(request, event, form, None):
-        messages.success(request, _("The Janus server has been added."))
-        return redirect("plugins:video:control.janus", **_kwargs(event))
-    servers = JanusServer.objects.filter(organizer=event.organizer).annotate(
-        open_calls=Count("calls", filter=Q(calls__ended__isnull=True))
-    )
-    return _render(request, event, "janus.html", {"form": form, "servers": servers})
-
-
-@team_permission(WRITE_PERMISSION)
-def janus_server_detail(request: HttpRequest, event: Event, server: int) -> HttpResponse:
-    _janus_permission(request, event)
-    the_server = get_object_or_404(JanusServer, organizer=event.organizer, pk=server)
-    form = JanusServerForm(request.POST or None, prefix="janus", server=the_server)
-    if request.method == "POST" and _janus_save(request, event, form, the_server):
-        messages.success(request, _("Your changes have been saved."))
-        return redirect("plugins:video:control.janus", **_kwargs(event))
-    return _render(request, event, "janus_server.html", {"form": form, "server": the_server})
-
-
-@require_POST
-@team_permission(WRITE_PERMISSION)
-def janus_server_delete(request: HttpRequest, event: Event, server: int) -> HttpResponse:
-    _janus_permission(request, event)
-    the_server = get_object_or_404(JanusServer, organizer=event.organizer, pk=server)
-    janus.janus_server_delete(server=the_server, actor=request.user)
-    messages.success(request, _("The Janus server has been removed."))
-    return redirect("plugins:video:control.janus", **_kwargs(event))
