@@ -7,8 +7,10 @@ to its sockets, so fan-out costs no per-recipient serialisation or database work
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -56,7 +58,17 @@ async def send_async(message: dict[str, Any]) -> None:
 
 
 def _send(message: dict[str, Any]) -> None:
-    async_to_sync(send_async)(message)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(send_async)(message)
+        return
+    # Sync code running in a thread whose event loop is busy (a sync test driving a browser, a
+    # management command inside an async runner): async_to_sync refuses to block that loop,
+    # so the message goes out from a thread of its own.
+    sender = threading.Thread(target=async_to_sync(send_async), args=(message,), name="video-publish")
+    sender.start()
+    sender.join()
 
 
 def publish(group: str, name: str, payload: Any) -> None:
