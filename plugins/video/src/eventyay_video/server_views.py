@@ -177,19 +177,17 @@ def janus_server(request: HttpRequest, event: Event, server: int) -> HttpRespons
     )
 
 
-def janus_servers_moved(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+@team_permission(WRITE_PERMISSION)
+def janus_servers_moved(request: HttpRequest, event: Event) -> HttpResponse:
     """The former Janus page: its servers are a section of the video servers page now."""
-    url = reverse("plugins:video:control.servers", kwargs={"organizer": organizer, "event": event})
-    return HttpResponsePermanentRedirect(f"{url}#janus")
+    return HttpResponsePermanentRedirect(_servers_url(event, "janus"))
 
 
-def janus_server_moved(request: HttpRequest, organizer: str, event: str, server: int) -> HttpResponse:
+@team_permission(WRITE_PERMISSION)
+def janus_server_moved(request: HttpRequest, event: Event, server: int) -> HttpResponse:
     """A Janus server's former page (and its former delete address): the server's page now."""
     return HttpResponsePermanentRedirect(
-        reverse(
-            "plugins:video:control.servers.janus",
-            kwargs={"organizer": organizer, "event": event, "server": server},
-        )
+        reverse("plugins:video:control.servers.janus", kwargs={**_kwargs(event), "server": server})
     )
 
 
