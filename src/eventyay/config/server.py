@@ -22,6 +22,14 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 
 class UvicornWorker(_UvicornWorker):
-    """gunicorn worker class: uvicorn with eventyay's websocket settings."""
+    """gunicorn worker class: uvicorn with eventyay's websocket settings, warmed up before serving."""
 
     CONFIG_KWARGS: dict[str, Any] = {**_UvicornWorker.CONFIG_KWARGS, **UVICORN_OPTIONS}
+
+    def run(self) -> None:
+        # gunicorn has loaded the application; the worker accepts no connection before this
+        # returns, so the other workers take the requests meanwhile.
+        from eventyay.config.warmup import warm_up
+
+        warm_up()
+        super().run()

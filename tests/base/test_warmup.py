@@ -1,0 +1,58 @@
+"""A server worker builds its per-process state before it accepts connections."""
+
+import logging
+
+import pytest
+from django.db import connections
+from django.urls import get_resolver
+
+from eventyay.config import server, warmup
+from eventyay.config.celery import app as celery_app
+
+
+@pytest.mark.django_db
+def test_warm_up_populates_the_url_resolver_for_every_language_and_finalizes_celery():
+    from django.conf import settings
+
+    resolver = get_resolver()
+    resolver._reverse_dict.clear()
+    warmup.warm_up()
+    assert {code for code, _name in settings.LANGUAGES} <= set(resolver._reverse_dict)
+    assert celery_app.finalized
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_warm_up_opens_every_connection_of_the_pool_and_keeps_none():
+    pool = connections["default"].pool
+    assert pool is not None
+    warmup.warm_up()
+    stats = pool.get_stats()
+    assert stats["pool_size"] == pool.max_size
+    # All of them are back in the pool, apart from the one this test's thread holds.
+    held = 1 if connections["default"].connection is not None else 0
+    assert stats["pool_available"] == pool.max_size - held
+
+
+def test_a_failing_step_is_logged_and_the_rest_still_runs(monkeypatch, caplog):
+    done = []
+
+    def broken() -> None:
+        raise ConnectionError("Redis is not up yet")
+
+    monkeypatch.setattr(warmup, "_populate_all_urls", broken)
+    monkeypatch.setattr(warmup, "_connect_celery", lambda: done.append("celery"))
+    monkeypatch.setattr(warmup, "_fill_database_pools", lambda: done.append("pools"))
+    with caplog.at_level(logging.WARNING, logger="eventyay.config.warmup"):
+        warmup.warm_up()
+    assert "Warming up (broken) failed" in caplog.text and "Redis is not up yet" in caplog.text
+    assert done == ["pools", "celery"]
+
+
+def test_the_server_worker_warms_up_before_it_serves(monkeypatch):
+    calls = []
+    monkeypatch.setattr(warmup, "warm_up", lambda: calls.append("warm up"))
+    monkeypatch.setattr(server._UvicornWorker, "run", lambda self: calls.append("serve"))
+    worker = server.UvicornWorker.__new__(server.UvicornWorker)
+    worker.run()
+    assert calls == ["warm up", "serve"]
