@@ -33,3 +33,26 @@ def test_the_window_slides_and_refused_requests_do_not_count(api_client, organiz
         codes = [requests_at(api_client, monkeypatch, start + 180 + n).status_code for n in range(5)]
         assert codes == [200, 200, 200, 200, 429]
     cache.clear()
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_with_redis_a_request_is_counted_in_one_round_trip(api_client, organizer, monkeypatch):
+    # ``django.core.cache.cache`` is a proxy; the throttle must see the Redis backend behind it
+    # and count with one pipelined round trip, not with Django's add/incr/get (four commands).
+    from eventyay.config.redis_cache import RedisCache
+
+    backend = throttling._backend(cache)
+    assert isinstance(backend, RedisCache)
+    pipelines = []
+    client = backend._cache.get_client("x", write=True)
+    original = type(client).pipeline
+
+    def counting_pipeline(self, *args, **kwargs):
+        pipelines.append(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(client), "pipeline", counting_pipeline)
+    monkeypatch.setattr(type(backend), "incr", lambda *args, **kwargs: pytest.fail("counted with incr"))
+    assert api_client.get("/api/v1/organizers/example/").status_code == 200
+    assert pipelines == [{"transaction": False}]

@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from django.core.cache import cache as default_cache
+from django.utils.connection import ConnectionProxy
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -22,8 +23,16 @@ from eventyay.base.models import TeamAPIToken
 from eventyay.config.redis_cache import RedisCache
 
 
+def _backend(cache: Any) -> Any:
+    """The cache backend behind ``django.core.cache.cache``, which is a proxy of another class."""
+    if isinstance(cache, ConnectionProxy):
+        return cache._connections[cache._alias]
+    return cache
+
+
 def _count(cache: Any, current: str, previous: str, timeout: int) -> tuple[int, int]:
     """Add one to the ``current`` counter; return it and the ``previous`` counter."""
+    cache = _backend(cache)
     if isinstance(cache, RedisCache):
         current_key, previous_key = (
             cache.make_and_validate_key(current),
@@ -69,11 +78,12 @@ class ClientRateThrottle(SimpleRateThrottle):
         if self.previous * (1 - self.elapsed) + self.current <= self.num_requests:
             return True
         # A refused request does not count: a client that waits as told gets through.
-        if isinstance(self.cache, RedisCache):
-            counter = self.cache.make_and_validate_key(f"{key}:{int(window)}")
-            self.cache._cache.get_client(counter, write=True).decr(counter)
+        cache = _backend(self.cache)
+        if isinstance(cache, RedisCache):
+            counter = cache.make_and_validate_key(f"{key}:{int(window)}")
+            cache._cache.get_client(counter, write=True).decr(counter)
         else:
-            self.cache.decr(f"{key}:{int(window)}")
+            cache.decr(f"{key}:{int(window)}")
         self.current -= 1
         return False
 
