@@ -9,9 +9,18 @@ a frame size limit keeps one client from making the server buffer megabytes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sys
 from typing import Any
 
+from gunicorn.arbiter import Arbiter
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker as _UvicornWorker
+
+from eventyay.config.balance import ConnectionShare, ShedOverShare
 
 #: Options for ``uvicorn.Config``; ``make run`` passes the same ones on the command line.
 UVICORN_OPTIONS: dict[str, Any] = {
@@ -21,8 +30,17 @@ UVICORN_OPTIONS: dict[str, Any] = {
 }
 
 
+#: The workers' HTTP connection counts. Mapped here, at import in gunicorn's master (which loads
+#: the worker class before it forks), so that every worker shares the same memory.
+CONNECTIONS = ConnectionShare()
+
+#: Seconds between two publications of a worker's connection count.
+PUBLISH_EVERY = 0.05
+
+
 class UvicornWorker(_UvicornWorker):
-    """gunicorn worker class: uvicorn with eventyay's websocket settings, warmed up before serving."""
+    """gunicorn worker class: uvicorn with eventyay's websocket settings, warmed up before
+    serving, keeping its share of keep-alive connections even (:mod:`eventyay.config.balance`)."""
 
     CONFIG_KWARGS: dict[str, Any] = {**_UvicornWorker.CONFIG_KWARGS, **UVICORN_OPTIONS}
 
@@ -33,3 +51,31 @@ class UvicornWorker(_UvicornWorker):
 
         warm_up()
         super().run()
+
+    async def _serve(self) -> None:
+        CONNECTIONS.claim(hint=self.age)
+        self.config.app = ShedOverShare(self.wsgi, CONNECTIONS)
+        server = Server(config=self.config)
+        self._install_sigquit_handler()
+        publisher = asyncio.create_task(_publish_connections(server))
+        try:
+            await server.serve(sockets=self.sockets)
+        finally:
+            publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publisher
+            CONNECTIONS.release()
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
+
+
+async def _publish_connections(server: Server) -> None:
+    while True:
+        CONNECTIONS.publish(
+            sum(
+                1
+                for protocol in server.server_state.connections
+                if isinstance(protocol, HttpToolsProtocol | H11Protocol)
+            )
+        )
+        await asyncio.sleep(PUBLISH_EVERY)
