@@ -185,19 +185,35 @@ def hammer(
     concurrency: int,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
+    clients: list[http.client.HTTPConnection] | None = None,
+    seconds: float | None = None,
 ) -> Run:
-    """``total`` requests from ``concurrency`` threads, each with its own keep-alive connection."""
+    """``total`` requests from ``concurrency`` threads, each with its own keep-alive connection.
+
+    ``clients``: the connections to use, one per thread, left open for the caller (e.g. buyers
+    who browsed the shop and then order over the same connection); otherwise new ones, closed
+    at the end. ``seconds``: keep sending until that much time has passed instead of stopping
+    after ``total``. A connection the server closes (``Connection: close``) is opened again on
+    the next request, as browsers do.
+    """
     run = Run()
     lock = threading.Lock()
     remaining = iter(range(total))
+    own = clients is None
+    connections = clients if clients is not None else open_clients(port, concurrency)
+    if len(connections) != concurrency:
+        raise ValueError(f"{len(connections)} clients for a concurrency of {concurrency}")
     started_at = time.perf_counter()
 
-    def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def worker(number: int) -> None:
+        connection = connections[number]
         try:
             while True:
                 with lock:
-                    if next(remaining, None) is None:
+                    if seconds is not None:
+                        if time.perf_counter() - started_at >= seconds:
+                            return
+                    elif next(remaining, None) is None:
                         return
                 started = time.perf_counter()
                 try:
@@ -207,7 +223,7 @@ def hammer(
                     status = response.status
                 except (OSError, http.client.HTTPException):
                     connection.close()
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    connection = connections[number] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                     status = 0
                 done = time.perf_counter()
                 with lock:
@@ -215,9 +231,10 @@ def hammer(
                     run.latencies.append(done - started)
                     run.completions.append((done - started_at, status))
         finally:
-            connection.close()
+            if own:
+                connection.close()
 
-    threads = [threading.Thread(target=worker) for _i in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(concurrency)]
     started_at = started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -225,6 +242,11 @@ def hammer(
         thread.join()
     run.seconds = time.perf_counter() - started
     return run
+
+
+def open_clients(port: int, count: int) -> list[http.client.HTTPConnection]:
+    """``count`` HTTP clients of the server on ``port`` (each connects on its first request)."""
+    return [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _number in range(count)]
 
 
 #: Groups of processes whose CPU time a rush accounts for, in the order they are printed.
