@@ -52,7 +52,23 @@ def test_a_failing_step_is_logged_and_the_rest_still_runs(monkeypatch, caplog):
 def test_the_server_worker_warms_up_before_it_serves(monkeypatch):
     calls = []
     monkeypatch.setattr(warmup, "warm_up", lambda: calls.append("warm up"))
+    monkeypatch.setattr(warmup, "freeze_heap", lambda: calls.append("freeze"))
     monkeypatch.setattr(server._UvicornWorker, "run", lambda self: calls.append("serve"))
     worker = server.UvicornWorker.__new__(server.UvicornWorker)
     worker.run()
-    assert calls == ["warm up", "serve"]
+    assert calls == ["warm up", "freeze", "serve"]
+
+
+def test_freezing_the_heap_leaves_full_collections_only_the_new_objects():
+    import gc
+
+    try:
+        warmup.freeze_heap()
+        assert gc.get_freeze_count() > 10_000
+        garbage = [[] for _index in range(1000)]
+        for item in garbage:
+            item.append(item)  # cycles only a collection frees
+        del garbage, item
+        assert gc.collect() >= 1000
+    finally:
+        gc.unfreeze()

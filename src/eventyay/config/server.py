@@ -47,9 +47,10 @@ class UvicornWorker(_UvicornWorker):
     def run(self) -> None:
         # gunicorn has loaded the application; the worker accepts no connection before this
         # returns, so the other workers take the requests meanwhile.
-        from eventyay.config.warmup import warm_up
+        from eventyay.config.warmup import freeze_heap, warm_up
 
         warm_up()
+        freeze_heap()
         super().run()
 
     async def _serve(self) -> None:

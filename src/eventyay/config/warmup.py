@@ -12,6 +12,7 @@ which is the tail of a ticket rush. The server worker (:mod:`eventyay.config.ser
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -44,6 +45,18 @@ def warm_up() -> None:
         except Exception:
             logger.warning("Warming up (%s) failed", step.__name__, exc_info=True)
     logger.debug("warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
+def freeze_heap() -> None:
+    """Exempt what start-up built from the garbage collector's full collections.
+
+    A warmed-up worker tracks about 210,000 objects that live as long as the process (modules,
+    URL patterns, templates, plugin registries). A full collection walks all of them with the
+    GIL held, 60 to 250 ms during which every request of the process stands still; after
+    :func:`gc.freeze` collections walk only what requests allocated.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _populate_all_urls() -> None:
