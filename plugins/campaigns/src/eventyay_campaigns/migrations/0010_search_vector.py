@@ -58,6 +58,9 @@ def create(apps: Any, schema_editor: Any) -> None:
     )
     # Existing rows first, while the migration holds the table's lock from adding the column.
     schema_editor.execute(f"UPDATE {TABLE} AS c SET search_vector = {document('c')}")
+    # An update of rows written earlier in the same transaction queues their deferred
+    # foreign-key checks, and no trigger or index can be created while they are pending.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     schema_editor.execute(
         f"CREATE TRIGGER {TRIGGER} BEFORE INSERT OR UPDATE OF first_name, last_name, company, email, "
         f"search_vector ON {TABLE} FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
