@@ -160,3 +160,94 @@ def test_the_filters_read_the_lists_as_a_subquery_too(
         outer = Contact.objects.filter(pk__in=matching.order_by().values("pk"))
         assert list(outer.values_list("email", flat=True)) == ["ann@example.org"]
         assert not contacts_matching(organizer=organizer, criteria=ContactCriteria(tag="nobody")).exists()
+
+
+def row_version(contact: Contact) -> str:
+    """Where the contact's row version is: it moves whenever the row is rewritten."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid::text FROM eventyay_campaigns_contact WHERE id = %s", [contact.pk])
+        return str(cursor.fetchone()[0])
+
+
+def test_bulk_statements_keep_the_lists_exact(organizer: Any, crm_event: Any, make_event: Any) -> None:
+    """One statement over many contacts (an import, a tag's deletion): every list is right."""
+    other = make_event(slug="other")
+    with scope(organizer=organizer):
+        people = Contact.objects.bulk_create(
+            Contact(organizer=organizer, email=f"p{n}@example.org") for n in range(30)
+        )
+        vip, press = (Tag.objects.create(organizer=organizer, name=name) for name in ("vip", "press"))
+        ContactTag.objects.bulk_create(ContactTag(contact=c, tag=vip) for c in people)
+        ContactTag.objects.bulk_create(ContactTag(contact=c, tag=press) for c in people[::2])
+        ContactEvent.objects.bulk_create(
+            ContactEvent(organizer=organizer, contact=c, event=event, kind="attended", source=f"s:{n}")
+            for n, c in enumerate(people)
+            for event in (crm_event, other)
+        )
+        assert lists(people[0]) == (sorted([vip.pk, press.pk]), sorted([crm_event.pk, other.pk]))
+        assert lists(people[1]) == ([vip.pk], sorted([crm_event.pk, other.pk]))
+        vip.delete()
+        ContactEvent.objects.filter(contact__in=people[:10], event=other).delete()
+    assert [lists(c) for c in people[:2]] == [([press.pk], [crm_event.pk]), ([], [crm_event.pk])]
+    assert lists(people[-1]) == ([], sorted([crm_event.pk, other.pk]))
+
+
+def test_a_write_that_leaves_a_list_unchanged_leaves_the_row_alone(
+    organizer: Any, crm_event: Any, make_contact: Any
+) -> None:
+    """A second fact of a listed event, or one of two removed, rewrites no contact row."""
+    contact = make_contact("ann@example.org")
+    with scope(organizer=organizer):
+        contact_services.history_record(contact=contact, event=crm_event, kind="attended", source="order:A1")
+        before = row_version(contact)
+        ContactEvent.objects.create(
+            organizer=organizer, contact=contact, event=crm_event, kind="attended", source="order:A2"
+        )
+        ContactEvent.objects.filter(contact=contact, source="order:A1").delete()
+        ContactEvent.objects.create(
+            organizer=organizer, contact=contact, event=crm_event, kind="registered", source="order:A2"
+        )
+        assert row_version(contact) == before
+        ContactEvent.objects.filter(contact=contact, kind="attended").delete()
+    assert row_version(contact) != before and lists(contact) == ([], [])
+
+
+def test_list_writes_leave_the_search_vector_trigger_alone() -> None:
+    """The search vector is recomputed only for an update naming a searched column (0010)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'eventyay_campaigns_contact_search_vector'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "UPDATE OF first_name, last_name, company, email, search_vector ON" in definition
+    assert "tag_ids" not in definition and "attended_event_ids" not in definition
+
+
+def test_merge_moves_the_history_and_recounts(
+    organizer: Any, crm_event: Any, make_event: Any, make_contact: Any
+) -> None:
+    other = make_event(slug="other")
+    target = make_contact("ann@example.org")
+    duplicate = make_contact("ann.private@example.org")
+    with scope(organizer=organizer):
+        for contact, event, source in (
+            (target, crm_event, "order:A1"),
+            (duplicate, crm_event, "order:A1"),
+            (duplicate, crm_event, "order:B1"),
+            (duplicate, other, "order:B2"),
+        ):
+            contact_services.history_record(contact=contact, event=event, kind="attended", source=source)
+        contact_services.history_record(contact=duplicate, event=other, kind="spoke", source="submission:X")
+        merged = contact_services.contacts_merge(target=target, duplicate=duplicate)
+        facts = sorted(ContactEvent.objects.filter(contact=merged).values_list("event_id", "kind", "source"))
+        assert not Contact.objects.filter(pk=duplicate.pk).exists()
+    assert facts == sorted(
+        [
+            (crm_event.pk, "attended", "order:A1"),
+            (crm_event.pk, "attended", "order:B1"),
+            (other.pk, "attended", "order:B2"),
+            (other.pk, "spoke", "submission:X"),
+        ]
+    )
+    assert (merged.events_attended, merged.talks_given) == (2, 1)
+    assert lists(merged)[1] == sorted([crm_event.pk, other.pk])

@@ -422,14 +422,21 @@ def contacts_merge(*, target: Contact, duplicate: Contact, actor: Any = None) ->
             Contact.objects.select_for_update().get(pk=target.pk),
             Contact.objects.select_for_update().get(pk=duplicate.pk),
         )
-        for row in ContactEvent.objects.filter(contact=duplicate):
-            ContactEvent.objects.get_or_create(
-                organizer_id=target.organizer_id,
-                contact=target,
-                event_id=row.event_id,
-                kind=row.kind,
-                source=row.source,
-            )
+        # One statement: on PostgreSQL each statement on the history rewrites the target's
+        # row once (its attended-event list, migration 0011), however many facts it moves.
+        ContactEvent.objects.bulk_create(
+            [
+                ContactEvent(
+                    organizer_id=target.organizer_id,
+                    contact=target,
+                    event_id=row.event_id,
+                    kind=row.kind,
+                    source=row.source,
+                )
+                for row in ContactEvent.objects.filter(contact=duplicate)
+            ],
+            ignore_conflicts=True,
+        )
         ContactProduct.objects.bulk_create(
             [
                 ContactProduct(
