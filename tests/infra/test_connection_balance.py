@@ -73,7 +73,9 @@ def _answer(share: ConnectionShare, scope_type: str = "http") -> list[dict]:
     sent: list[dict] = []
 
     async def app(scope, receive, send):
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"Connection", b"keep-alive")]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"Connection", b"keep-alive")]}
+        )
         await send({"type": "http.response.body", "body": b"ok"})
 
     async def send(message):
@@ -165,3 +167,15 @@ def _answers(port: int) -> bool:
         return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code in (200, 503)
     except requests.RequestException:
         return False
+
+
+def test_one_connection_over_the_share_is_tolerated():
+    share = ConnectionShare()
+    share.claim()
+    # 13 connections over two workers cannot be split evenly: 7 and 6 stay as they are.
+    _SLOT.pack_into(share.memory, _SLOT.size * 9, os.getpid() + 1, 5, time.monotonic())
+    share.publish(8)
+    assert share.fair == 7
+    assert not share.should_shed()
+    share.publish(9)
+    assert share.should_shed()

@@ -10,7 +10,9 @@ a shared socket, so the workers do it themselves:
 - Each worker publishes how many HTTP connections it holds in a table of shared memory that the
   master maps before it forks them (:class:`ConnectionShare`).
 - A worker holding more than its fair share (the total divided by the live workers, rounded up)
-  answers one request at a time with ``Connection: close`` (:class:`ShedOverShare`). The client
+  plus one answers one request at a time with ``Connection: close`` (:class:`ShedOverShare`).
+  The one connection of slack keeps the workers from passing connections back and forth
+  when the total does not divide evenly. The client
   connects again, as HTTP clients and proxies do, and the kernel hands the new connection to
   whichever worker accepts it, which is most often one with fewer connections.
 
@@ -95,7 +97,7 @@ class ConnectionShare:
         At most one connection per publication: the count is only known again at the next one,
         and closing several at once would overshoot.
         """
-        if self.fair is None or self._shed_since_publish or self.mine <= self.fair:
+        if self.fair is None or self._shed_since_publish or self.mine <= self.fair + 1:
             return False
         self._shed_since_publish = True
         self.mine -= 1
