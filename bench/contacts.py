@@ -59,6 +59,16 @@ QUERIES: list[dict[str, str]] = [
     {"job_title": "Title9", "marketing_consent": "true", "events_hosted_min": "1", "sort_by": "company"},
     {"events_attended_min": "3", "events_attended_max": "4", "country": "IN", "sort_by": "-updated"},
     {"tag": "tag3", "attended_event": "EVENT", "sort_by": "-events_attended"},
+    # Searches as a marketing user types them. ``smith`` by last name: 125,000 matches that all
+    # sort late (after Chen, Garcia, Jones, Kumar, Meyer, Miller); ``first1``: 111,000 matches
+    # of names each too rare for the search vector's statistics (estimated at 58).
+    {"search": "smith", "sort_by": "last_name"},
+    {"search": "first1"},
+    {"search": "miller", "sort_by": "first_name"},
+    {"search": "garcia", "sort_by": "-created"},
+    {"search": "company12", "sort_by": "email"},
+    {"search": "jones", "city": "City5", "sort_by": "-updated"},
+    {"search": "silva", "country": "BR", "marketing_consent": "true", "sort_by": "last_name"},
 ]
 
 

@@ -164,25 +164,121 @@ def named(organizer: Any) -> Any:
     return organizer
 
 
-@pytest.mark.services
-def test_a_rare_prefix_under_a_sort_sorts_its_gin_matches(named: Any) -> None:
-    """``first12`` (111 contacts, no lexeme frequent enough for the statistics): GIN, then sort.
-
-    With the default statistics its estimate is 2 % of the table and the planner walks the
-    sort index testing every row's vector (``bench/contacts.py``: 237 ms at a million).
-    """
-    criteria = ContactCriteria(search="first12", sort_by="last_name")
-    with scope(organizer=named):
-        queryset = contacts_matching(organizer=named, criteria=criteria)
+def _search_plan(organizer: Any, criteria: ContactCriteria) -> tuple[str, list[int], list[int]]:
+    """The plan of the first page, its rows, and the rows of the plain query (GIN, then sort)."""
+    with scope(organizer=organizer):
+        queryset = contacts_matching(organizer=organizer, criteria=criteria)
         plan = queryset[:50].explain()
-        assert queryset.count() == 111
+        rows = list(queryset.values_list("pk", flat=True)[:50])
+        column = criteria.sort_by.lstrip("-")
+        sign = "-" if criteria.sort_by.startswith("-") else ""
+        plain = selectors.DatabaseContactQuery()._filtered(organizer=organizer, criteria=criteria)
+        expected = list(plain.order_by(f"{sign}{column}", f"{sign}id").values_list("pk", flat=True)[:50])
+    return plan, rows, expected
+
+
+def _sorts(plan: str) -> bool:
+    return "Sort" in plan.replace("Sort Key", "")
+
+
+@pytest.mark.services
+def test_a_rare_prefix_under_a_sort_sorts_its_gin_matches(
+    named: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``first12`` (111 of 6,000 contacts): the walk of the sort order finds too few of them
+    (here 1,000 contacts walked for 50 matches), so its GIN matches are collected and sorted.
+
+    Walking the sort index instead tests every contact's vector until the page is full
+    (``bench/contacts.py``: 237 ms for ``first123`` at a million).
+    """
+    monkeypatch.setattr(selectors, "SEARCH_WALK_ROWS", 1000)
+    plan, rows, expected = _search_plan(named, ContactCriteria(search="first12", sort_by="last_name"))
     assert "campaigns_contact_search_vector" in plan and "cmpgn_sort_last_name" not in plan, plan
+    assert _sorts(plan), plan
+    assert rows == expected and len(rows) == 50
+
+
+@pytest.mark.services
+def test_a_common_prefix_that_sorts_late_sorts_its_gin_matches(
+    named: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``smith`` by last name: 3,000 matches, all after the 3,000 Joneses. The planner, which
+    expects half the contacts to match anywhere in the order, would walk the sort index past
+    every Jones (at a million: ``smith`` past 875,000 contacts, 2.3 s); the bounded walk finds
+    none in its 1,000 contacts, so the GIN matches are sorted."""
+    monkeypatch.setattr(selectors, "SEARCH_WALK_ROWS", 1000)
+    plan, rows, expected = _search_plan(named, ContactCriteria(search="smith", sort_by="last_name"))
+    assert "campaigns_contact_search_vector" in plan and "cmpgn_sort_last_name" not in plan, plan
+    assert _sorts(plan), plan
+    assert rows == expected and len(rows) == 50
+
+
+@pytest.mark.services
+def test_a_prefix_too_rare_for_the_statistics_but_dense_walks_the_sort_index(
+    named: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``first1``: 1,111 of 6,000 contacts (First1, First10 to First19, ...), every name too rare
+    for the statistics (at a million: 111,000 matches estimated at 58, so the planner sorted
+    all GIN matches, 94 to 135 ms). The walk finds 50 among its first contacts, so the page
+    walks the sort index and tests each vector, as the plan shows."""
+    monkeypatch.setattr(selectors, "SEARCH_WALK_ROWS", 1000)
+    criteria = ContactCriteria(search="first1", sort_by="last_name")
+    plan, rows, expected = _search_plan(named, criteria)
+    assert "cmpgn_sort_last_name" in plan and "campaigns_contact_search_vector" not in plan, plan
+    assert not _sorts(plan), plan
+    assert rows == expected and len(rows) == 50
 
 
 @pytest.mark.services
 def test_a_common_prefix_under_a_sort_walks_the_sort_index(named: Any) -> None:
-    """``smith`` (half the contacts, 80 lexemes in the statistics): the sort index, no sort."""
-    criteria = ContactCriteria(search="smith", sort_by="-first_name")
+    """``smith`` (half the contacts, spread over the first names): the sort index, no sort."""
+    plan, rows, expected = _search_plan(named, ContactCriteria(search="smith", sort_by="-first_name"))
+    assert "cmpgn_sort_first_name" in plan and not _sorts(plan), plan
+    assert rows == expected and len(rows) == 50
+
+
+@pytest.mark.services
+def test_the_walked_form_without_its_order_reads_the_gin_index(
+    named: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recipients of a campaign, counts and ``IN`` subqueries drop the order of the list:
+    the search is then the indexed test again, not a test of every contact."""
+    monkeypatch.setattr(selectors, "SEARCH_WALK_ROWS", 6000)
+    monkeypatch.setattr(selectors, "SEARCH_WALK_FOUND", 1)
     with scope(organizer=named):
-        plan = contacts_matching(organizer=named, criteria=criteria)[:50].explain()
-    assert "cmpgn_sort_first_name" in plan and "Sort" not in plan.replace("Sort Key", ""), plan
+        queryset = contacts_matching(
+            organizer=named, criteria=ContactCriteria(search="first12", sort_by="-email")
+        )
+        assert "ts_match_vq" in str(queryset.query)
+        plan = queryset.order_by().explain()
+        assert queryset.order_by().count() == 111
+    assert "campaigns_contact_search_vector" in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.services
+def test_the_size_of_a_common_search_is_proven_without_the_gin_index(
+    named: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the exact range, a search's size is proven by reading contacts until enough match
+    (never the whole GIN bitmap, which a count over LIMIT builds whole), then estimated; a
+    search that the walk cannot prove (too few in its reach) is counted, exact when small."""
+    monkeypatch.setattr(selectors, "COUNT_EXACT_UP_TO", 1000)
+    statements: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with scope(organizer=named), connection.execute_wrapper(record):
+        common = contacts_size(organizer=named, criteria=ContactCriteria(search="smith"))
+    assert not common.exact and common.value > 1000, common
+    counted = [sql for sql in statements if "count(" in sql.lower()]
+    assert counted and all("AS walk" in sql for sql in counted), counted
+    with scope(organizer=named):
+        assert contacts_size(organizer=named, criteria=ContactCriteria(search="first12")) == ContactCount(
+            111, exact=True
+        )
+        monkeypatch.setattr(selectors, "SIZE_WALK_ROWS", 500)
+        # The walk cannot find 1,001 matches in 500 contacts: counted, still above the range.
+        unproven = contacts_size(organizer=named, criteria=ContactCriteria(search="smith"))
+    assert not unproven.exact and unproven.value > 1000, unproven

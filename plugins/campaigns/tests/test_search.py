@@ -15,9 +15,9 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Upper
 from django_scopes import scope
-from eventyay_campaigns import importing
+from eventyay_campaigns import importing, selectors
 from eventyay_campaigns.models import Contact
-from eventyay_campaigns.selectors import ContactCriteria, contacts_matching, search_terms
+from eventyay_campaigns.selectors import SORT_FIELDS, ContactCriteria, contacts_matching, search_terms
 from eventyay_campaigns.services import contacts as contact_services
 
 from .conftest import fake_order
@@ -252,3 +252,84 @@ def test_search_reads_the_gin_index(organizer: Any, text: str) -> None:
         # Every fifth is a Smith, every fourth a John: "john smi" needs both.
         assert queryset.count() == (1000 if text == "smi" else 250)
     assert "campaigns_contact_search_vector" in plan and "Seq Scan" not in plan, plan
+
+
+# A search under a sort: the same rows in the same order whichever plan form answers it.
+
+
+@pytest.fixture
+def crowd(organizer: Any) -> Any:
+    """240 contacts with repeated names, companies and counters (ties broken by id)."""
+    with scope(organizer=organizer):
+        Contact.objects.bulk_create(
+            Contact(
+                organizer=organizer,
+                email=f"p{(n * 37) % 240}@example.org",
+                first_name=("Anna", "Smita", "Bob", "Smith")[n % 4],
+                last_name=f"{('Smith', 'Jones', 'Adams')[n % 3]}{n % 7}",
+                company=("Smithco", "Acme", "")[n % 3],
+                city=f"City{n % 5}",
+                country=("US", "DE")[n % 2],
+                events_attended=n % 3,
+            )
+            for n in range(240)
+        )
+    return organizer
+
+
+def _sorted_pages(organizer: Any, criteria: ContactCriteria) -> tuple[list[int], list[list[int]]]:
+    with scope(organizer=organizer):
+        queryset = contacts_matching(organizer=organizer, criteria=criteria)
+        return list(queryset.values_list("pk", flat=True)), [
+            list(queryset.values_list("pk", flat=True)[start : start + 7]) for start in (0, 7, 40)
+        ]
+
+
+@pytest.mark.parametrize("sort_by", [f"{sign}{column}" for column in SORT_FIELDS for sign in ("", "-")])
+@pytest.mark.parametrize("walk_found", [1, 10**9], ids=["walk", "collect"])
+def test_a_search_under_a_sort_gives_the_plain_order(
+    crowd: Any, monkeypatch: pytest.MonkeyPatch, sort_by: str, walk_found: int
+) -> None:
+    """Whichever plan form the walk chooses (forced here), the rows and their order are those
+    of the plain query: every match of the filters, sorted by the column, ties by id."""
+    monkeypatch.setattr(selectors, "SEARCH_WALK_FOUND", walk_found)
+    criteria = ContactCriteria(search="smi", country="de", sort_by=sort_by)
+    everything, pages = _sorted_pages(crowd, criteria)
+    with scope(organizer=crowd):
+        plain = selectors.DatabaseContactQuery()._filtered(organizer=crowd, criteria=criteria)
+        descending = sort_by.startswith("-")
+        column = sort_by.lstrip("-")
+        sign = "-" if descending else ""
+        ordering = [sort_by, f"{sign}id"] if column != "id" else [f"{sign}id"]
+        expected = list(plain.order_by(*ordering).values_list("pk", flat=True))
+    assert everything == expected and len(expected) > 40
+    assert pages == [expected[0:7], expected[7:14], expected[40:47]]
+    with scope(organizer=crowd):
+        rows = list(contacts_matching(organizer=crowd, criteria=criteria))
+    assert all(r.country == "DE" for r in rows)
+    assert all(
+        any(word.lower().startswith("smi") for word in f"{r.first_name} {r.last_name} {r.company}".split())
+        for r in rows
+    )
+
+
+@pytest.mark.parametrize("walk_found", [1, 10**9], ids=["walk", "collect"])
+def test_a_searched_and_sorted_list_still_filters_and_counts(
+    crowd: Any, monkeypatch: pytest.MonkeyPatch, walk_found: int
+) -> None:
+    """Whatever the plan form, the list serves as a filter of other queries, counts and
+    sizes: the campaign recipients and the automations reuse it without its order."""
+    monkeypatch.setattr(selectors, "SEARCH_WALK_FOUND", walk_found)
+    criteria = ContactCriteria(search="smith", city="city2", sort_by="-events_attended")
+    with scope(organizer=crowd):
+        queryset = contacts_matching(organizer=crowd, criteria=criteria)
+        expected = set(queryset.values_list("pk", flat=True))
+        assert len(expected) == queryset.count() == queryset.order_by().count() > 0
+        assert (
+            set(Contact.objects.filter(pk__in=queryset.order_by()).values_list("pk", flat=True)) == expected
+        )
+        one = next(iter(expected))
+        assert queryset.filter(pk=one).exists()
+        assert selectors.contacts_size(organizer=crowd, criteria=criteria) == selectors.ContactCount(
+            len(expected), exact=True
+        )

@@ -21,10 +21,13 @@ other membership filters (bought product, registration dates), when two or more 
 answered by intersecting their contact ids (``INTERSECT``, one hash over each set), instead of
 probing the second filter's index once per contact of the first (``bench/contacts.py``).
 
-A search under a sort depends on the planner's estimate of the prefix: migration 0011 keeps
-statistics of 10,000 lexemes of the search vector, so a rare prefix (``first123``: 1,100
-contacts) is answered by sorting its GIN matches and a common one (``smith``: 125,000) by
-walking the sort index until a page is full.
+A search under a sort on PostgreSQL does not rely on the planner's estimate of the prefix
+alone (a prefix of many names each too rare for the statistics is estimated at a few dozen,
+and a common prefix whose matches all sort late looks cheap to walk): the first contacts of
+the sort order are tested first, and the page is then either walked along the sort index or
+collected from the GIN index and sorted (:meth:`DatabaseContactQuery._searched`). The size of
+a search is proven above the exact range by reading contacts until enough match, instead of
+building the GIN bitmap of every match.
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, Expression, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import BooleanField, Exists, Expression, F, OrderBy, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -56,6 +60,15 @@ DEFAULT_SORT = "last_name"
 COUNT_EXACT_UP_TO = 1_000
 #: Words of a search beyond this are ignored.
 SEARCH_WORDS_MAX = 8
+#: A search under a sort first reads this many contacts of the sort order (one primary-key
+#: lookup each) looking for a page of :data:`SEARCH_WALK_FOUND` matches, to choose its plan
+#: (see :meth:`DatabaseContactQuery._searched`).
+SEARCH_WALK_ROWS = 1_000
+SEARCH_WALK_FOUND = 50
+#: The size of a search that the planner estimates large is proven larger than
+#: :data:`COUNT_EXACT_UP_TO` by reading at most this many contacts of the other filters (so a
+#: search that one in twenty of them matches, or more).
+SIZE_WALK_ROWS = 20_000
 #: What a search term of PostgreSQL is made of: runs of letters and digits. Everything else
 #: (quotes, ``&``, ``:``, ``@``, dots) separates terms, as PostgreSQL's parser separates the
 #: words of the stored vector, so no input is read as tsquery syntax.
@@ -109,11 +122,10 @@ class DatabaseContactQuery:
     """The ORM implementation, for PostgreSQL (indexed) and SQLite."""
 
     def contacts(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
-        queryset = self._filtered(organizer=organizer, criteria=criteria)
-        descending = criteria.sort_by.startswith("-")
-        column = criteria.sort_by.lstrip("-")
-        tie = "-id" if descending else "id"
-        return queryset.order_by(criteria.sort_by, tie) if column != "id" else queryset.order_by(tie)
+        ordering = _ordering(criteria.sort_by)
+        if criteria.search and connection.vendor == "postgresql":
+            return self._searched(organizer=organizer, criteria=criteria, ordering=ordering)
+        return self._filtered(organizer=organizer, criteria=criteria).order_by(*ordering)
 
     def count(self, *, organizer: Organizer, criteria: ContactCriteria) -> int:
         return self._filtered(organizer=organizer, criteria=criteria).count()
@@ -123,14 +135,72 @@ class DatabaseContactQuery:
         if connection.vendor != "postgresql":
             # SQLite installations are small; their exact count is cheap enough.
             return ContactCount(queryset.count(), exact=True)
+        estimate: int | None = None
+        terms = search_terms(criteria.search)
+        if terms:
+            # The search's GIN bitmap is built whole whatever the LIMIT below (125,000 entries
+            # for ``smith``, 60 to 120 ms at a million contacts). When the planner expects many
+            # matches, they are proven instead by reading contacts of the other filters until
+            # COUNT_EXACT_UP_TO + 1 match (a few thousand rows for a prefix that one contact in
+            # ten has), giving up after SIZE_WALK_ROWS; only a proof makes the size an
+            # estimate, so a size up to COUNT_EXACT_UP_TO stays exact whatever the estimate.
+            estimate = _estimate(queryset)
+            if estimate > COUNT_EXACT_UP_TO:
+                others = self._filtered(organizer=organizer, criteria=replace(criteria, search="")).order_by()
+                # Only when the walk is expected to find half again the matches it needs in
+                # its reach: a walk that fails costs its SIZE_WALK_ROWS before the count below.
+                expected = estimate * SIZE_WALK_ROWS / max(_estimate(others), 1)
+                if (
+                    expected >= 1.5 * (COUNT_EXACT_UP_TO + 1)
+                    and _matching(others[:SIZE_WALK_ROWS], terms, wanted=COUNT_EXACT_UP_TO + 1)
+                    > COUNT_EXACT_UP_TO
+                ):
+                    return ContactCount(estimate, exact=False)
         # ``count(*)`` over ``LIMIT n + 1``: the planner picks a plan that stops after n + 1
         # matches, where a plain count of a million rows reads them all.
         capped = queryset[: COUNT_EXACT_UP_TO + 1].count()
         if capped <= COUNT_EXACT_UP_TO:
             return ContactCount(capped, exact=True)
-        plan = json.loads(queryset.explain(format="json"))
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        if estimate is None:
+            estimate = _estimate(queryset)
         return ContactCount(max(estimate, COUNT_EXACT_UP_TO + 1), exact=False)
+
+    def _searched(
+        self, *, organizer: Organizer, criteria: ContactCriteria, ordering: list[OrderBy]
+    ) -> QuerySet[Contact]:
+        """A search under a sort on PostgreSQL, in the plan form that a bounded walk chose.
+
+        Two plans answer it, and the planner's estimate of a prefix cannot tell which is
+        cheap: walking the sort index and testing each contact's vector costs the number of
+        contacts before the page's last match (few when matches are spread over the order,
+        875,000 for ``smith`` by last name, whose matches all sort late), collecting the
+        matches through the GIN index and sorting them costs the number of matches (111,000
+        for ``first1``, whose names are each too rare for the statistics, so it is estimated
+        at 58). So the first SEARCH_WALK_ROWS contacts of the sort order are tested with all
+        filters: when a page of them matches, or the walk to a page, extrapolated from what
+        was found, is shorter than the planner's estimate of the matches, the page is given
+        by walking the sort index (the search made a row test, :class:`RowSearch`),
+        otherwise by the GIN matches, sorted (the order made an expression no index has).
+        Both forms give the same rows in the same order; only the plan differs.
+        """
+        terms = search_terms(criteria.search)
+        if not terms:
+            return Contact.objects.none()
+        others = self._filtered(organizer=organizer, criteria=replace(criteria, search=""))
+        query = _tsquery(terms)
+        # The first contacts of the organizer in the sort order (an index-only read of the sort
+        # index), whatever the other filters: the walk is bounded in contacts read, also when
+        # the other filters pass few of them.
+        walk = Contact.objects.filter(organizer=organizer).order_by(*ordering).values("pk")[:SEARCH_WALK_ROWS]
+        found = _matching(others.filter(pk__in=walk).order_by(), terms, wanted=SEARCH_WALK_FOUND)
+        # Fewer than a page found: the walk of the whole page would read about
+        # SEARCH_WALK_FOUND * SEARCH_WALK_ROWS / found contacts (twice that when none was
+        # found), the GIN plan the planner's estimate of the matches.
+        if found >= SEARCH_WALK_FOUND or SEARCH_WALK_FOUND * SEARCH_WALK_ROWS / max(found, 0.5) < _estimate(
+            others.filter(search_vector=query)
+        ):
+            return others.filter(RowSearch(query)).order_by(*ordering)
+        return others.filter(search_vector=query).order_by(*(_unindexed(order) for order in ordering))
 
     def _filtered(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
         queryset: QuerySet[Contact] = Contact.objects.filter(organizer=organizer)
@@ -175,8 +245,7 @@ class DatabaseContactQuery:
             if not terms:
                 return queryset.none()
             # The GIN index on the stored vector (migration 0010) answers ``@@`` directly.
-            query = SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
-            return queryset.filter(search_vector=query)
+            return queryset.filter(search_vector=_tsquery(terms))
         for word in [w for w in re.split(r"\s+", text.strip()) if w][:SEARCH_WORDS_MAX]:
             condition = Q()
             for name in SEARCH_FIELDS:
@@ -272,6 +341,88 @@ def _memberships(*, organizer: Organizer, criteria: ContactCriteria) -> list[Que
             )
         members.append(registrations)
     return [member.order_by().values("contact_id") for member in members]
+
+
+class RowSearch(Expression):
+    """A search tested on each row of a sorted query: ``ts_match_vq(vector, query)``.
+
+    The function behind ``@@``, so equal to ``search_vector @@ query`` for every row, but no
+    index answers a function call, and the planner, which has no statistics for it, takes a
+    third of the contacts as matching: it then reads the contacts in the order of the sort
+    index and stops after the page, which it would not do for a prefix it estimates rare. In
+    a query without an order (a count, an ``IN`` subquery, the recipients of a campaign) it
+    is the indexed ``search_vector @@ query``, which reads the matches only.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, query: SearchQuery, alias: str | None = None) -> None:
+        super().__init__()
+        self.query, self.alias = query, alias
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> RowSearch:
+        resolved = self.query.resolve_expression(query, *args, **kwargs)
+        return RowSearch(resolved, query.get_initial_alias())
+
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> RowSearch:
+        alias = change_map.get(self.alias, self.alias) if self.alias is not None else None
+        return RowSearch(self.query, alias)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        assert self.alias is not None
+        query, params = compiler.compile(self.query)
+        column = f"{compiler.quote_name_unless_alias(self.alias)}.search_vector"
+        if not compiler.query.order_by:
+            return f"{column} @@ {query}", list(params)
+        return f"ts_match_vq({column}, {query})", list(params)
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+
+def _ordering(sort_by: str) -> list[OrderBy]:
+    """``sort_by`` with ties broken by id in the same direction, as the sort indexes hold it."""
+    descending = sort_by.startswith("-")
+    column = sort_by.lstrip("-")
+    columns = [column, "id"] if column != "id" else ["id"]
+    return [OrderBy(F(name), descending=descending) for name in columns]
+
+
+def _unindexed(order: OrderBy) -> OrderBy:
+    """The same order by ``coalesce(column, column)``, which no index holds (the columns are
+    NOT NULL, so the value is the column's): the planner then sorts the matches it collected
+    instead of walking a sort index."""
+    return OrderBy(Coalesce(order.expression, order.expression), descending=order.descending)
+
+
+def _tsquery(terms: list[str]) -> SearchQuery:
+    """Every term as a prefix (``smith:*``); the terms hold letters and digits only."""
+    return SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
+
+
+def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> int:
+    """How many contacts of ``queryset`` match the search ``terms``, counting up to ``wanted``
+    (reading stops there). The search is tested on the rows ``queryset`` reads (the function
+    behind ``@@``), never answered by the GIN index, whose bitmap would be built whole."""
+    try:
+        sql, params = queryset.values("search_vector").query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) AS walk WHERE ts_match_vq(walk.search_vector, "
+            "to_tsquery('simple'::regconfig, %s)) LIMIT %s) AS found",
+            [*params, " & ".join(f"{term}:*" for term in terms), wanted],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def _estimate(queryset: QuerySet[Contact]) -> int:
+    """PostgreSQL's estimate of the number of rows of ``queryset`` (planning only)."""
+    plan = json.loads(queryset.explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def search_terms(text: str) -> list[str]:
