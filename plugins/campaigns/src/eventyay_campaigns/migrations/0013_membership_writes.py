@@ -3,7 +3,7 @@
 PostgreSQL only, like migration 0011, whose trigger functions this replaces (same names, same
 triggers). A membership write costs a rewrite of each contact row it touches: the lists are
 indexed, so the new row version can never be a HOT update and gets an entry in each of the
-contact table's indexes (27 at this migration). Two things made bulk writes cost far more:
+contact table's indexes (26 at this migration). Two things made bulk writes cost far more:
 
 * The touched contacts were rewritten in hash order. A bulk write touching 50,000 contacts
   then visited the table's and the id indexes' pages at random, and with a table larger than
