@@ -159,6 +159,9 @@ class Run:
     seconds: float = 0.0
     #: ``(seconds since the start, status)`` of every answer, in the order they arrived.
     completions: list[tuple[float, int]] = field(default_factory=list)
+    #: Answers that closed their connection (``Connection: close``: the server evening out its
+    #: workers' connections); the client connected again for its next request.
+    closed_by_server: int = 0
 
     def rate_until_last(self, status: int) -> float:
         """Answers with ``status`` per second, up to the last one (a rush: until sold out)."""
@@ -221,12 +224,17 @@ def hammer(
                     response = connection.getresponse()
                     response.read()
                     status = response.status
+                    closed = response.will_close
                 except (OSError, http.client.HTTPException):
                     connection.close()
-                    connection = connections[number] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    connection = connections[number] = http.client.HTTPConnection(
+                        "127.0.0.1", port, timeout=60
+                    )
                     status = 0
+                    closed = False
                 done = time.perf_counter()
                 with lock:
+                    run.closed_by_server += closed
                     run.statuses[status] += 1
                     run.latencies.append(done - started)
                     run.completions.append((done - started_at, status))

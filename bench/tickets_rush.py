@@ -62,6 +62,7 @@ def main() -> int:
     server = common.start_server(port, args.workers, server=args.server)
     failed = False
     cpu: dict[int, dict[str, float]] = {}
+    reconnects: dict[int, int] = {}
     print(
         f"ticket rush: {args.requests} requests, quota {args.quota}, {common.describe_database()}, "
         f"{args.workers} {args.server.upper()} workers, send_email={args.send_email}, load average {common.load_average()}"
@@ -109,6 +110,7 @@ def main() -> int:
             )
             for client in clients:
                 client.close()
+            reconnects[level] = run.closed_by_server
             cpu[level] = common.cpu_ms_by_group(cpu_before, common.cpu_snapshot(server))
             sold = common.sold(shop)
             oversold = max(0, sold - args.quota)
@@ -127,6 +129,13 @@ def main() -> int:
     finally:
         common.stop_server(server)
     print(f"load average at the end: {common.load_average()}")
+    print(
+        "connections the server closed to even out its workers (the client connected again): "
+        + ", ".join(
+            f"{count} of {args.requests} answers at concurrency {level}"
+            for level, count in reconnects.items()
+        )
+    )
     print_cpu(cpu, args.requests, min(args.quota, args.requests))
     return 1 if failed else 0
 
