@@ -238,6 +238,29 @@ def test_a_common_prefix_under_a_sort_walks_the_sort_index(named: Any) -> None:
 
 
 @pytest.mark.services
+def test_a_common_prefix_with_a_selective_filter_tests_the_filtered_contacts(named: Any) -> None:
+    """``smith`` among the 75 contacts of one last name: no GIN bitmap of the 3,000 Smiths for
+    the page nor for the size; the last-name index, each contact's vector tested."""
+    with scope(organizer=named):
+        Contact.objects.filter(organizer=named, last_name="Smith4").update(city="Smalltown")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE eventyay_campaigns_contact")
+    criteria = ContactCriteria(search="smith", city="smalltown", sort_by="-email")
+    plan, rows, expected = _search_plan(named, criteria)
+    assert "campaigns_contact_city" in plan and "campaigns_contact_search_vector" not in plan, plan
+    assert rows == expected and len(rows) == 38
+    statements: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with scope(organizer=named), connection.execute_wrapper(record):
+        assert contacts_size(organizer=named, criteria=criteria) == ContactCount(38, exact=True)
+    assert statements and not any("@@" in sql for sql in statements), statements
+
+
+@pytest.mark.services
 def test_the_walked_form_without_its_order_reads_the_gin_index(
     named: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

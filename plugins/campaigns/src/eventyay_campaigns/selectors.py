@@ -69,6 +69,9 @@ SEARCH_WALK_FOUND = 50
 #: :data:`COUNT_EXACT_UP_TO` by reading at most this many contacts of the other filters (so a
 #: search that one in twenty of them matches, or more).
 SIZE_WALK_ROWS = 20_000
+#: When the other filters of a search leave at most this many contacts (as estimated), the
+#: search is tested on each of them rather than answered by the GIN index.
+SEARCH_ROWS_TESTED = 5_000
 #: What a search term of PostgreSQL is made of: runs of letters and digits. Everything else
 #: (quotes, ``&``, ``:``, ``@``, dots) separates terms, as PostgreSQL's parser separates the
 #: words of the stored vector, so no input is read as tsquery syntax.
@@ -139,23 +142,27 @@ class DatabaseContactQuery:
         terms = search_terms(criteria.search)
         if terms:
             # The search's GIN bitmap is built whole whatever the LIMIT below (125,000 entries
-            # for ``smith``, 60 to 120 ms at a million contacts). When the planner expects many
-            # matches, they are proven instead by reading contacts of the other filters until
-            # COUNT_EXACT_UP_TO + 1 match (a few thousand rows for a prefix that one contact in
-            # ten has), giving up after SIZE_WALK_ROWS; only a proof makes the size an
-            # estimate, so a size up to COUNT_EXACT_UP_TO stays exact whatever the estimate.
+            # for ``smith``, 60 to 120 ms at a million contacts). When the other filters leave
+            # few contacts, the search is tested on each of them instead; when the planner
+            # expects many matches, they are proven by reading contacts of the other filters
+            # until COUNT_EXACT_UP_TO + 1 match (a few thousand rows for a prefix that one
+            # contact in ten has), giving up after SIZE_WALK_ROWS. Only a count or a proof makes
+            # the size an estimate, so a size up to COUNT_EXACT_UP_TO stays exact.
+            others = self._filtered(organizer=organizer, criteria=replace(criteria, search="")).order_by()
+            candidates = _estimate(others)
+            if candidates <= SEARCH_ROWS_TESTED:
+                tested = _tested(others[:SIZE_WALK_ROWS], terms)
+                if tested is not None:
+                    return ContactCount(tested, exact=tested <= COUNT_EXACT_UP_TO)
             estimate = _estimate(queryset)
-            if estimate > COUNT_EXACT_UP_TO:
-                others = self._filtered(organizer=organizer, criteria=replace(criteria, search="")).order_by()
-                # Only when the walk is expected to find half again the matches it needs in
-                # its reach: a walk that fails costs its SIZE_WALK_ROWS before the count below.
-                expected = estimate * SIZE_WALK_ROWS / max(_estimate(others), 1)
-                if (
-                    expected >= 1.5 * (COUNT_EXACT_UP_TO + 1)
-                    and _matching(others[:SIZE_WALK_ROWS], terms, wanted=COUNT_EXACT_UP_TO + 1)
-                    > COUNT_EXACT_UP_TO
-                ):
-                    return ContactCount(estimate, exact=False)
+            # Only when the walk is expected to find half again the matches it needs in its
+            # reach: a walk that fails costs its SIZE_WALK_ROWS before the count below.
+            if (
+                estimate * SIZE_WALK_ROWS / max(candidates, 1) >= 1.5 * (COUNT_EXACT_UP_TO + 1)
+                and _matching(others[:SIZE_WALK_ROWS], terms, wanted=COUNT_EXACT_UP_TO + 1)
+                > COUNT_EXACT_UP_TO
+            ):
+                return ContactCount(estimate, exact=False)
         # ``count(*)`` over ``LIMIT n + 1``: the planner picks a plan that stops after n + 1
         # matches, where a plain count of a million rows reads them all.
         capped = queryset[: COUNT_EXACT_UP_TO + 1].count()
@@ -200,7 +207,13 @@ class DatabaseContactQuery:
             others.filter(search_vector=query)
         ):
             return others.filter(RowSearch(query)).order_by(*ordering)
-        return others.filter(search_vector=query).order_by(*(_unindexed(order) for order in ordering))
+        unindexed = [_unindexed(order) for order in ordering]
+        if _estimate(others) <= SEARCH_ROWS_TESTED:
+            # Few contacts pass the other filters (``city=City5``: 2,000): the search tested on
+            # each of them costs less than the GIN bitmap of a common prefix, which the planner
+            # takes for cheap.
+            return others.filter(RowSearch(query)).order_by(*unindexed)
+        return others.filter(search_vector=query).order_by(*unindexed)
 
     def _filtered(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
         queryset: QuerySet[Contact] = Contact.objects.filter(organizer=organizer)
@@ -417,6 +430,24 @@ def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> 
         )
         row = cursor.fetchone()
     return int(row[0]) if row is not None else 0
+
+
+def _tested(queryset: QuerySet[Contact], terms: list[str]) -> int | None:
+    """How many contacts of the bounded ``queryset`` match the search ``terms``, tested on each
+    row it reads; None when it read as many rows as its LIMIT (more may follow)."""
+    try:
+        sql, params = queryset.values("search_vector").query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE ts_match_vq(walk.search_vector, to_tsquery('simple'::regconfig, %s))), "
+            f"count(*) FROM ({sql}) AS walk",
+            [" & ".join(f"{term}:*" for term in terms), *params],
+        )
+        row = cursor.fetchone()
+    assert row is not None and queryset.query.high_mark is not None
+    return int(row[0]) if row[1] < queryset.query.high_mark else None
 
 
 def _estimate(queryset: QuerySet[Contact]) -> int:
