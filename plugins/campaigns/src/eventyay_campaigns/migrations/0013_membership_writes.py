@@ -11,7 +11,7 @@ contact table's indexes (26 at this migration). Two things made bulk writes cost
   500,000 buffers written instead of 85,000, twice the time, in the bench. The functions now
   lock and rewrite the contacts sorted by id (the order of the table and of its id indexes).
 * Every touched contact was rewritten, changed or not: an attended fact of an event the
-  contact already lists (a second order, a replayed notification), or a removed fact while
+  contact already lists (a second order for the same event), or a removed fact while
   another fact of the same event remains. Such rows are now left alone.
 
 The lists are still recomputed from the membership table after locking the contacts, for the
