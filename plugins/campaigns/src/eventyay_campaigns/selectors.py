@@ -66,9 +66,11 @@ SEARCH_WORDS_MAX = 8
 SEARCH_WALK_ROWS = 1_000
 SEARCH_WALK_FOUND = 50
 #: The size of a search that the planner estimates large is proven larger than
-#: :data:`COUNT_EXACT_UP_TO` by reading at most this many contacts of the other filters (so a
-#: search that one in twenty of them matches, or more).
+#: :data:`COUNT_EXACT_UP_TO` by reading at most SIZE_WALK_ROWS contacts of the other filters
+#: (so a search that one in twenty of them matches, or more), when that is expected to read at
+#: most SIZE_WALK_READS contacts of the organizer (a search that one in 150 matches).
 SIZE_WALK_ROWS = 20_000
+SIZE_WALK_READS = 150_000
 #: When the other filters of a search leave at most this many contacts (as estimated), the
 #: search is tested on each of them rather than answered by the GIN index.
 SEARCH_ROWS_TESTED = 5_000
@@ -155,12 +157,16 @@ class DatabaseContactQuery:
                 if tested is not None:
                     return ContactCount(tested, exact=tested <= COUNT_EXACT_UP_TO)
             estimate = _estimate(queryset)
+            wanted = COUNT_EXACT_UP_TO + 1
             # Only when the walk is expected to find half again the matches it needs in its
-            # reach: a walk that fails costs its SIZE_WALK_ROWS before the count below.
+            # reach (a walk that fails costs its SIZE_WALK_ROWS before the count below), and to
+            # read at most SIZE_WALK_READS contacts on its way, as a sequential scan of the
+            # organizer's contacts does until ``wanted`` of them match.
+            contacts = _estimate(Contact.objects.filter(organizer=organizer).order_by())
             if (
-                estimate * SIZE_WALK_ROWS / max(candidates, 1) >= 1.5 * (COUNT_EXACT_UP_TO + 1)
-                and _matching(others[:SIZE_WALK_ROWS], terms, wanted=COUNT_EXACT_UP_TO + 1)
-                > COUNT_EXACT_UP_TO
+                estimate * SIZE_WALK_ROWS / max(candidates, 1) >= 1.5 * wanted
+                and wanted * contacts / max(estimate, 1) <= SIZE_WALK_READS
+                and _matching(others[:SIZE_WALK_ROWS], terms, wanted=wanted) >= wanted
             ):
                 return ContactCount(estimate, exact=False)
         # ``count(*)`` over ``LIMIT n + 1``: the planner picks a plan that stops after n + 1
@@ -186,9 +192,10 @@ class DatabaseContactQuery:
         at 58). So the first SEARCH_WALK_ROWS contacts of the sort order are tested with all
         filters: when a page of them matches, or the walk to a page, extrapolated from what
         was found, is shorter than the planner's estimate of the matches, the page is given
-        by walking the sort index (the search made a row test, :class:`RowSearch`),
-        otherwise by the GIN matches, sorted (the order made an expression no index has).
-        Both forms give the same rows in the same order; only the plan differs.
+        by walking the sort index (the search made a row test, :class:`RowSearch`);
+        otherwise it is sorted (the order made an expression no index has) from the contacts
+        of the other filters, each tested, when they are few, else from the GIN matches.
+        All forms give the same rows in the same order; only the plan differs.
         """
         terms = search_terms(criteria.search)
         if not terms:
