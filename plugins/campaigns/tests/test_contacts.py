@@ -149,6 +149,49 @@ def test_hosts_backfill(organizer: Any, crm_event: Any, user: Any) -> None:
         assert second.pk in set(contact.history.values_list("event_id", flat=True))
 
 
+def test_a_deleted_event_leaves_the_counters_of_its_contacts(
+    organizer: Any, crm_event: Any, make_event: Any, make_contact: Any
+) -> None:
+    from django_scopes import scopes_disabled
+
+    other = make_event(slug="other", plugins=["campaigns"])
+    ann = make_contact("ann@example.org")
+    bob = make_contact("bob@example.org")
+    with scope(organizer=organizer):
+        for contact, event, kind, source in [
+            (ann, crm_event, "attended", "order:A"),
+            (ann, crm_event, "attended", "order:B"),  # two orders, one event attended
+            (ann, crm_event, "registered", "order:A"),
+            (ann, crm_event, "hosted", "team:1"),
+            (ann, crm_event, "spoke", "submission:X"),
+            (ann, crm_event, "spoke", "submission:Y"),
+            (ann, other, "attended", "order:C"),
+            (ann, other, "spoke", "submission:Z"),
+            (bob, other, "hosted", "team:2"),
+        ]:
+            contact_services.history_record(contact=contact, event=event, kind=kind, source=source)
+        ann.refresh_from_db()
+        assert (ann.events_attended, ann.events_registered, ann.events_hosted, ann.talks_given) == (
+            2,
+            1,
+            1,
+            3,
+        )
+    with scopes_disabled():
+        crm_event.delete()
+    with scope(organizer=organizer):
+        ann.refresh_from_db()
+        bob.refresh_from_db()
+        assert (ann.events_attended, ann.events_registered, ann.events_hosted, ann.talks_given) == (
+            1,
+            0,
+            0,
+            1,
+        )
+        assert (bob.events_attended, bob.events_hosted) == (0, 1), "another event's contacts are untouched"
+        assert set(ann.history.values_list("event_id", flat=True)) == {other.pk}
+
+
 def test_merge_combines_history_and_counters(
     organizer: Any, crm_event: Any, make_event: Any, make_contact: Any
 ) -> None:

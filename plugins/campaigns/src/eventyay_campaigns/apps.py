@@ -32,9 +32,14 @@ class CampaignsConfig(PluginConfig):
     def ready(self) -> None:
         super().ready()
         from anymail.signals import tracking
+        from django.db.models.signals import pre_delete
 
+        from eventyay.base.models import Event
+        from eventyay_campaigns.services.contacts import event_pre_delete
         from eventyay_campaigns.services.tracking import anymail_tracking_received
 
+        # A deleted event leaves its contacts' counters; the history rows go by cascade.
+        pre_delete.connect(event_pre_delete, sender=Event, dispatch_uid="eventyay_campaigns.event_deleting")
         # Delivery reports of an ESP backend (bounces, complaints) suppress addresses.
         tracking.connect(anymail_tracking_received, dispatch_uid="eventyay_campaigns.anymail_tracking")
         from eventyay.base.settings import register_default

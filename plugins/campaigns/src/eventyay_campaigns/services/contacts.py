@@ -16,7 +16,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -319,6 +320,40 @@ def history_remove(*, organizer: Organizer, source: str, kinds: Iterable[str]) -
                 )
         ContactProduct.objects.filter(organizer=organizer, source=source).delete()
     return removed
+
+
+def history_forget_event(*, event: Event) -> int:
+    """Take an event that is being deleted out of its contacts' counters; returns the contacts.
+
+    The history rows themselves go with the event (a cascade, which the membership triggers
+    follow on PostgreSQL); the counters are kept incrementally and would otherwise still count
+    it. Runs in the deletion's transaction, before the rows are gone.
+    """
+    rows = (
+        ContactEvent.objects.filter(event=event)
+        .values("contact_id", "kind")
+        .annotate(rows=Count("id"))
+        .order_by("contact_id", "kind")
+    )
+    decrements: dict[tuple[str, int], list[int]] = {}
+    for row in rows:
+        by = 1 if row["kind"] in PER_EVENT else row["rows"]
+        decrements.setdefault((COUNTERS[row["kind"]], by), []).append(row["contact_id"])
+    contacts = {pk for ids in decrements.values() for pk in ids}
+    with transaction.atomic():
+        # Locked in id order, as the membership triggers lock them, so the two cannot deadlock.
+        list(Contact.objects.select_for_update().filter(pk__in=contacts).order_by("pk").values_list("pk"))
+        for (counter, by), ids in decrements.items():
+            Contact.objects.filter(pk__in=ids).update(**{counter: Greatest(F(counter) - by, 0)})
+    return len(contacts)
+
+
+def event_pre_delete(sender: type[Event], instance: Event, **kwargs: Any) -> None:
+    """``pre_delete`` of events (connected in the app config)."""
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        history_forget_event(event=instance)
 
 
 def order_record(*, event: Event, order: Any, paid: bool) -> None:
