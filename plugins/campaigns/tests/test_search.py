@@ -341,3 +341,21 @@ def test_a_searched_and_sorted_list_still_filters_and_counts(
         assert selectors.contacts_size(organizer=crowd, criteria=criteria) == selectors.ContactCount(
             len(expected), exact=True
         )
+
+
+def test_an_unordered_set_skips_choosing_a_plan_and_keeps_every_match(
+    crowd: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Campaign recipients and automation conditions ask for a set (``ordered=False``): the
+    same contacts as the sorted list, without the bounded walk that picks a page's plan."""
+    criteria = ContactCriteria(search="smith", city="city2", sort_by="last_name")
+    with scope(organizer=crowd):
+        expected = set(contacts_matching(organizer=crowd, criteria=criteria).values_list("pk", flat=True))
+
+        def no_walk(*args: Any, **kwargs: Any) -> int:
+            raise AssertionError("an unordered set chose a plan")
+
+        monkeypatch.setattr(selectors, "_matching", no_walk)
+        unordered = contacts_matching(organizer=crowd, criteria=criteria, ordered=False)
+        assert not unordered.query.order_by and not unordered.ordered
+        assert set(unordered.values_list("pk", flat=True)) == expected and expected

@@ -294,7 +294,9 @@ def contact_matches(*, rule: AutomationRule, contact: Contact) -> bool:
         # A custom field or event the conditions named is gone: the rule matches nobody.
         return False
     return (
-        contacts_matching(organizer=rule.organizer, criteria=form.criteria()).filter(pk=contact.pk).exists()
+        contacts_matching(organizer=rule.organizer, criteria=form.criteria(), ordered=False)
+        .filter(pk=contact.pk)
+        .exists()
     )
 
 
