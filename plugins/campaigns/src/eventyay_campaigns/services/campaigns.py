@@ -167,7 +167,9 @@ def campaign_recipients(campaign: Campaign, channel: MessageChannel | None = Non
     channel = channel or channel_get(campaign.channel)
     if channel is None:
         raise ValidationError({"channel": [_("No such channel: {name}.").format(name=campaign.channel)]})
-    contacts = contacts_matching(organizer=campaign.organizer, criteria=campaign_criteria(campaign), ordered=False)
+    contacts = contacts_matching(
+        organizer=campaign.organizer, criteria=campaign_criteria(campaign), ordered=False
+    )
     suppressed = Suppression.objects.filter(
         organizer=campaign.organizer,
         channel=channel.identifier,
