@@ -26,7 +26,10 @@ print(json.dumps({
     "routers": settings.DATABASE_ROUTERS,
     "middleware": settings.MIDDLEWARE,
     "cache": settings.CACHES["default"].get("LOCATION"),
-    "channels": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts"),
+    "channels": [host["address"] for host in settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", [])],
+    "channel_read_timeouts": [
+        host["socket_timeout"] for host in settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", [])
+    ],
     "broker": settings.CELERY_BROKER_URL,
 }, default=str))
 """
@@ -84,6 +87,10 @@ def test_redis_for_cache_channels_and_broker_default_to_one_url_and_can_be_split
         ["redis://redis:6379/0"],
         "redis://redis:6379/0",
     )
+    # The layer's blocking receive waits up to brpop_timeout in Redis: the client must wait longer.
+    from channels_redis.core import RedisChannelLayer
+
+    assert min(one["channel_read_timeouts"]) > RedisChannelLayer.brpop_timeout
     split = settings_with(
         tmp_path,
         EVENTYAY_REDIS_URL="redis://redis:6379/0",

@@ -205,6 +205,28 @@ async def test_processes_share_a_broadcast_through_redis_with_one_message_each()
         await layer.close_pools()
 
 
+@pytest.mark.services
+async def test_an_idle_receiver_on_redis_keeps_receiving_without_errors(caplog):
+    """The layer's receive blocks in Redis for ``brpop_timeout`` seconds at a time; the
+    connection's read timeout is longer, so an idle wait ends with Redis's empty answer, not a
+    client-side timeout that the hub logs and recovers from a second later."""
+    from channels_redis.core import RedisChannelLayer
+
+    layer = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    hub = Hub(layer)
+    member = FakeSocket()
+    group = f"video.chat.test-{uuid.uuid4().hex}"
+    await hub.join(group, member)
+    # Two and a half blocking waits with nothing to receive.
+    await asyncio.sleep(layer.brpop_timeout * 2.5)
+    await realtime_send(layer, group, "after the quiet")
+    await settle(lambda: member.texts, timeout=0.5)
+    assert member.texts == [realtime.encode("chat.event", "after the quiet")]
+    assert [r.getMessage() for r in caplog.records if r.name == fanout.__name__] == []
+    await hub.leave(group, member)
+    await layer.close_pools()
+
+
 async def realtime_send(layer: Any, group: str, payload: Any) -> None:
     await layer.group_send(group, realtime.frame_message(group, "chat.event", payload))
 

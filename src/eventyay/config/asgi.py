@@ -15,18 +15,17 @@ django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up first
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import WebsocketDenier  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from eventyay.base.plugins.urls import plugin_websocket_urlpatterns  # noqa: E402
 from eventyay.base.services.fast_pages import FastPageApplication  # noqa: E402
 from eventyay.config.env import Config  # noqa: E402
-from eventyay.config.websocket_origin import BrowserOriginValidator  # noqa: E402
+from eventyay.config.websocket_origin import BrowserOriginValidator, refuse_handshake  # noqa: E402
 
 websocket_urlpatterns = [
     *plugin_websocket_urlpatterns(),
     # A path no plugin serves is refused at the handshake (HTTP 403), not answered with an error.
-    re_path(r"", WebsocketDenier.as_asgi()),
+    re_path(r"", refuse_handshake),
 ]
 
 application = ProtocolTypeRouter(

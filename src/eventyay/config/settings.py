@@ -171,6 +171,8 @@ REDIS_URL = config.get("redis_url")
 # each defaults to EVENTYAY_REDIS_URL.
 REDIS_CACHE_URL = config.get("redis_cache_url") or REDIS_URL
 REDIS_CHANNELS_URL = config.get("redis_channels_url") or REDIS_URL
+#: Seconds redis-py waits for an answer on a channel-layer connection (see CHANNEL_LAYERS).
+CHANNEL_LAYER_READ_TIMEOUT = 15
 REDIS_BROKER_URL = config.get("redis_broker_url") or REDIS_URL
 if REDIS_URL:
     CACHES = {
@@ -183,7 +185,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_CHANNELS_URL], "prefix": "eventyay"},
+            "CONFIG": {
+                # A layer's receive blocks in Redis (BZPOPMIN) for up to 5 s; redis-py's own read
+                # timeout (5 s by default in current releases) must be longer, or the idle wait ends in
+                # a client-side TimeoutError instead of the empty answer, and the receiver stops.
+                "hosts": [{"address": REDIS_CHANNELS_URL, "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT}],
+                "prefix": "eventyay",
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_BROKER_URL
