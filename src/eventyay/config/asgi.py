@@ -25,7 +25,8 @@ from eventyay.config.websocket_origin import BrowserOriginValidator, refuse_hand
 websocket_urlpatterns = [
     *plugin_websocket_urlpatterns(),
     # A path no plugin serves is refused at the handshake (HTTP 403), not answered with an error.
-    re_path(r"", refuse_handshake),
+    # (django-stubs type re_path for HTTP views; Channels' URLRouter routes ASGI applications.)
+    re_path(r"", refuse_handshake),  # type: ignore[arg-type]
 ]
 
 application = ProtocolTypeRouter(
