@@ -227,6 +227,27 @@ async def test_an_idle_receiver_on_redis_keeps_receiving_without_errors(caplog):
     await layer.close_pools()
 
 
+@pytest.mark.services
+async def test_a_stopped_reader_on_redis_ends_at_once_wherever_its_wait_stood():
+    """When the last member leaves, the hub cancels its reader, which is blocked in Redis; the
+    reader must end then, whether its wait had just begun or was about to be answered, and not
+    wait on in a new blocking receive (a leaked reader per idle period)."""
+    from channels_redis.core import RedisChannelLayer
+
+    layer = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    for moment in (0.0, 0.2, layer.brpop_timeout - 0.05, layer.brpop_timeout + 0.3):
+        hub = Hub(layer)
+        member = FakeSocket()
+        group = f"video.chat.test-{uuid.uuid4().hex}"
+        await hub.join(group, member)
+        readers = list(hub._tasks)
+        await asyncio.sleep(moment)
+        await hub.leave(group, member)
+        done, _pending = await asyncio.wait(readers, timeout=1)
+        assert set(done) == set(readers), f"a reader stopped {moment} s into its wait did not end"
+    await layer.close_pools()
+
+
 async def realtime_send(layer: Any, group: str, payload: Any) -> None:
     await layer.group_send(group, realtime.frame_message(group, "chat.event", payload))
 

@@ -171,8 +171,8 @@ REDIS_URL = config.get("redis_url")
 # each defaults to EVENTYAY_REDIS_URL.
 REDIS_CACHE_URL = config.get("redis_cache_url") or REDIS_URL
 REDIS_CHANNELS_URL = config.get("redis_channels_url") or REDIS_URL
-#: Seconds redis-py waits for an answer on a channel-layer connection (see CHANNEL_LAYERS).
-CHANNEL_LAYER_READ_TIMEOUT = 15
+#: Seconds redis-py waits to open a channel-layer connection (see CHANNEL_LAYERS).
+CHANNEL_LAYER_CONNECT_TIMEOUT = 5
 REDIS_BROKER_URL = config.get("redis_broker_url") or REDIS_URL
 if REDIS_URL:
     CACHES = {
@@ -186,10 +186,21 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # A layer's receive blocks in Redis (BZPOPMIN) for up to 5 s; redis-py's own read
-                # timeout (5 s by default in current releases) must be longer, or the idle wait ends in
-                # a client-side TimeoutError instead of the empty answer, and the receiver stops.
-                "hosts": [{"address": REDIS_CHANNELS_URL, "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT}],
+                # No client-side read or write timeout on the layer's connections. A receive
+                # blocks in Redis (BZPOPMIN) for up to 5 s, which is also redis-py's default
+                # timeout, so an idle wait would often end in a client-side TimeoutError instead
+                # of Redis's empty answer. And with a timeout redis-py sends each command through
+                # asyncio.wait_for, which on Python 3.11 can swallow a cancellation: a fan-out
+                # reader stopped at that moment would then wait on in Redis for good. Redis
+                # always answers a blocking receive in time; a dead connection is found by TCP
+                # keepalive (redis-py's default), and opening one is bounded.
+                "hosts": [
+                    {
+                        "address": REDIS_CHANNELS_URL,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": CHANNEL_LAYER_CONNECT_TIMEOUT,
+                    }
+                ],
                 "prefix": "eventyay",
             },
         }
