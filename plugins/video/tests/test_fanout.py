@@ -208,8 +208,8 @@ async def test_processes_share_a_broadcast_through_redis_with_one_message_each()
 @pytest.mark.services
 async def test_an_idle_receiver_on_redis_keeps_receiving_without_errors(caplog):
     """The layer's receive blocks in Redis for ``brpop_timeout`` seconds at a time; the
-    connection's read timeout is longer, so an idle wait ends with Redis's empty answer, not a
-    client-side timeout that the hub logs and recovers from a second later."""
+    connection has no client-side read timeout, so an idle wait ends with Redis's empty answer,
+    not a client-side timeout that the hub logs and recovers from a second later."""
     from channels_redis.core import RedisChannelLayer
 
     layer = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
