@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory, override_settings
 from django.urls import path, resolve
 
-from eventyay.config.asgi_handler import EARLY_MATCH_ATTR, SyncChainASGIHandler
+from eventyay.config.asgi_handler import EARLY_MATCH_ATTR, STREAM_BATCH_BYTES, SyncChainASGIHandler
 
 entered = threading.Event()
 release = threading.Event()
@@ -27,7 +29,27 @@ def wait(request: HttpRequest) -> HttpResponse:
     return HttpResponse(threading.current_thread().name)
 
 
-urlpatterns = [path("thread/", thread_name), path("wait/", wait)]
+#: What the streaming view's parts saw: the thread that read each, and how many had been read
+#: when the first body message went out.
+streamed: dict[str, Any] = {}
+PART = b"x" * 4096
+PARTS = 1000
+
+
+def stream(request: HttpRequest) -> StreamingHttpResponse:
+    view_thread = threading.current_thread().name
+
+    def parts() -> Iterator[bytes]:
+        for number in range(PARTS):
+            streamed["read"] = number + 1
+            streamed.setdefault("threads", set()).add(threading.current_thread().name)
+            streamed["view_thread"] = view_thread
+            yield PART
+
+    return StreamingHttpResponse(parts(), content_type="application/octet-stream")
+
+
+urlpatterns = [path("thread/", thread_name), path("wait/", wait), path("stream/", stream)]
 
 
 async def _get(handler: SyncChainASGIHandler, url: str) -> tuple[int, str]:
@@ -115,3 +137,49 @@ def test_a_url_the_tenant_middleware_resolved_is_not_resolved_again():
     moved = RequestFactory().get("/wait/")
     setattr(moved, EARLY_MATCH_ATTR, ("/thread/", early))
     assert handler.resolve_request(moved).func is wait
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_synchronous_stream_is_sent_while_it_is_read_on_the_requests_thread():
+    handler = SyncChainASGIHandler(threads=1)
+    streamed.clear()
+    messages: list[dict[str, Any]] = []
+    read_at_first_body: list[int] = []
+    received: list[bool] = []
+
+    async def receive() -> dict[str, Any]:
+        if not received:
+            received.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Future()
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not read_at_first_body:
+            read_at_first_body.append(streamed["read"])
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/stream/",
+        "raw_path": b"/stream/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    with warnings.catch_warnings():
+        # Django's handler warns when it reads a synchronous iterator whole.
+        warnings.simplefilter("error")
+        asyncio.run(handler(scope, receive, send))
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    assert body == PART * PARTS
+    # The first bytes left after one batch was read, not after the whole stream.
+    assert read_at_first_body == [STREAM_BATCH_BYTES // len(PART)]
+    # Every part was read on the thread that ran the view, not on the event loop.
+    assert streamed["threads"] == {streamed["view_thread"]} == {"django-0_0"}

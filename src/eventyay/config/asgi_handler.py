@@ -12,12 +12,18 @@ clean-up included, runs on one thread as before). A request that finds every thr
 for one, as it would for a gunicorn thread; there are as many as the database pool has
 connections, so a thread never waits for a connection either. The URL the tenant middleware
 resolved is not resolved a second time for the view.
+
+A streaming response with a synchronous iterator (a ``FileResponse`` of a private file or an
+export, a generated CSV) is read a batch of chunks at a time on the request's thread while it
+is sent. Django's handler reads such an iterator whole into memory before sending the first
+byte, so a large download cost its whole size in memory and started late.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,6 +36,10 @@ from django.urls import ResolverMatch
 
 #: Threads per process when the database has no connection pool (SQLite).
 DEFAULT_THREADS = 8
+
+#: Bytes of a synchronous streaming response read per hop to the request's thread (a file
+#: response's chunks are 4 KiB: one hop each would cost more than the reading).
+STREAM_BATCH_BYTES = 256 * 1024
 
 #: Request attribute with ``(path_info, ResolverMatch)`` of a URL already resolved by the
 #: tenant middleware; the handler uses it instead of resolving the same path again.
@@ -64,6 +74,11 @@ class SyncChainASGIHandler(ASGIHandler):
         sync_get_response: Any = SyncToAsync(self.get_response, thread_sensitive=True)
         return await sync_get_response(request)
 
+    async def send_response(self, response: HttpResponseBase, send: Any) -> None:
+        if getattr(response, "streaming", False) and not getattr(response, "is_async", False):
+            response.streaming_content = _read_in_batches(iter(response.streaming_content))  # type: ignore[attr-defined]
+        await super().send_response(response, send)
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
@@ -86,6 +101,26 @@ class SyncChainASGIHandler(ASGIHandler):
                 await self.handle(scope, receive, send)
         finally:
             executors.put_nowait(executor)
+
+
+def _next_batch(parts: Iterator[bytes]) -> list[bytes]:
+    """Up to :data:`STREAM_BATCH_BYTES` of ``parts`` (at least one part unless they are done)."""
+    batch: list[bytes] = []
+    size = 0
+    for part in parts:
+        batch.append(part)
+        size += len(part)
+        if size >= STREAM_BATCH_BYTES:
+            break
+    return batch
+
+
+async def _read_in_batches(parts: Iterator[bytes]) -> AsyncIterator[bytes]:
+    # Thread-sensitive: the parts are read on the request's thread, where the view opened them.
+    next_batch = SyncToAsync(_next_batch, thread_sensitive=True)
+    while batch := await next_batch(parts):
+        for part in batch:
+            yield part
 
 
 def get_asgi_application() -> SyncChainASGIHandler:
