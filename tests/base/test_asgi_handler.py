@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
@@ -52,7 +52,9 @@ def stream(request: HttpRequest) -> StreamingHttpResponse:
 urlpatterns = [path("thread/", thread_name), path("wait/", wait), path("stream/", stream)]
 
 
-async def _get(handler: SyncChainASGIHandler, url: str) -> tuple[int, str]:
+async def _get(
+    handler: SyncChainASGIHandler, url: str, watch: Callable[[dict[str, Any]], None] | None = None
+) -> tuple[int, str]:
     messages: list[dict[str, Any]] = []
     received: list[bool] = []
 
@@ -64,6 +66,8 @@ async def _get(handler: SyncChainASGIHandler, url: str) -> tuple[int, str]:
         raise AssertionError("unreachable")
 
     async def send(message: dict[str, Any]) -> None:
+        if watch is not None:
+            watch(message)
         messages.append(message)
 
     scope = {
@@ -143,42 +147,17 @@ def test_a_url_the_tenant_middleware_resolved_is_not_resolved_again():
 def test_a_synchronous_stream_is_sent_while_it_is_read_on_the_requests_thread():
     handler = SyncChainASGIHandler(threads=1)
     streamed.clear()
-    messages: list[dict[str, Any]] = []
     read_at_first_body: list[int] = []
-    received: list[bool] = []
 
-    async def receive() -> dict[str, Any]:
-        if not received:
-            received.append(True)
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Future()
-        raise AssertionError("unreachable")
-
-    async def send(message: dict[str, Any]) -> None:
+    def watch(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body" and not read_at_first_body:
             read_at_first_body.append(streamed["read"])
-        messages.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/stream/",
-        "raw_path": b"/stream/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
     with warnings.catch_warnings():
         # Django's handler warns when it reads a synchronous iterator whole.
         warnings.simplefilter("error")
-        asyncio.run(handler(scope, receive, send))
-    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-    assert body == PART * PARTS
+        status, body = asyncio.run(_get(handler, "/stream/", watch))
+    assert (status, body) == (200, (PART * PARTS).decode())
     # The first bytes left after one batch was read, not after the whole stream.
     assert read_at_first_body == [STREAM_BATCH_BYTES // len(PART)]
     # Every part was read on the thread that ran the view, not on the event loop.
