@@ -301,3 +301,20 @@ async def test_a_cancelled_reader_stops_even_when_the_layer_turns_the_cancellati
     reader.cancel()
     done, _pending = await asyncio.wait({reader}, timeout=2)
     assert reader in done and reader.cancelled()
+
+
+async def test_a_broadcast_gives_up_on_a_stalled_layer(monkeypatch):
+    """The Redis layer has no client-side timeout; a publish must not wait for it for good."""
+
+    class StalledLayer(InMemoryChannelLayer):
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            await asyncio.sleep(3600)
+
+    monkeypatch.setattr(realtime, "get_channel_layer", StalledLayer)
+    monkeypatch.setattr(realtime, "PUBLISH_TIMEOUT", 0.1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(5):
+            await realtime.send_async(realtime.frame_message("video.chat.1", "chat.event", "hello"))
+    assert loop.time() - started < 1

@@ -19,6 +19,11 @@ from django.db import transaction
 
 from eventyay_video.fanout import FRAME_TYPE, KICK_TYPE
 
+#: Seconds a broadcast may wait for the channel layer. The Redis layer's connections have no
+#: timeout of their own (see ``CHANNEL_LAYERS`` in the settings), and the request thread that
+#: publishes must not hang on a stalled Redis.
+PUBLISH_TIMEOUT = 5.0
+
 
 def event_group(event_id: int) -> str:
     return f"video.event.{event_id}"
@@ -54,7 +59,8 @@ def frame_message(group: str, name: str, payload: Any) -> dict[str, Any]:
 async def send_async(message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(message["group"], message)
+        async with asyncio.timeout(PUBLISH_TIMEOUT):
+            await layer.group_send(message["group"], message)
 
 
 def _send(message: dict[str, Any]) -> None:
