@@ -76,11 +76,14 @@ def test_create_edit_delete(client: Any, organizer: Any, ann: Any) -> None:
             "tags": "a, b",
             "marketing_consent": "on",
             "sms_consent": "on",
+            "avatar": "cdn.example.org/new.png",
         },
     )
     assert response.status_code == 302
     with scope(organizer=organizer):
         new = Contact.objects.get(email_key="new@example.org")
+        # An address typed without a scheme is read as https (Django 6's default).
+        assert new.avatar == "https://cdn.example.org/new.png"
         assert sorted(new.tags.values_list("name", flat=True)) == ["a", "b"]
         assert new.consent_source == "control" and new.consent_at is not None
         assert new.sms_consent and new.sms_consent_source == "control" and new.sms_consent_at is not None

@@ -318,3 +318,70 @@ async def test_a_broadcast_gives_up_on_a_stalled_layer(monkeypatch):
         async with asyncio.timeout(5):
             await realtime.send_async(realtime.frame_message("video.chat.1", "chat.event", "hello"))
     assert loop.time() - started < 1
+
+
+class GroupStallingLayer(InMemoryChannelLayer):
+    """The in-memory layer, except that adding to or discarding from the groups named in
+    ``stalled`` never answers (a Redis that accepts connections but does not reply)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stalled: set[str] = set()
+
+    async def group_add(self, group: str, channel: str) -> None:
+        if group in self.stalled:
+            await asyncio.sleep(3600)
+        await super().group_add(group, channel)
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        if group in self.stalled:
+            await asyncio.sleep(3600)
+        await super().group_discard(group, channel)
+
+
+async def test_a_join_the_layer_does_not_answer_fails_in_time_and_holds_up_no_other_join(monkeypatch, caplog):
+    monkeypatch.setattr(fanout, "LAYER_TIMEOUT", 0.2)
+    layer = GroupStallingLayer()
+    layer.stalled.add("video.stalled")
+    hub = Hub(layer)
+    stuck, other = FakeSocket("ticket:stuck"), FakeSocket("ticket:other")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    stuck_join = loop.create_task(hub.join("video.stalled", stuck))
+    await asyncio.sleep(0)  # the stalled join holds the hub's lock now
+    await hub.join("video.fine", other)  # waits for the lock, not for the stalled call
+    with pytest.raises(fanout.LayerUnavailable):
+        await stuck_join
+    assert loop.time() - started < 1
+    assert hub.groups == {"video.fine": {other}} and hub.subscribed == {"video.fine"}
+    # Once the layer answers again, the same group can be joined.
+    layer.stalled.clear()
+    await hub.join("video.stalled", stuck)
+    assert hub.subscribed == {"video.fine", "video.stalled"}
+    # A leave the layer does not answer ends in time, without an error, and the hub stops.
+    layer.stalled.update({"video.fine", "video.stalled"})
+    await hub.leave("video.fine", other)
+    await hub.leave("video.stalled", stuck)
+    assert loop.time() - started < 2
+    assert hub.groups == {} and hub.subscribed == set() and not hub.running
+    assert "leaving group video.fine on the channel layer failed" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_the_layer_cannot_take_into_its_groups_is_told_and_closed(
+    monkeypatch, ws, token_for, video_event
+):
+    monkeypatch.setattr(fanout, "LAYER_TIMEOUT", 0.2)
+    layer = GroupStallingLayer()
+    layer.stalled.add(realtime.event_group(video_event.pk))
+    monkeypatch.setitem(channel_layers.backends, "default", layer)
+    client = ws()
+    await client.connect()
+    await client.send("authenticate", 1, {"token": token_for(uid="ticket:alice")})
+    frame = await client.receive(timeout=3)
+    assert frame == ["error", 1, {"code": "server.unavailable"}]
+    closed = await client.communicator.receive_output(timeout=2)
+    assert closed["type"] == "websocket.close" and closed["code"] == 1011
+    hub = fanout.hub()
+    assert realtime.event_group(video_event.pk) not in hub.groups
+    await settle(lambda: not hub.running)

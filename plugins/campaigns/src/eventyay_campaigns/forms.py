@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from eventyay.base.models import Event, Organizer
+from eventyay.control.forms import https_formfield
 from eventyay_campaigns.models import Contact, CustomFieldDefinition, Segment
 from eventyay_campaigns.selectors import DEFAULT_SORT, SORT_FIELDS, ContactCriteria
 from eventyay_campaigns.services.contacts import custom_fields_clean
@@ -119,6 +120,7 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
+        formfield_callback = https_formfield
         fields = [
             "email",
             "first_name",

@@ -53,6 +53,9 @@ from eventyay_video.tokens import TokenError, VideoUser, token_decode
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 16 * 1024
+#: Close code of a socket the channel layer could not take into a group ("internal error":
+#: clients reconnect after it, and the next attempt may find the layer answering again).
+LAYER_FAILED_CLOSE_CODE = 1011
 #: How the rights-refresh frame of :func:`eventyay_video.exhibition.rights_changed` begins.
 RIGHTS_FRAME_START = realtime.encode(exhibition.RIGHTS_FRAME, {})[:-3]
 
@@ -241,7 +244,10 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
             await self.send(text_data=realtime.encode("pong", *frame[1:2]))
             return
         if action == "authenticate":
-            await self.authenticate(frame)
+            try:
+                await self.authenticate(frame)
+            except fanout.LayerUnavailable:
+                self._layer_failed(frame[1] if len(frame) > 2 else None)
             return
         request_id = frame[1] if len(frame) > 1 else None
         payload = frame[2] if len(frame) > 2 else {}
@@ -260,7 +266,17 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         except VideoError as exc:
             await self.error(request_id, exc.code, **({"detail": exc.detail} if exc.detail else {}))
             return
+        except fanout.LayerUnavailable:
+            self._layer_failed(request_id)
+            return
         await self.reply(request_id, result)
+
+    def _layer_failed(self, request_id: Any) -> None:
+        """The channel layer did not take this socket into a group: the socket would miss
+        broadcasts, so it is closed (1011) and the client connects again."""
+        logger.warning("video: the channel layer did not answer; closing a socket", exc_info=True)
+        self.outbox.put_text(realtime.encode("error", request_id, {"code": "server.unavailable"}))
+        self.outbox.close(LAYER_FAILED_CLOSE_CODE)
 
     # --- authentication --------------------------------------------------------------------------
 
@@ -362,8 +378,13 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
 
     async def _join_group(self, group: str) -> None:
         if group not in self.groups_joined:
+            # Noted before the wait, so that a socket closed meanwhile leaves the group again.
             self.groups_joined.add(group)
-            await self.hub.join(group, self)
+            try:
+                await self.hub.join(group, self)
+            except fanout.LayerUnavailable:
+                self.groups_joined.discard(group)
+                raise
 
     async def _leave_group(self, group: str) -> None:
         if group in self.groups_joined:
@@ -393,7 +414,11 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         self.moderates_all, self.moderated_rooms = state.moderation_rights(self.user)
         moderator_group = realtime.moderator_group(self.event.pk)
         if self.moderates_all or self.moderated_rooms:
-            await self._join_group(moderator_group)
+            try:
+                await self._join_group(moderator_group)
+            except fanout.LayerUnavailable:
+                self._layer_failed(None)
+                return
         else:
             await self._leave_group(moderator_group)
         staffed = await self._staff_refresh()

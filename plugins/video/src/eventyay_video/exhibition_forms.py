@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from eventyay.control.forms import https_formfield
 from eventyay_video.models import Exhibitor, Poster, Room
 
 LINKS_HELP = _("One per line: a label, a vertical bar and the address, e.g. “Website | https://example.org”.")
@@ -15,12 +15,6 @@ LINKS_HELP = _("One per line: a label, a vertical bar and the address, e.g. “W
 
 def _links_text(links: list[dict[str, str]]) -> str:
     return "\n".join(f"{link['label']} | {link['url']}" for link in links)
-
-
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
-    if isinstance(field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return field.formfield(**kwargs)
 
 
 class _EventRoomForm(forms.ModelForm):
@@ -61,7 +55,7 @@ class ExhibitorForm(_EventRoomForm):
 
     class Meta:
         model = Exhibitor
-        formfield_callback = _formfield
+        formfield_callback = https_formfield
         fields = ["name", "short_text", "text", "logo_url", "logo", "room", "call_url", "order"]
         widgets = {"text": forms.Textarea(attrs={"rows": 5})}
         help_texts = {
@@ -99,7 +93,7 @@ class PosterForm(_EventRoomForm):
 
     class Meta:
         model = Poster
-        formfield_callback = _formfield
+        formfield_callback = https_formfield
         fields = ["title", "authors", "abstract", "category", "room", "submission_code", "order"]
         widgets = {"abstract": forms.Textarea(attrs={"rows": 5})}
         help_texts = {

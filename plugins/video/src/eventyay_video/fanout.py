@@ -34,6 +34,16 @@ SLOW_CLOSE_REASON = "too slow: frames not read"
 
 ASGIMessage = dict[str, Any]
 
+#: Seconds the hub waits for the channel layer to add its channel to a group or take it out.
+#: The layer's connections have no timeout of their own (see the ``CHANNEL_LAYERS`` settings),
+#: and the hub does these calls one at a time, so one unanswered call would hold every socket
+#: of the process that joins or leaves a group meanwhile.
+LAYER_TIMEOUT = 5.0
+
+
+class LayerUnavailable(Exception):
+    """The channel layer did not add the hub's channel to a group in time (or failed to)."""
+
 
 class Member(Protocol):
     """A local socket as the hub sees it (the websocket consumer)."""
@@ -161,21 +171,48 @@ class Hub:
         return self.channel_name is not None
 
     async def join(self, group: str, member: Member) -> None:
-        """Deliver the broadcasts of ``group`` to ``member`` from now on."""
+        """Deliver the broadcasts of ``group`` to ``member`` from now on.
+
+        Raises :class:`LayerUnavailable` (``member`` is then not in the group) if the channel
+        layer does not subscribe this process to the group within :data:`LAYER_TIMEOUT`.
+        """
         self.groups.setdefault(group, set()).add(member)
         if group not in self.subscribed:
             async with self._lock:
-                await self._sync(group)
+                try:
+                    await self._sync(group)
+                except Exception as exc:
+                    if _being_cancelled():
+                        raise
+                    self._forget(group, member)
+                    self._stop_if_idle()
+                    raise LayerUnavailable(f"joining {group} failed") from exc
 
     async def leave(self, group: str, member: Member) -> None:
+        """Stop delivering ``group`` to ``member``; never raises for the layer's sake.
+
+        If the layer does not answer, the process's channel stays in the group on the layer
+        until the group expires; what still arrives for it reaches no member.
+        """
+        self._forget(group, member)
+        if group in self.subscribed and group not in self.groups:
+            async with self._lock:
+                try:
+                    await self._sync(group)
+                except Exception:
+                    if _being_cancelled():
+                        raise
+                    logger.warning(
+                        "video fan-out: leaving group %s on the channel layer failed", group, exc_info=True
+                    )
+                    self._stop_if_idle()
+
+    def _forget(self, group: str, member: Member) -> None:
         members = self.groups.get(group)
         if members is not None:
             members.discard(member)
             if not members:
                 del self.groups[group]
-        if group in self.subscribed and group not in self.groups:
-            async with self._lock:
-                await self._sync(group)
 
     async def _sync(self, group: str) -> None:
         """Bring the layer's membership of ``group`` in line with the local one (under the lock)."""
@@ -183,12 +220,17 @@ class Hub:
             if self.channel_name is None:
                 await self._start()
             assert self.channel_name is not None
-            await self.layer.group_add(group, self.channel_name)
+            async with asyncio.timeout(LAYER_TIMEOUT):
+                await self.layer.group_add(group, self.channel_name)
             self.subscribed.add(group)
         elif group not in self.groups and group in self.subscribed:
             assert self.channel_name is not None
             self.subscribed.discard(group)
-            await self.layer.group_discard(group, self.channel_name)
+            async with asyncio.timeout(LAYER_TIMEOUT):
+                await self.layer.group_discard(group, self.channel_name)
+        self._stop_if_idle()
+
+    def _stop_if_idle(self) -> None:
         if not self.subscribed and not self.groups:
             self._stop()
 
@@ -227,7 +269,8 @@ class Hub:
                 for group in list(self.subscribed):
                     assert self.channel_name is not None
                     try:
-                        await self.layer.group_add(group, self.channel_name)
+                        async with asyncio.timeout(LAYER_TIMEOUT):
+                            await self.layer.group_add(group, self.channel_name)
                     except Exception:
                         if _being_cancelled():
                             raise asyncio.CancelledError from None

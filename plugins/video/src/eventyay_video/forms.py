@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from eventyay.base.secrets import SecretFormField
+from eventyay.control.forms import https_formfield
 from eventyay_video.models import BBBServer, JanusServer, Module, Restriction, Room, StreamingServer
 
 
@@ -95,6 +96,7 @@ class BBBServerForm(forms.ModelForm):
     class Meta:
         model = BBBServer
         fields = ["url", "checksum", "weight", "max_rooms", "active"]
+        formfield_callback = https_formfield
 
 
 class StreamingServerForm(forms.ModelForm):

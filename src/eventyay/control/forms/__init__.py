@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 
 def bootstrap_widget(widget: forms.Widget) -> None:
@@ -23,6 +24,14 @@ def bootstrap_widget(widget: forms.Widget) -> None:
     classes = widget.attrs.get("class", "")
     if css not in classes.split():
         widget.attrs["class"] = f"{classes} {css}".strip()
+
+
+def https_formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    """A model form's field for ``field``, reading an address typed without a scheme as
+    ``https://`` (set it as ``Meta.formfield_callback`` of a model form with URL fields)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
 
 class BootstrapMixin:
