@@ -153,6 +153,18 @@ _catalogues_lock = threading.Lock()
 CATALOGUES_KEPT = 256
 
 
+#: event id → lock held by the thread of this process that builds the event's catalogue.
+_building: dict[int, threading.Lock] = {}
+
+
+def _kept_catalogue(key: tuple[int, str, str]) -> OrderCatalogue | None:
+    with _catalogues_lock:
+        catalogue = _catalogues.get(key)
+        if catalogue is not None:
+            _catalogues.move_to_end(key)
+        return catalogue
+
+
 def _build_catalogue(event: Event) -> OrderCatalogue:
     from eventyay_tickets.services.quotas import quota_links
 
@@ -190,16 +202,21 @@ def order_catalogue(event: Event) -> OrderCatalogue:
     from eventyay_tickets.models.versions import catalogue_version
 
     key = (event.pk, *catalogue_version(event_id=event.pk, organizer_id=event.organizer_id))
-    with _catalogues_lock:
-        catalogue = _catalogues.get(key)
-        if catalogue is not None:
-            _catalogues.move_to_end(key)
+    catalogue = _kept_catalogue(key)
     if catalogue is None:
-        catalogue = _build_catalogue(event)
         with _catalogues_lock:
-            _catalogues[key] = catalogue
-            while len(_catalogues) > CATALOGUES_KEPT:
-                _catalogues.popitem(last=False)
+            building = _building.setdefault(event.pk, threading.Lock())
+        # One thread of the process builds it; the others, asked for the same event at the same
+        # moment (a sale opening, every buyer after a change of the catalogue), wait for that
+        # one instead of each running the same queries.
+        with building:
+            catalogue = _kept_catalogue(key)
+            if catalogue is None:
+                catalogue = _build_catalogue(event)
+                with _catalogues_lock:
+                    _catalogues[key] = catalogue
+                    while len(_catalogues) > CATALOGUES_KEPT:
+                        _catalogues.popitem(last=False)
     event.__dict__["_tickets_settings"] = dict(catalogue.tickets_settings)
     if event.settings._values is None:
         event.settings._values = dict(catalogue.event_settings)

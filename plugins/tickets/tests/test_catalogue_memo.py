@@ -1,0 +1,56 @@
+"""The order catalogue each process keeps per event and catalogue stamp."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_scopes import scope
+from eventyay_tickets import selectors
+from eventyay_tickets.models import Product
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_threads_asking_for_a_cold_catalogue_at_once_build_it_once(catalogue, monkeypatch):
+    """A sale opening sends every thread of a process to the same event's unbuilt catalogue."""
+    builds: list[int] = []
+    original = selectors._build_catalogue
+
+    def slow_build(event: Any) -> Any:
+        builds.append(event.pk)
+        time.sleep(0.2)  # long enough for the other threads to arrive meanwhile
+        return original(event)
+
+    monkeypatch.setattr(selectors, "_build_catalogue", slow_build)
+    gate = threading.Barrier(4)
+    results: list[Any] = []
+
+    def buyer() -> None:
+        gate.wait()
+        try:
+            with scope(organizer=catalogue.event.organizer):
+                results.append(selectors.order_catalogue(catalogue.event))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buyer) for _index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [catalogue.event.pk]
+    assert len(results) == 4 and all(found is results[0] for found in results)
+    assert catalogue.ticket.pk in results[0].products
+
+
+def test_a_change_of_the_catalogue_is_built_anew(catalogue):
+    with scope(organizer=catalogue.event.organizer):
+        before = selectors.order_catalogue(catalogue.event)
+        assert selectors.order_catalogue(catalogue.event) is before
+        Product.objects.filter(pk=catalogue.ticket.pk).first().save()  # any saved row: a new stamp
+        after = selectors.order_catalogue(catalogue.event)
+    assert after is not before
