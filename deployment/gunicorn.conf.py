@@ -10,6 +10,7 @@ production (behind nginx, see deployment/nginx/) and local load tests:
     EVENTYAY_WORKER_TIMEOUT     seconds a worker may be silent before it is restarted (default 60)
     EVENTYAY_FORWARDED_ALLOW_IPS  proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1)
     EVENTYAY_ACCESS_LOG         "-" for stdout (default), a file path, or "off"
+    EVENTYAY_MAX_REQUESTS       requests after which a worker is replaced (default 10000; 0: never)
 
 plus the usual EVENTYAY_* settings of the application itself.
 """
@@ -31,8 +32,10 @@ graceful_timeout = 30
 keepalive = 5
 
 # Recycle workers now and then so a slow leak in a plugin cannot grow without bound.
-max_requests = 10000
-max_requests_jitter = 1000
+# Replacing a worker now and then bounds what a slow leak can grow to. Load tests turn it off: a
+# worker replaced mid-measurement closes its keep-alive connections under the load generator.
+max_requests = int(os.environ.get("EVENTYAY_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
 
 forwarded_allow_ips = os.environ.get("EVENTYAY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips

@@ -23,12 +23,20 @@ def test_gunicorn_config_takes_bind_and_workers_from_the_environment(monkeypatch
 
 
 def test_gunicorn_config_defaults_to_loopback(monkeypatch):
-    for name in ("EVENTYAY_BIND", "EVENTYAY_WORKERS", "EVENTYAY_ACCESS_LOG"):
+    for name in ("EVENTYAY_BIND", "EVENTYAY_WORKERS", "EVENTYAY_ACCESS_LOG", "EVENTYAY_MAX_REQUESTS"):
         monkeypatch.delenv(name, raising=False)
     config = runpy.run_path(str(DEPLOYMENT / "gunicorn.conf.py"))
     assert config["bind"] == ["127.0.0.1:8000"]
     assert config["workers"] >= 3
     assert config["accesslog"] == "-"
+    assert (config["max_requests"], config["max_requests_jitter"]) == (10000, 1000)
+
+
+def test_load_tests_can_keep_workers_from_being_replaced(monkeypatch):
+    monkeypatch.setenv("EVENTYAY_MAX_REQUESTS", "0")
+    config = runpy.run_path(str(DEPLOYMENT / "gunicorn.conf.py"))
+    # gunicorn reads 0 as "never replace a worker".
+    assert (config["max_requests"], config["max_requests_jitter"]) == (0, 0)
 
 
 def test_worker_class_serves_websockets_without_per_frame_compression():
