@@ -31,9 +31,9 @@ timeout = int(os.environ.get("EVENTYAY_WORKER_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
 
-# Recycle workers now and then so a slow leak in a plugin cannot grow without bound.
-# Replacing a worker now and then bounds what a slow leak can grow to. Load tests turn it off: a
-# worker replaced mid-measurement closes its keep-alive connections under the load generator.
+# Recycle workers now and then so a slow leak in a plugin cannot grow without bound. Load tests
+# turn it off: a worker replaced mid-measurement closes its keep-alive connections under the
+# load generator.
 max_requests = int(os.environ.get("EVENTYAY_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 
