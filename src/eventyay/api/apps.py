@@ -7,6 +7,7 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from eventyay.api import hooks
+        from eventyay.api.auth import connect_token_invalidation
         from eventyay.base.plugins.manager import CORE, clear_caches, plugin_manager, registry
 
         # Part of the core: always on, like the core's own hooks.
@@ -14,3 +15,4 @@ class ApiConfig(AppConfig):
             plugin_manager.register(hooks, name=self.name)
             registry.aliases[self.name] = CORE
             clear_caches()
+        connect_token_invalidation()

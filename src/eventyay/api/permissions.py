@@ -40,6 +40,7 @@ from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
+from eventyay.api.auth import cached_grant
 from eventyay.base.models import Event, Organizer, TeamAPIToken
 from eventyay.base.permissions import Grant, grant_for_team, grant_for_user
 from eventyay.base.services.login import session_unverified_user
@@ -86,7 +87,11 @@ def api_grant(request: Request, organizer: Organizer) -> Grant:
         return cache[organizer.pk]
     auth = request.auth
     if isinstance(auth, TeamAPIToken):
-        grant = grant_for_team(auth.team) if auth.team.organizer_id == organizer.pk else NO_GRANT
+        if auth.team.organizer_id != organizer.pk:
+            grant = NO_GRANT
+        else:
+            kept = cached_grant(auth)
+            grant = kept if kept is not None else grant_for_team(auth.team)
     elif is_oauth_token(auth):
         grant = (
             grant_for_user(auth.user, organizer)
