@@ -22,7 +22,7 @@ from eventyay.base.plugins.manager import installed_plugins, registry
 
 logger = logging.getLogger(__name__)
 
-EVENT_PREFIX = "<slug:organizer>/<slug:event>/"
+EVENT_PREFIX = "<organizer:organizer>/<slug:event>/"
 CONTROL_EVENT_PREFIX = "control/event/<slug:organizer>/<slug:event>/"
 API_ORGANIZER_PREFIX = "api/v1/organizers/<slug:organizer>/"
 API_EVENT_PREFIX = API_ORGANIZER_PREFIX + "events/<slug:event>/"
