@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from eventyay_campaigns.gating import gated
 from eventyay_campaigns.views import analytics, callbacks, public, signup
@@ -24,10 +24,11 @@ class SignedTokenConverter:
 
 register_converter(SignedTokenConverter, "signed")
 
-PREFIX = "control/organizer/<slug:organizer>/contacts/"
-AUTOMATION = "control/organizer/<slug:organizer>/automation/"
+PREFIX = "contacts/"
+AUTOMATION = "automation/"
 
-urlpatterns = [
+#: Under ``/control/organizer/<organizer>/``, there only for organizers that switched the plugin on.
+control_patterns = [
     path(PREFIX, views.contacts, name="control.contacts"),
     path(PREFIX + "add/", views.contact_create, name="control.contact.add"),
     path(PREFIX + "import/", views.contact_import, name="control.import"),
@@ -45,11 +46,7 @@ urlpatterns = [
     path(PREFIX + "<int:pk>/delete/", views.contact_delete, name="control.contact.delete"),
     path(PREFIX + "<int:pk>/erase/", views.contact_erase, name="control.contact.erase"),
     path(PREFIX + "<int:pk>/export/", views.contact_export, name="control.contact.export"),
-    path(
-        "control/organizer/<slug:organizer>/analytics/campaigns/",
-        analytics.campaign_analytics,
-        name="control.analytics",
-    ),
+    path("analytics/campaigns/", analytics.campaign_analytics, name="control.analytics"),
     *[
         path(AUTOMATION + route, view, name=f"control.automation.{name}")
         for route, view, name in (
@@ -68,13 +65,6 @@ urlpatterns = [
     path(
         PREFIX + "<int:pk>/automation/", automation_views.contact_timeline, name="control.contact.automation"
     ),
-    path("campaigns/<slug:organizer>/sms/twilio/status/", callbacks.twilio_status, name="sms.twilio.status"),
-    path("campaigns/inbound/<str:key>/", callbacks.inbound_webhook, name="inbound"),
-    path("_signup/<slug:organizer>/", signup.signup, name="signup"),
-    path("_signup/<slug:organizer>/confirm/<signed:token>/", signup.signup_confirm, name="signup.confirm"),
-    path("c/<signed:token>/", public.click, name="click"),
-    path("o/<signed:token>/", public.open_pixel, name="open"),
-    path("unsubscribe/<signed:token>/", public.unsubscribe, name="unsubscribe"),
     path(PREFIX + "campaigns/", campaign_views.campaigns, name="control.campaigns"),
     path(PREFIX + "campaigns/add/", campaign_views.campaign_create, name="control.campaign.add"),
     path(PREFIX + "campaigns/<int:pk>/", campaign_views.campaign_detail, name="control.campaign"),
@@ -90,7 +80,24 @@ urlpatterns = [
     ),
 ]
 
-#: Everything but the links of messages already sent and the provider callbacks is there only
-#: for organizers that switched the plugin on.
-_ALWAYS = ("click", "open", "unsubscribe", "sms.twilio.status", "inbound")
-urlpatterns = [pattern if pattern.name in _ALWAYS else gated([pattern])[0] for pattern in urlpatterns]
+# The control pages under one prefix, so that other URLs are not tried against each of them.
+# Everything but the links of messages already sent and the provider callbacks is there only
+# for organizers that switched the plugin on.
+urlpatterns = [
+    path("control/organizer/<slug:organizer>/", include(gated(control_patterns))),
+    path("campaigns/<slug:organizer>/sms/twilio/status/", callbacks.twilio_status, name="sms.twilio.status"),
+    path("campaigns/inbound/<str:key>/", callbacks.inbound_webhook, name="inbound"),
+    *gated(
+        [
+            path("_signup/<slug:organizer>/", signup.signup, name="signup"),
+            path(
+                "_signup/<slug:organizer>/confirm/<signed:token>/",
+                signup.signup_confirm,
+                name="signup.confirm",
+            ),
+        ]
+    ),
+    path("c/<signed:token>/", public.click, name="click"),
+    path("o/<signed:token>/", public.open_pixel, name="open"),
+    path("unsubscribe/<signed:token>/", public.unsubscribe, name="unsubscribe"),
+]
