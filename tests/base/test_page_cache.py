@@ -185,6 +185,43 @@ def test_tenant_event_is_cached_and_follows_changes(event, django_assert_max_num
     assert refreshed is not None and "talk" in refreshed.enabled_plugin_names
 
 
+class _CountingCache:
+    """The real cache, counting the calls that go to the server."""
+
+    def __init__(self) -> None:
+        self.reads: list[str] = []
+
+    def __getattr__(self, name):
+        if name in ("get", "get_many"):
+            self.reads.append(name)
+        return getattr(cache, name)
+
+
+@pytest.mark.django_db
+def test_tenant_event_reads_the_shared_cache_once_and_follows_a_bump(
+    event, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(page_cache, "cache_is_shared", lambda: True)
+    counting = _CountingCache()
+    monkeypatch.setattr(page_cache, "cache", counting)
+    assert tenant_event("example", "conf") is not None
+    tenant_event("example", "conf")
+    counting.reads.clear()
+    kept = tenant_event("example", "conf")
+    assert kept is not None and kept.pk == event.pk
+    assert counting.reads == ["get_many"]
+    with scope(organizer=event.organizer), django_capture_on_commit_callbacks(execute=True):
+        event_update(event=event, data={"name": {"en": "Renamed"}})
+    counting.reads.clear()
+    renamed = tenant_event("example", "conf")
+    assert renamed is not None and str(renamed.name) == "Renamed"
+    # The number changed since this process last read it: a second round trip for the new objects.
+    assert counting.reads == ["get_many", "get_many"]
+    counting.reads.clear()
+    assert str(tenant_event("example", "conf").name) == "Renamed"
+    assert counting.reads == ["get_many"]
+
+
 @pytest.mark.django_db
 def test_tenant_event_follows_a_new_short_form(client, event):
     assert tenant_event("example", "conf") is not None

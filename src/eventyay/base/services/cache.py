@@ -256,6 +256,18 @@ TENANT_TIMEOUT = 3600
 #: the slugs of the event found, so a stale entry costs one more lookup, never a wrong event.
 _event_ids: dict[tuple[str, str, str], int] = {}
 
+#: The content version each event had when this process last read it: only a guess, checked
+#: against the cached number read in the same round trip.
+_event_versions: dict[int, int] = {}
+
+
+def _tenant_keys(event_id: int, version: int, request: HttpRequest | None) -> tuple[str, str | None]:
+    """Cache keys of the event object and, for an anonymous visitor, of the requested page."""
+    page_key = (
+        _page_key(event_id, version, request) if request is not None and page_is_shared(request) else None
+    )
+    return f"{KEY_NAMESPACE}tenant-event:{event_id}:{version}", page_key
+
 
 def tenant_event(
     organizer_slug: str, event_slug: str, *, request: HttpRequest | None = None, _retry: bool = True
@@ -264,7 +276,8 @@ def tenant_event(
 
     Served from the cache under the event's content version, so a saved event, organizer or
     plugin switch is seen by the next request; with a warm cache this reads no database row
-    (a shared cache) or only the version row (a local-memory cache), in two cache round trips.
+    (a shared cache) or only the version row (a local-memory cache), in one cache round trip
+    (two when the version changed since this process last read it).
     Given the ``request`` of an anonymous visitor, the cached page of that request is fetched
     in the same round trip, for :func:`serve_cached_page`. ``None`` if there is no such event.
     Reads without a tenant scope: the caller opens the scope of the result.
@@ -272,6 +285,7 @@ def tenant_event(
     memo_key = (KEY_NAMESPACE, organizer_slug, event_slug)
     event_id = _event_ids.get(memo_key)
     row: Event | None = None
+    found: dict[str, Any] = {}
     if event_id is None:
         # First request of this process for the URL: the event, its organizer and its version
         # in one statement (one snapshot, so the row is exactly as new as the number).
@@ -291,19 +305,28 @@ def tenant_event(
         event_id = int(row.pk)
         if len(_event_ids) > 10000:
             _event_ids.clear()
+            _event_versions.clear()
         _event_ids[memo_key] = event_id
         version = int(row.stored_version or 0)  # type: ignore[attr-defined]
         if cache_is_shared():
             cache.add(version_key(event_id), version, VERSION_TIMEOUT)
+    elif cache_is_shared() and (guess := _event_versions.get(event_id)) is not None:
+        # The version this process saw last is most likely still current: the number and the
+        # objects kept under it come in one round trip (MGET reads them in one snapshot), and
+        # a changed number costs the second round trip below.
+        found = cache.get_many([version_key(event_id), *_tenant_keys(event_id, guess, request)])
+        stored = found.get(version_key(event_id))
+        version = int(stored) if stored is not None else content_version(event_id)
+        if version != guess:
+            found = {}
     else:
         # The version is read before the row: a bump committed in between leaves newer data
         # under the older number, never older data under the newer one.
         version = content_version(event_id)
-    object_key = f"{KEY_NAMESPACE}tenant-event:{event_id}:{version}"
-    page_key = None
-    if request is not None and page_is_shared(request):
-        page_key = _page_key(event_id, version, request)
-    found = cache.get_many([object_key, page_key] if page_key else [object_key])
+    object_key, page_key = _tenant_keys(event_id, version, request)
+    if not found:
+        found = cache.get_many([object_key, page_key] if page_key else [object_key])
+    _event_versions[event_id] = version
     event: Event | None = found.get(object_key)
     if event is None:
         if row is None:
