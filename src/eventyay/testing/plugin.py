@@ -260,6 +260,20 @@ def _fresh_page_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(page_cache, "KEY_NAMESPACE", f"t{uuid.uuid4().hex[:12]}:")
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Start and leave each test in the default language.
+
+    A request in German (or a test that activates it) leaves the language active in its thread,
+    and the next test of the same process would read its messages in German.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def user(db: Any) -> Any:
     from eventyay.base.models import User
