@@ -197,6 +197,9 @@ def _place(
                     )
                 # Log entries, webhooks, mails and hooks: one row now, carried out after commit.
                 order_transitions_deferred(order=order, transitions=transitions, actor=actor)
+            _remember(order, "positions", created)
+            _remember(order, "payments", [payment] if payment else [])
+            _remember(order, "refunds", [])
             # Capacity is taken last: the counter rows are then locked only from this one
             # statement to the commit, which is what lets a rush through quickly.
             capacity_errors = capacity_take(event=event, lines=[p.line() for p in prepared], links=links)
@@ -209,9 +212,6 @@ def _place(
                         ]
                     }
                 )
-            _remember(order, "positions", created)
-            _remember(order, "payments", [payment] if payment else [])
-            _remember(order, "refunds", [])
             if simulate:
                 raise _Rollback()
     except _Rollback:
