@@ -128,9 +128,12 @@ def forget_tokens(token_hashes: Iterable[str]) -> None:
     transaction.on_commit(renew)
 
 
-def _hashes(**filters: Any) -> list[str]:
+def _forget_tokens_where(**filters: Any) -> None:
+    """:func:`forget_tokens` for the tokens matching ``filters`` (no query without a shared cache)."""
+    if not page_cache.cache_is_shared():
+        return
     with scopes_disabled():
-        return list(TeamAPIToken.objects.filter(**filters).values_list("token_hash", flat=True))
+        forget_tokens(TeamAPIToken.objects.filter(**filters).values_list("token_hash", flat=True))
 
 
 def _token_changed(sender: type, instance: TeamAPIToken, **kwargs: Any) -> None:
@@ -139,7 +142,7 @@ def _token_changed(sender: type, instance: TeamAPIToken, **kwargs: Any) -> None:
 
 def _team_changed(sender: type, instance: Team, **kwargs: Any) -> None:
     if not kwargs.get("raw"):
-        forget_tokens(_hashes(team_id=instance.pk))
+        _forget_tokens_where(team_id=instance.pk)
 
 
 def _team_events_changed(
@@ -148,22 +151,22 @@ def _team_events_changed(
     if not action.startswith("post_"):
         return
     if isinstance(instance, Team):
-        forget_tokens(_hashes(team_id=instance.pk))
+        _forget_tokens_where(team_id=instance.pk)
     elif action == "post_clear":
         # An event's teams cleared: every team of its organizer may have lost it.
-        forget_tokens(_hashes(team__organizer_id=instance.organizer_id))
+        _forget_tokens_where(team__organizer_id=instance.organizer_id)
     else:
-        forget_tokens(_hashes(team_id__in=pk_set or ()))
+        _forget_tokens_where(team_id__in=pk_set or ())
 
 
 def _organizer_changed(sender: type, instance: Organizer, **kwargs: Any) -> None:
     if not kwargs.get("raw"):
-        forget_tokens(_hashes(team__organizer_id=instance.pk))
+        _forget_tokens_where(team__organizer_id=instance.pk)
 
 
 def _event_deleted(sender: type, instance: Event, **kwargs: Any) -> None:
     # The event's rows in the teams' event lists go without a signal.
-    forget_tokens(_hashes(team__organizer_id=instance.organizer_id))
+    _forget_tokens_where(team__organizer_id=instance.organizer_id)
 
 
 def connect_token_invalidation() -> None:

@@ -314,7 +314,8 @@ def tenant_event(
         # The version this process saw last is most likely still current: the number and the
         # objects kept under it come in one round trip (MGET reads them in one snapshot), and
         # a changed number costs the second round trip below.
-        found = cache.get_many([version_key(event_id), *_tenant_keys(event_id, guess, request)])
+        object_key, page_key = _tenant_keys(event_id, guess, request)
+        found = cache.get_many([version_key(event_id), object_key, *([page_key] if page_key else [])])
         stored = found.get(version_key(event_id))
         version = int(stored) if stored is not None else content_version(event_id)
         if version != guess:
@@ -323,8 +324,8 @@ def tenant_event(
         # The version is read before the row: a bump committed in between leaves newer data
         # under the older number, never older data under the newer one.
         version = content_version(event_id)
-    object_key, page_key = _tenant_keys(event_id, version, request)
     if not found:
+        object_key, page_key = _tenant_keys(event_id, version, request)
         found = cache.get_many([object_key, page_key] if page_key else [object_key])
     _event_versions[event_id] = version
     event: Event | None = found.get(object_key)
