@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -15,6 +16,8 @@ from eventyay_tickets.models import Order, OrderPosition, Quota
 from .conftest import ticket_position
 
 BASE = "/api/v1/organizers/example/events/shop"
+#: Attempts per client when the answer says to try again later.
+RETRIES = 5
 
 
 def _set_quota(catalogue: Any, size: int) -> None:
@@ -42,12 +45,17 @@ def _api_rush(
     url = f"{live_server.url}{BASE}/orders/"
 
     def one(_i: int) -> int:
+        # As a well-behaved client does: a lock timeout (409) or a busy server (503) says when
+        # to try again. On a loaded machine the test server's threads outnumber the database
+        # pool, so a request may wait out the pool (eventyay.base.overload).
         with requests.Session() as session:
-            response = session.post(
-                url, json=body, headers={"Authorization": f"Token {api_token}"}, timeout=60
-            )
-            if response.status_code == 409:
-                assert response.headers.get("Retry-After")
+            for _attempt in range(RETRIES):
+                response = session.post(
+                    url, json=body, headers={"Authorization": f"Token {api_token}"}, timeout=60
+                )
+                if response.status_code not in (409, 503):
+                    break
+                time.sleep(int(response.headers["Retry-After"]))
             return response.status_code
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -61,7 +69,7 @@ def test_concurrent_api_orders_sell_exactly_the_quota(live_server, api_token, ca
     _set_quota(catalogue, size)
     statuses = _api_rush(live_server, api_token, catalogue, requests_total=attempts, workers=12)
     assert statuses[500] == 0
-    assert set(statuses) <= {201, 400, 409}
+    assert set(statuses) <= {201, 400}
     assert statuses[201] == size == _sold(catalogue)
 
 
@@ -70,12 +78,24 @@ def _shop_checkout(catalogue: Any) -> str:
     from django.test import Client
 
     shop = "/example/shop/tickets/"
-    client = Client()
+    client = Client(raise_request_exception=False)
+
+    def post(path: str, data: dict[str, str]) -> Any:
+        # Eight shoppers share a pool of six connections with the test itself; a shopper told
+        # the server is busy (503) tries again, as a browser user would.
+        for _attempt in range(RETRIES):
+            response = client.post(path, data)
+            assert response.status_code != 500, (path, response.content[:500])
+            if response.status_code != 503:
+                return response
+            time.sleep(int(response["Retry-After"]))
+        return response
+
     try:
-        added = client.post(shop + "cart/add/", {f"product_{catalogue.ticket.pk}": "1"})
+        added = post(shop + "cart/add/", {f"product_{catalogue.ticket.pk}": "1"})
         if added.status_code != 302:
             return f"cart-{added.status_code}"
-        client.post(
+        post(
             shop + "checkout/",
             {
                 "email": "shopper@example.org",
@@ -84,8 +104,8 @@ def _shop_checkout(catalogue: Any) -> str:
                 f"pos0-question_{catalogue.question.pk}": "ACME",
             },
         )
-        client.post(shop + "checkout/payment/", {"payment_provider": "banktransfer"})
-        confirmed = client.post(shop + "checkout/confirm/", {})
+        post(shop + "checkout/payment/", {"payment_provider": "banktransfer"})
+        confirmed = post(shop + "checkout/confirm/", {})
         return (
             "order"
             if "/tickets/order/" in confirmed.get("Location", "")

@@ -16,3 +16,6 @@ urlpatterns = [
     *plugin_urlpatterns(),
     path("", include("eventyay.public.urls")),
 ]
+
+#: Django's 500 page, and 503 with Retry-After when the database connection pool ran dry.
+handler500 = "eventyay.base.views.server_error"
