@@ -43,7 +43,10 @@ PUBLIC_NAMES: dict[str, str] = {
     "webhook_emit": "eventyay.base.services.webhooks",
     "mail_queue": "eventyay.base.services.mail",
     "log_action": "eventyay.base.services.log",
+    "log_actions": "eventyay.base.services.log",
     "changes": "eventyay.base.services.log",
+    # Database
+    "bulk_update_rows": "eventyay.base.bulk",
     # Background work
     "job_queue": "eventyay.base.services.jobs",
     "JobFailed": "eventyay.base.services.jobs",
@@ -102,6 +105,7 @@ __all__ = [
     "TeamPermission",
     "WebhookActionType",
     "actor_of",
+    "bulk_update_rows",
     "cache_public_page",
     "call_plugin",
     "changes",
@@ -119,6 +123,7 @@ __all__ = [
     "installed_plugins",
     "job_queue",
     "log_action",
+    "log_actions",
     "mail_queue",
     "notify",
     "organizer_view",
@@ -136,6 +141,7 @@ if TYPE_CHECKING:
     from eventyay.api.mixins import EventViewMixin, OrganizerViewMixin
     from eventyay.api.permissions import EventPermission, OrganizerPermission
     from eventyay.api.views import actor_of
+    from eventyay.base.bulk import bulk_update_rows
     from eventyay.base.plugins.config import PluginConfig
     from eventyay.base.plugins.manager import call_plugin, hooks_for, installed_plugins, notify
     from eventyay.base.plugins.markers import hookimpl, hookspec
@@ -160,7 +166,7 @@ if TYPE_CHECKING:
         outgoing_request,
     )
     from eventyay.base.services.jobs import JobFailed, ProgressWriter, job_queue
-    from eventyay.base.services.log import changes, log_action
+    from eventyay.base.services.log import changes, log_action, log_actions
     from eventyay.base.services.mail import mail_queue
     from eventyay.base.services.outbox import claim_due
     from eventyay.base.services.plugins import event_plugin_settings, event_plugin_settings_update

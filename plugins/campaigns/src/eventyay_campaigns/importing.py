@@ -1,8 +1,9 @@
 """Importing contacts from a CSV or XLSX file with a column mapping.
 
-The dry run and the import run the same code: every row is written inside one transaction,
-which the dry run (or any row error) rolls back, so a dry run reports exactly what the import
-would do and a failed import leaves nothing behind.
+The dry run and the import run the same code, in one transaction: rows are checked batch by
+batch against the contacts they name, and written batch by batch once the import is known to
+be clean. A dry run (or any row error) writes nothing, so a dry run reports exactly what the
+import would do and a failed import leaves nothing behind.
 
 Both run as background jobs of kind :data:`IMPORT_JOB_KIND` (registered with the core's
 ``register_job_runners`` hook), so the page shows a progress bar instead of holding a request
@@ -11,6 +12,7 @@ open; the job's result file is the report (JSON) the page shows when it is done.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -20,18 +22,26 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from eventyay.base.models import Job, Organizer, User
 from eventyay.base.services.jobs import JobFailed, ProgressWriter, job_atomic, job_queue
 from eventyay.base.storage import private_storage, unguessable_name
 from eventyay_campaigns.models import Contact, CustomFieldDefinition
-from eventyay_campaigns.services.contacts import PROFILE_FIELDS, contact_save, normalise_email
+from eventyay_campaigns.services.contacts import (
+    PROFILE_FIELDS,
+    contact_profile_apply,
+    contacts_save_many,
+    custom_field_definitions,
+    normalise_email,
+)
 
 #: Rows beyond this are refused: one import is one transaction.
 MAX_ROWS = 20_000
 IMPORT_JOB_KIND = "campaigns.import"
+#: Rows checked and written together: one read of their contacts, one insert, one update.
+BATCH_ROWS = 500
 #: Row errors kept in a report; the total is always given.
 REPORT_MAX_ERRORS = 1000
 IGNORE = ""
@@ -136,43 +146,130 @@ def contacts_import(
     """Create or update a contact per row; ``mapping`` is column index to target.
 
     Rows are matched to contacts by email address (in any case); empty cells leave a value as
-    it is. Row numbers in errors count the header as row 1, as spreadsheets do.
+    it is, and a later row of the same address goes on from what the earlier one set. Row
+    numbers in errors count the header as row 1, as spreadsheets do. Rows are checked and
+    written :data:`BATCH_ROWS` at a time, in a constant number of statements per batch.
     """
     result = ImportResult(dry_run=dry_run)
     if "email" not in mapping.values():
         result.errors.append(RowError(row=1, field="email", message=_("Map a column to the email address.")))
         return result
-    reported = -1
+    definitions = custom_field_definitions(organizer=organizer)
+    fields = _written_fields(mapping)
+    #: Every contact the import has reached so far, as its rows left it, by address: a later
+    #: batch goes on from there (and updates a contact an earlier one created).
+    seen: dict[str, Contact] = {}
     with transaction.atomic():
-        for number, row in enumerate(rows, start=2):
-            percentage = (number - 2) * 100 // max(len(rows), 1)
-            if progress is not None and percentage != reported:
-                progress(percentage)
-                reported = percentage
-            data = _row_data(row, mapping)
-            email = normalise_email(data.get("email", ""))
-            contact = Contact.objects.filter(organizer=organizer, email_key=email).first() if email else None
-            try:
-                if not email:
-                    raise ValidationError({"email": _("This field is required.")})
-                contact_save(
-                    organizer=organizer,
-                    contact=contact,
-                    data=data,
-                    actor=actor,
-                    consent_source=Contact.ConsentSource.IMPORT,
-                )
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    result.errors.extend(RowError(row=number, field=name, message=m) for m in messages)
-                continue
-            if contact is None:
-                result.created += 1
-            else:
-                result.updated += 1
+        for start in range(0, len(rows), BATCH_ROWS):
+            if progress is not None:
+                progress(start * 100 // len(rows))
+            batch = _ImportBatch(organizer=organizer, definitions=definitions, seen=seen, fields=fields)
+            for number, row in enumerate(rows[start : start + BATCH_ROWS], start=start + 2):
+                batch.add(number, _row_data(row, mapping))
+            batch.apply()
+            result.created += batch.creates
+            result.updated += batch.updates
+            result.errors.extend(batch.errors)
+            if not dry_run and not result.errors:
+                try:
+                    with transaction.atomic():
+                        batch.save(actor=actor)
+                except IntegrityError:
+                    # Another request added one of these addresses since the batch read them.
+                    message = _("Contacts changed while the file was imported; import it again.")
+                    result.errors.append(RowError(row=1, field="email", message=message))
         if dry_run or result.errors:
             transaction.set_rollback(True)
     return result
+
+
+class _ImportBatch:
+    """Rows of one batch, applied in order to the contacts they name, then written together."""
+
+    def __init__(
+        self,
+        *,
+        organizer: Organizer,
+        definitions: dict[str, CustomFieldDefinition],
+        seen: dict[str, Contact],
+        fields: set[str],
+    ) -> None:
+        self.organizer = organizer
+        self.definitions = definitions
+        self.seen = seen
+        #: The columns the mapping can change on a stored contact.
+        self.fields = fields
+        self.rows: list[tuple[int, str, dict[str, Any]]] = []
+        self.errors: list[RowError] = []
+        self.creates = 0
+        self.updates = 0
+        #: Each address's contact as the rows so far left it, and whether it is new.
+        self.contacts: dict[str, Contact] = {}
+        self.new_addresses: set[str] = set()
+        self.tags: dict[str, list[str]] = {}
+
+    def add(self, number: int, data: dict[str, Any]) -> None:
+        email = normalise_email(data.get("email", ""))
+        if not email:
+            self.errors.append(RowError(row=number, field="email", message=_("This field is required.")))
+            return
+        self.rows.append((number, email, data))
+
+    def apply(self) -> None:
+        addresses = {email for _number, email, _data in self.rows} - self.seen.keys()
+        stored = {
+            contact.email_key: contact
+            for contact in Contact.objects.filter(organizer=self.organizer, email_key__in=addresses)
+        }
+        for number, email, data in self.rows:
+            current = self.contacts.get(email) or self.seen.get(email) or stored.get(email)
+            # A copy: a row with errors leaves the contact as the rows before it left it.
+            contact = copy.copy(current) if current is not None else Contact(organizer=self.organizer)
+            try:
+                contact_profile_apply(
+                    organizer=self.organizer,
+                    contact=contact,
+                    data=data,
+                    consent_source=Contact.ConsentSource.IMPORT,
+                    definitions=self.definitions,
+                )
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    self.errors.extend(RowError(row=number, field=name, message=m) for m in messages)
+                continue
+            self.contacts[email] = contact
+            if current is None:
+                self.creates += 1
+                self.new_addresses.add(email)
+            else:
+                self.updates += 1
+            if TAGS in data:
+                self.tags[email] = data[TAGS]
+        self.seen.update(self.contacts)
+
+    def save(self, *, actor: Any) -> None:
+        contacts_save_many(
+            organizer=self.organizer,
+            new=[c for email, c in self.contacts.items() if email in self.new_addresses],
+            changed=[c for email, c in self.contacts.items() if email not in self.new_addresses],
+            tags=[(self.contacts[email], names) for email, names in self.tags.items()],
+            fields=self.fields,
+            actor=actor,
+        )
+
+
+def _written_fields(mapping: dict[int, str]) -> set[str]:
+    fields: set[str] = set()
+    for target in mapping.values():
+        if target in PROFILE_FIELDS:
+            fields.add(target)
+        elif target.startswith(CUSTOM_PREFIX):
+            fields.add("custom_fields")
+        elif target == CONSENT:
+            fields.update(("marketing_consent", "consent_source", "consent_at"))
+        elif target == SMS_CONSENT:
+            fields.update(("sms_consent", "sms_consent_source", "sms_consent_at"))
+    return fields
 
 
 def _row_data(row: list[str], mapping: dict[int, str]) -> dict[str, Any]:

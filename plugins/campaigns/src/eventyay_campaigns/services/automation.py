@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -284,19 +285,24 @@ def _rule_applies(rule: AutomationRule, data: dict[str, Any]) -> bool:
 
 def contact_matches(*, rule: AutomationRule, contact: Contact) -> bool:
     """Whether ``contact`` meets the rule's conditions (the contact filter, applied to one row)."""
-    if not rule.conditions:
-        return True
+    return contact.pk in contacts_matching_rule(rule=rule, contact_ids={contact.pk})
+
+
+def contacts_matching_rule(*, rule: AutomationRule, contact_ids: set[int]) -> set[int]:
+    """Which of ``contact_ids`` meet the rule's conditions: one query, none without conditions."""
+    if not rule.conditions or not contact_ids:
+        return set(contact_ids)
     from eventyay_campaigns.forms import ContactFilterForm  # forms import the contact services
     from eventyay_campaigns.selectors import contacts_matching
 
     form = ContactFilterForm(rule.conditions, organizer=rule.organizer)
     if not form.is_valid():
         # A custom field or event the conditions named is gone: the rule matches nobody.
-        return False
-    return (
+        return set()
+    return set(
         contacts_matching(organizer=rule.organizer, criteria=form.criteria(), ordered=False)
-        .filter(pk=contact.pk)
-        .exists()
+        .filter(pk__in=contact_ids)
+        .values_list("pk", flat=True)
     )
 
 
@@ -354,7 +360,25 @@ def trigger_fire(
     triggers, ``tag`` for ``contact_tagged``. Safe to call inside a transaction: steps due at
     once are executed by a task after commit.
     """
-    data = dict(data or {})
+    trigger_fire_many(
+        organizer=organizer, trigger=trigger, occurrences=[Occurrence(contact, occurrence, dict(data or {}))]
+    )
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One thing that happened to one contact: what :func:`trigger_fire` takes, for many at once."""
+
+    contact: Contact
+    name: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def trigger_fire_many(*, organizer: Organizer, trigger: str, occurrences: Sequence[Occurrence]) -> None:
+    """:func:`trigger_fire` for many contacts: the rules are read once, and each rule's
+    conditions are tested against all the contacts in one query."""
+    if not occurrences:
+        return
     now = timezone.now()
     with scope(organizer=organizer):
         rules = AutomationRule.objects.filter(
@@ -362,11 +386,16 @@ def trigger_fire(
         ).prefetch_related(Prefetch("actions", queryset=AutomationAction.objects.order_by("position", "id")))
         created: list[AutomationStep] = []
         for rule in rules:
-            if not _rule_applies(rule, data) or not contact_matches(rule=rule, contact=contact):
-                continue
-            created.extend(
-                _run_create(rule=rule, contact=contact, occurrence=occurrence, data=data, now=now) or []
-            )
+            applying = [item for item in occurrences if _rule_applies(rule, item.data)]
+            matching = contacts_matching_rule(rule=rule, contact_ids={item.contact.pk for item in applying})
+            for item in applying:
+                if item.contact.pk in matching:
+                    created.extend(
+                        _run_create(
+                            rule=rule, contact=item.contact, occurrence=item.name, data=item.data, now=now
+                        )
+                        or []
+                    )
         _steps_run_soon(created, now)
 
 
@@ -377,14 +406,12 @@ def order_fire(*, event: Event, order: Any, trigger: str) -> None:
     emails.discard("")
     with scope(organizer=event.organizer):
         contacts = list(Contact.objects.filter(organizer=event.organizer, email_key__in=emails))
-    for contact in contacts:
-        trigger_fire(
-            organizer=event.organizer,
-            contact=contact,
-            trigger=trigger,
-            occurrence=f"order:{order.code}",
-            data={"event": event.pk, "order": order.code},
-        )
+    data = {"event": event.pk, "order": order.code}
+    trigger_fire_many(
+        organizer=event.organizer,
+        trigger=trigger,
+        occurrences=[Occurrence(contact, f"order:{order.code}", data) for contact in contacts],
+    )
 
 
 def submission_fire(*, submission: Any) -> None:
@@ -392,14 +419,12 @@ def submission_fire(*, submission: Any) -> None:
     event = submission.event
     emails = {(speaker.email or "").strip().lower() for speaker in submission.speakers.all()} - {""}
     contacts = list(Contact.objects.filter(organizer=event.organizer, email_key__in=emails))
-    for contact in contacts:
-        trigger_fire(
-            organizer=event.organizer,
-            contact=contact,
-            trigger=Trigger.TALK_ACCEPTED,
-            occurrence=f"submission:{submission.code}",
-            data={"event": event.pk, "submission": submission.code},
-        )
+    data = {"event": event.pk, "submission": submission.code}
+    trigger_fire_many(
+        organizer=event.organizer,
+        trigger=Trigger.TALK_ACCEPTED,
+        occurrences=[Occurrence(contact, f"submission:{submission.code}", data) for contact in contacts],
+    )
 
 
 def checkin_fire(*, event: Event, checkin: Any) -> None:
@@ -493,20 +518,22 @@ def contact_tag_remove(*, contact: Contact, name: str) -> bool:
 
 def tagged_fire(*, contact: Contact, tags: Iterable[Tag]) -> None:
     """Fire ``contact_tagged`` for tags the contact just got: once per contact and tag."""
-    for tag in tags:
-        trigger_fire(
-            organizer=contact.organizer,
-            contact=contact,
-            trigger=Trigger.CONTACT_TAGGED,
-            occurrence=f"tag:{tag.pk}",
-            data={"tag": tag.name},
-        )
+    tagged_fire_many(organizer=contact.organizer, added=[(contact, list(tags))])
+
+
+def tagged_fire_many(*, organizer: Organizer, added: Iterable[tuple[Contact, Iterable[Tag]]]) -> None:
+    """:func:`tagged_fire` for many contacts at once."""
+    occurrences = [
+        Occurrence(contact, f"tag:{tag.pk}", {"tag": tag.name}) for contact, tags in added for tag in tags
+    ]
+    trigger_fire_many(organizer=organizer, trigger=Trigger.CONTACT_TAGGED, occurrences=occurrences)
 
 
 def created_fire(*, contact: Contact) -> None:
-    trigger_fire(
-        organizer=contact.organizer,
-        contact=contact,
-        trigger=Trigger.CONTACT_CREATED,
-        occurrence="created",
-    )
+    created_fire_many(organizer=contact.organizer, contacts=[contact])
+
+
+def created_fire_many(*, organizer: Organizer, contacts: Iterable[Contact]) -> None:
+    """Fire ``contact_created`` for contacts just created."""
+    occurrences = [Occurrence(contact, "created") for contact in contacts]
+    trigger_fire_many(organizer=organizer, trigger=Trigger.CONTACT_CREATED, occurrences=occurrences)

@@ -9,21 +9,22 @@ goes (``talks_given`` counts every talk).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, Value
+from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from eventyay.base.bulk import bulk_update_rows
 from eventyay.base.models import Event, Organizer, Team
 from eventyay.base.plugins import notify
-from eventyay.base.services.log import log_action
+from eventyay.base.services.log import log_action, log_actions
 from eventyay_campaigns.models import (
     Contact,
     ContactEvent,
@@ -85,15 +86,27 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def custom_fields_clean(*, organizer: Organizer, values: dict[str, Any]) -> dict[str, Any]:
+def custom_field_definitions(*, organizer: Organizer) -> dict[str, CustomFieldDefinition]:
+    """The organizer's custom fields by key."""
+    return {d.key: d for d in CustomFieldDefinition.objects.filter(organizer=organizer)}
+
+
+def custom_fields_clean(
+    *,
+    organizer: Organizer,
+    values: dict[str, Any],
+    definitions: dict[str, CustomFieldDefinition] | None = None,
+) -> dict[str, Any]:
     """Check ``values`` against the organizer's field definitions; return them in JSON form.
 
     Raises ``ValidationError`` naming the field (``custom_fields.<key>``) on unknown keys or
-    values of the wrong type. ``None`` or ``""`` removes a value.
+    values of the wrong type. ``None`` or ``""`` removes a value. ``definitions`` (from
+    :func:`custom_field_definitions`) saves reading them again when many contacts are checked.
     """
     if not isinstance(values, dict):
         raise ValidationError({"custom_fields": _("Expected an object of field keys and values.")})
-    definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(organizer=organizer)}
+    if definitions is None:
+        definitions = custom_field_definitions(organizer=organizer)
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key, value in values.items():
@@ -148,26 +161,77 @@ def _custom_value(definition: CustomFieldDefinition, value: Any) -> Any:
 
 
 def _tags_set(*, contact: Contact, names: Iterable[str]) -> None:
+    tags_replace_many(organizer=contact.organizer, wanted=[(contact, names)])
+
+
+def _tag_names(names: Iterable[str]) -> dict[str, str]:
+    """Tag names by their key (lower case), blanks dropped, the first spelling kept."""
     wanted: dict[str, str] = {}
     for name in names:
         name = str(name).strip()
         if name:
             wanted.setdefault(name.lower(), name[:100])
-    tags = []
-    existing = {t.name.lower(): t for t in Tag.objects.filter(organizer=contact.organizer)}
-    for key, name in wanted.items():
-        tag = existing.get(key)
-        if tag is None:
-            tag = Tag.objects.create(organizer=contact.organizer, name=name)
-        tags.append(tag)
-    had = set(ContactTag.objects.filter(contact=contact).values_list("tag_id", flat=True))
-    ContactTag.objects.filter(contact=contact).exclude(tag__in=tags).delete()
-    ContactTag.objects.bulk_create(
-        [ContactTag(contact=contact, tag=tag) for tag in tags], ignore_conflicts=True
-    )
-    added = [tag for tag in tags if tag.pk not in had]
-    if added:
-        _automation_after_commit(lambda automation: automation.tagged_fire(contact=contact, tags=added))
+    return wanted
+
+
+def tags_replace_many(*, organizer: Organizer, wanted: Iterable[tuple[Contact, Iterable[str]]]) -> None:
+    """Give each saved contact exactly the tags named for it, creating missing tags.
+
+    A constant number of statements however many contacts; ``contact_tagged`` automation
+    fires after commit for each tag a contact did not have.
+    """
+    names_by_contact = [(contact, _tag_names(names)) for contact, names in wanted]
+    if not names_by_contact:
+        return
+    spellings: dict[str, str] = {}
+    for _contact, names in names_by_contact:
+        for key, name in names.items():
+            spellings.setdefault(key, name)
+    tags = _tags_by_key(organizer=organizer)
+    missing = [Tag(organizer=organizer, name=spellings[key]) for key in spellings if key not in tags]
+    if missing:
+        # Ignoring conflicts: a tag another request created meanwhile is read back below.
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        tags = _tags_by_key(organizer=organizer)
+        for key in spellings.keys() - tags.keys():
+            # The database folds case a little differently from Python for a few letters; the
+            # tag it took for the same name is the one.
+            tags[key] = Tag.objects.annotate(key=Lower("name")).get(
+                organizer=organizer, key=Lower(Value(spellings[key]))
+            )
+    contact_ids = [contact.pk for contact, _names in names_by_contact]
+    had: dict[int, set[int]] = {pk: set() for pk in contact_ids}
+    unwanted: list[int] = []
+    wanted_ids = {contact.pk: {tags[key].pk for key in names} for contact, names in names_by_contact}
+    for link_id, contact_id, tag_id in ContactTag.objects.filter(contact_id__in=contact_ids).values_list(
+        "pk", "contact_id", "tag_id"
+    ):
+        had[contact_id].add(tag_id)
+        if tag_id not in wanted_ids[contact_id]:
+            unwanted.append(link_id)
+    if unwanted:
+        ContactTag.objects.filter(pk__in=unwanted).delete()
+    links = [
+        ContactTag(contact_id=contact.pk, tag=tags[key])
+        for contact, names in names_by_contact
+        for key in names
+        if tags[key].pk not in had[contact.pk]
+    ]
+    if not links:
+        return
+    ContactTag.objects.bulk_create(links, ignore_conflicts=True)
+    by_pk = {contact.pk: contact for contact, _names in names_by_contact}
+    fires: dict[int, list[Tag]] = {}
+    for link in links:
+        fires.setdefault(link.contact_id, []).append(link.tag)
+    added = [(by_pk[contact_id], added_tags) for contact_id, added_tags in fires.items()]
+    _automation_after_commit(lambda automation: automation.tagged_fire_many(organizer=organizer, added=added))
+
+
+def _tags_by_key(*, organizer: Organizer) -> dict[str, Tag]:
+    # All of them: an organizer has tens or hundreds of tags, and matching them in Python keeps
+    # one notion of "the same name" with the rest of this module.
+    return {tag.name.lower(): tag for tag in Tag.objects.filter(organizer=organizer)}
 
 
 def _automation_after_commit(fire: Callable[[Any], None]) -> None:
@@ -176,6 +240,44 @@ def _automation_after_commit(fire: Callable[[Any], None]) -> None:
     from eventyay_campaigns.services import automation
 
     transaction.on_commit(lambda: fire(automation), robust=True)
+
+
+def contact_profile_apply(
+    *,
+    organizer: Organizer,
+    contact: Contact,
+    data: dict[str, Any],
+    consent_source: str,
+    definitions: dict[str, CustomFieldDefinition] | None = None,
+) -> None:
+    """Set the profile ``data`` (as :func:`contact_save` takes it, tags aside) on ``contact``
+    and validate it, without writing anything.
+
+    Raises ``ValidationError`` naming the fields; ``contact`` may then be half changed, so
+    callers apply to a copy when they go on with the object.
+    """
+    for name in PROFILE_FIELDS:
+        if name in data:
+            setattr(contact, name, data[name] or "")
+    if "custom_fields" in data:
+        merged = {**(contact.custom_fields or {}), **(data["custom_fields"] or {})}
+        contact.custom_fields = custom_fields_clean(
+            organizer=organizer, values=merged, definitions=definitions
+        )
+    now = timezone.now()
+    if "marketing_consent" in data and bool(data["marketing_consent"]) != contact.marketing_consent:
+        contact.marketing_consent = bool(data["marketing_consent"])
+        contact.consent_source = consent_source
+        contact.consent_at = now
+    if "sms_consent" in data and bool(data["sms_consent"]) != contact.sms_consent:
+        contact.sms_consent = bool(data["sms_consent"])
+        contact.sms_consent_source = consent_source
+        contact.sms_consent_at = now
+    contact.full_clean(
+        exclude=["organizer", "custom_fields", "consent_source", "sms_consent_source"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
 def contact_save(
@@ -198,25 +300,7 @@ def contact_save(
         creating = contact is None
         if contact is None:
             contact = Contact(organizer=organizer)
-        for field in PROFILE_FIELDS:
-            if field in data:
-                setattr(contact, field, data[field] or "")
-        if "custom_fields" in data:
-            merged = {**(contact.custom_fields or {}), **(data["custom_fields"] or {})}
-            contact.custom_fields = custom_fields_clean(organizer=organizer, values=merged)
-        if "marketing_consent" in data and bool(data["marketing_consent"]) != contact.marketing_consent:
-            contact.marketing_consent = bool(data["marketing_consent"])
-            contact.consent_source = consent_source
-            contact.consent_at = timezone.now()
-        if "sms_consent" in data and bool(data["sms_consent"]) != contact.sms_consent:
-            contact.sms_consent = bool(data["sms_consent"])
-            contact.sms_consent_source = consent_source
-            contact.sms_consent_at = timezone.now()
-        contact.full_clean(
-            exclude=["organizer", "custom_fields", "consent_source", "sms_consent_source"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        contact_profile_apply(organizer=organizer, contact=contact, data=data, consent_source=consent_source)
         duplicate = Contact.objects.filter(organizer=organizer, email_key=normalise_email(contact.email))
         if contact.pk:
             duplicate = duplicate.exclude(pk=contact.pk)
@@ -239,6 +323,41 @@ def contact_save(
             _automation_after_commit(lambda automation: automation.created_fire(contact=contact))
     contact.refresh_from_db(fields=["email_key", "created", "updated"])
     return contact
+
+
+def contacts_save_many(
+    *,
+    organizer: Organizer,
+    new: Sequence[Contact],
+    changed: Sequence[Contact],
+    tags: Sequence[tuple[Contact, Iterable[str]]] = (),
+    fields: Iterable[str] = EDITABLE_FIELDS,
+    actor: Any = None,
+) -> None:
+    """Write contacts prepared with :func:`contact_profile_apply`, many at once.
+
+    ``new`` are inserted and the ``fields`` of ``changed`` (by default every editable one)
+    written, in a constant number of statements; ``tags`` replaces the tags of contacts among
+    them. Each gets its audit log entry, and the automation of :func:`contact_save` fires after
+    commit. The email addresses must be checked by the caller: one new contact per address not
+    yet taken.
+    """
+    with transaction.atomic():
+        if new:
+            Contact.objects.bulk_create(new)
+        if changed:
+            now = timezone.now()
+            for contact in changed:
+                contact.updated = now
+            bulk_update_rows(changed, [name for name in EDITABLE_FIELDS if name in {*fields, "updated"}])
+        log_actions(action="campaigns.contact.created", organizer=organizer, objects=new, actor=actor)
+        log_actions(action="campaigns.contact.changed", organizer=organizer, objects=changed, actor=actor)
+        tags_replace_many(organizer=organizer, wanted=tags)
+        if new:
+            created = list(new)
+            _automation_after_commit(
+                lambda automation: automation.created_fire_many(organizer=organizer, contacts=created)
+            )
 
 
 def contact_delete(*, contact: Contact, actor: Any = None) -> None:
