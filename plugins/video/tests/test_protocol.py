@@ -169,3 +169,22 @@ def test_token_claims_and_uid_are_stable(video_event):
     assert first == ticket_uid(event=video_event, order_code="ABC12", positionid=1)
     assert first != ticket_uid(event=video_event, order_code="ABC12", positionid=2)
     assert "ABC12" not in first
+
+
+async def test_a_failing_action_answers_server_error_and_keeps_the_socket(ws, room, token_for, monkeypatch, caplog):
+    from eventyay_video.consumers import VideoConsumer
+
+    async def broken(consumer, payload):
+        raise RuntimeError("database table is locked")
+
+    monkeypatch.setitem(VideoConsumer.ACTIONS, "room.enter", broken)
+    client = ws()
+    await client.connect()
+    await client.authenticate(token_for(uid="ticket:alice"))
+    failed = await client.call("room.enter", {"room": room.pk})
+    assert failed[0] == "error" and failed[2] == {"code": "server.error"}
+    assert "the action room.enter failed" in caplog.text
+    # The socket and its other requests go on.
+    await client.send("ping", 1)
+    assert await client.receive() == ["pong", 1]
+    await client.close()

@@ -269,6 +269,11 @@ class VideoConsumer(ExhibitionActions, AsyncWebsocketConsumer):
         except fanout.LayerUnavailable:
             self._layer_failed(request_id)
             return
+        except Exception:
+            # A bug or a database hiccup fails this request, not the socket and its other ones.
+            logger.exception("video: the action %s failed", action)
+            await self.error(request_id, "server.error")
+            return
         await self.reply(request_id, result)
 
     def _layer_failed(self, request_id: Any) -> None:

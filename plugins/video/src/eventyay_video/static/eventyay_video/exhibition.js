@@ -90,7 +90,18 @@
       });
       $("video-exhibition").hidden = !result.exhibitors.length;
       showArea();
-    });
+    }).catch(retryLater("exhibition", loadExhibition));
+  }
+
+  // A lost connection loads everything again once the socket is back ("authenticated"); any
+  // other failure (the server busy or failing for a moment) is tried again a little later.
+  var retries = {};
+  function retryLater(key, load) {
+    return function (error) {
+      if (error && error.code === "connection.lost") return;
+      var attempt = retries[key] = (retries[key] || 0) + 1;
+      if (attempt <= 5) setTimeout(load, 1000 * attempt);
+    };
   }
 
   // --- posters -----------------------------------------------------------------------------------
@@ -135,12 +146,12 @@
       $("video-poster-list").replaceChildren.apply($("video-poster-list"), result.posters.map(posterNode));
       $("video-posters").hidden = !result.posters.length && !category;
       showArea();
-    });
+    }).catch(retryLater("posters", loadPosters));
   }
 
   $("video-poster-category").addEventListener("change", function (event) { category = event.target.value; loadPosters(); });
 
-  video.on("authenticated", function () { loadExhibition(); loadPosters(); });
+  video.on("authenticated", function () { retries = {}; loadExhibition(); loadPosters(); });
   video.on("exhibition.contact_request", onRequest);
   video.on("poster.updated", function (update) {
     var vote = document.querySelector("#video-poster-" + update.id + " .video-poster-vote");
