@@ -160,6 +160,11 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Tests get a database file too, not Django's in-memory default: that one shares
+            # one cache between connections, where a thread meeting another's transaction
+            # fails at once ("database table is locked") instead of waiting its turn as it
+            # does here. Live servers and websocket tests run requests on several threads.
+            "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
         }
     }
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
