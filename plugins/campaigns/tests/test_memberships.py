@@ -251,3 +251,41 @@ def test_merge_moves_the_history_and_recounts(
     )
     assert (merged.events_attended, merged.talks_given) == (2, 1)
     assert lists(merged)[1] == sorted([crm_event.pk, other.pk])
+
+
+def _contact_rewrites() -> int:
+    """Contact rows rewritten so far in this transaction (the test's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'eventyay_campaigns_contact'"
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_a_new_attended_event_rewrites_the_contact_once_and_counts_it(
+    organizer: Any, crm_event: Any, make_event: Any, make_contact: Any
+) -> None:
+    other = make_event(slug="other")
+    contact = make_contact("ann@example.org")
+    with scope(organizer=organizer):
+        before = _contact_rewrites()
+        assert contact_services.history_record(
+            contact=contact, event=crm_event, kind="attended", source="order:A1"
+        )
+        assert _contact_rewrites() == before + 1
+        # A second fact of the same event: no rewrite, no count.
+        contact_services.history_record(contact=contact, event=crm_event, kind="attended", source="order:A2")
+        contact_services.history_record(contact=contact, event=other, kind="attended", source="order:B1")
+        assert _contact_rewrites() == before + 2
+        contact.refresh_from_db()
+        assert contact.events_attended == 2
+        contact_services.history_remove(organizer=organizer, source="order:A1", kinds=["attended"])
+        contact.refresh_from_db()
+        assert contact.events_attended == 2
+        contact_services.history_remove(organizer=organizer, source="order:A2", kinds=["attended"])
+        contact.refresh_from_db()
+        assert contact.events_attended == 1 and lists(contact)[1] == [other.pk]
+    other.delete()
+    contact.refresh_from_db()
+    assert contact.events_attended == 0 and lists(contact)[1] == []

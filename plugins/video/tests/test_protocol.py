@@ -171,7 +171,9 @@ def test_token_claims_and_uid_are_stable(video_event):
     assert "ABC12" not in first
 
 
-async def test_a_failing_action_answers_server_error_and_keeps_the_socket(ws, room, token_for, monkeypatch, caplog):
+async def test_a_failing_action_answers_server_error_and_keeps_the_socket(
+    ws, room, token_for, monkeypatch, caplog
+):
     from eventyay_video.consumers import VideoConsumer
 
     async def broken(consumer, payload):

@@ -119,7 +119,9 @@ class Contact(models.Model):
     sms_consent_source = models.CharField(max_length=20, choices=ConsentSource.choices, blank=True)
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     #: Counters of the history below, kept by the services that write it (never recomputed
-    #: per query): distinct events attended, registered for and hosted, talks given.
+    #: per query): distinct events attended, registered for and hosted, talks given. On
+    #: PostgreSQL ``events_attended`` is set by the trigger of the attended-events list
+    #: (migration 0014), in the same rewrite of the row.
     events_attended = models.PositiveIntegerField(default=0)
     events_registered = models.PositiveIntegerField(default=0)
     events_hosted = models.PositiveIntegerField(default=0)

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
@@ -59,6 +59,13 @@ COUNTERS: dict[str, str] = {
 }
 #: Kinds counted once per event; the others count every row.
 PER_EVENT: set[str] = {ContactEvent.Kind.ATTENDED, ContactEvent.Kind.REGISTERED, ContactEvent.Kind.HOSTED}
+
+
+def counted_by_database(kind: str) -> bool:
+    """Whether the database keeps the counter of ``kind`` itself: on PostgreSQL the trigger
+    of the attended-events list sets ``events_attended`` to the list's length (migration
+    0014), in the same rewrite of the contact row."""
+    return kind == ContactEvent.Kind.ATTENDED and connection.vendor == "postgresql"
 
 
 #: What a profile edit writes: never the counters, which history writes move concurrently.
@@ -409,11 +416,14 @@ def history_record(*, contact: Contact, event: Event, kind: str, source: str) ->
     """Add one history fact; returns whether it was new. Replays change nothing."""
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
-        first_of_event = not ContactEvent.objects.filter(contact=locked, event=event, kind=kind).exists()
+        counting = not counted_by_database(kind)
+        first_of_event = (
+            counting and not ContactEvent.objects.filter(contact=locked, event=event, kind=kind).exists()
+        )
         _row, created = ContactEvent.objects.get_or_create(
             organizer_id=locked.organizer_id, contact=locked, event=event, kind=kind, source=source
         )
-        if created and (first_of_event or kind not in PER_EVENT):
+        if counting and created and (first_of_event or kind not in PER_EVENT):
             Contact.objects.filter(pk=locked.pk).update(**{COUNTERS[kind]: F(COUNTERS[kind]) + 1})
     return created
 
@@ -430,6 +440,8 @@ def history_remove(*, organizer: Organizer, source: str, kinds: Iterable[str]) -
         for row in rows:
             row.delete()
             removed += 1
+            if counted_by_database(row.kind):
+                continue
             last_of_event = not ContactEvent.objects.filter(
                 contact_id=row.contact_id, event_id=row.event_id, kind=row.kind
             ).exists()
@@ -456,6 +468,9 @@ def history_forget_event(*, event: Event) -> int:
     )
     decrements: dict[tuple[str, int], list[int]] = {}
     for row in rows:
+        if counted_by_database(row["kind"]):
+            # The cascade's trigger counts again when the rows go.
+            continue
         by = 1 if row["kind"] in PER_EVENT else row["rows"]
         decrements.setdefault((COUNTERS[row["kind"]], by), []).append(row["contact_id"])
     contacts = {pk for ids in decrements.values() for pk in ids}
