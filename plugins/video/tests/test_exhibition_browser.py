@@ -60,3 +60,33 @@ def test_booth_contact_request_between_two_browsers(video_event, room, token_for
         assert errors == []
         staff_context.close()
         alice_context.close()
+
+
+def test_the_booth_list_is_loaded_again_after_a_server_error(
+    video_event, room, token_for, chromium, monkeypatch
+):
+    from eventyay_video.consumers import VideoConsumer
+
+    with scope(organizer=video_event.organizer):
+        booth = exhibition.exhibitor_save(event=video_event, data={"name": "ACME Robotics"})
+    listing = VideoConsumer.ACTIONS["exhibition.list"]
+    calls: list[int] = []
+
+    async def fails_once(consumer, payload):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database failed for a moment")
+        return await listing(consumer, payload)
+
+    monkeypatch.setitem(VideoConsumer.ACTIONS, "exhibition.list", fails_once)
+    path = f"/{video_event.organizer.slug}/{video_event.slug}/video/"
+    with ServerThread() as base:
+        context = chromium.new_context()
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.set_default_timeout(15000)
+        page.goto(base + path + "?token=" + token_for(uid="ticket:alice", name="Alice"))
+        page.locator(f"#video-exhibitor-{booth.pk}", has_text="ACME Robotics").wait_for()
+        assert len(calls) == 2 and errors == []
+        context.close()
