@@ -250,6 +250,25 @@ def register_temporarily(plugin_name: str, **hook_functions: Callable[..., Any])
         cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_bound_by_the_pool() -> Iterator[None]:
+    """Django's live server takes no more requests at once than the database pool serves,
+    less the test's own connection (see :func:`eventyay.testing.servers.pool_bound_wsgi_server`)."""
+    from django.conf import settings
+    from django.test.testcases import LiveServerThread
+
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if not pool:
+        yield
+        return
+    from eventyay.testing.servers import pool_bound_wsgi_server
+
+    previous = LiveServerThread.server_class  # type: ignore[attr-defined]
+    LiveServerThread.server_class = pool_bound_wsgi_server(max(1, int(pool["max_size"]) - 1))  # type: ignore[attr-defined]
+    yield
+    LiveServerThread.server_class = previous  # type: ignore[attr-defined]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_page_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give each test its own page-cache keys: event ids repeat between tests, the cache does not."""

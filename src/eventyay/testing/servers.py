@@ -111,3 +111,45 @@ def asgi_server(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def pool_bound_wsgi_server(limit: int) -> type[Any]:
+    """Django's live-server class, answering at most ``limit`` requests at once.
+
+    Django's live server starts a thread per connection, all of them on the test process's
+    database pool. A production process runs as many request threads as its pool has
+    connections (``eventyay.config.asgi_handler``), so its requests queue for a thread and never
+    wait out the pool. With more requests at once than connections, the test server would
+    instead have requests give up on the pool when the machine stalls; this class makes the
+    extra requests queue as production does. A slot is taken for the application call and given
+    back when the response is closed, which is when Django returns the connection to the pool.
+    """
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+
+    class PoolBoundWSGIServer(ThreadedWSGIServer):
+        def set_app(self, application: Any) -> None:
+            slots = threading.BoundedSemaphore(limit)
+
+            def bounded(environ: dict[str, Any], start_response: Any) -> Any:
+                slots.acquire()
+                try:
+                    response = application(environ, start_response)
+                except BaseException:
+                    slots.release()
+                    raise
+                close = response.close
+
+                def close_and_release() -> None:
+                    try:
+                        close()
+                    finally:
+                        slots.release()
+
+                response.close = close_and_release
+                return response
+
+            super().set_app(bounded)
+
+    return PoolBoundWSGIServer
