@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory, override_settings
 from django.urls import path, resolve
@@ -162,3 +163,56 @@ def test_a_synchronous_stream_is_sent_while_it_is_read_on_the_requests_thread():
     assert read_at_first_body == [STREAM_BATCH_BYTES // len(PART)]
     # Every part was read on the thread that ran the view, not on the event loop.
     assert streamed["threads"] == {streamed["view_thread"]} == {"django-0_0"}
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_response_is_made_and_closed_in_one_hop_before_it_is_sent():
+    handler = SyncChainASGIHandler(threads=1)
+    events: list[tuple[str, str]] = []
+
+    def started(**kwargs: Any) -> None:
+        events.append(("started", threading.current_thread().name))
+
+    def finished(**kwargs: Any) -> None:
+        events.append(("finished", threading.current_thread().name))
+
+    def watch(message: dict[str, Any]) -> None:
+        events.append((message["type"], threading.current_thread().name))
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        status, name = asyncio.run(_get(handler, "/thread/", watch))
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    loop_thread = threading.current_thread().name
+    assert (status, name) == (200, "django-0_0")
+    # The database connection (given back by the finished signal) is free before the bytes go out.
+    assert events == [
+        ("started", "django-0_0"),
+        ("finished", "django-0_0"),
+        ("http.response.start", loop_thread),
+        ("http.response.body", loop_thread),
+    ]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_streaming_response_is_closed_after_it_was_sent():
+    handler = SyncChainASGIHandler(threads=1)
+    events: list[str] = []
+
+    def finished(**kwargs: Any) -> None:
+        events.append("finished")
+
+    def watch(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            events.append("last body")
+
+    request_finished.connect(finished)
+    try:
+        status, _body = asyncio.run(_get(handler, "/stream/", watch))
+    finally:
+        request_finished.disconnect(finished)
+    assert status == 200
+    assert events == ["last body", "finished"]

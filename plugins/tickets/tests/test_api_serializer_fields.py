@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django_scopes import scope
-from eventyay_tickets.api.serializers import OrderPositionSerializer, OrderSerializer
+from eventyay_tickets.api.serializers import OrderCreateSerializer, OrderPositionSerializer, OrderSerializer
 
 from .backoffice import place_order
 
@@ -56,3 +56,27 @@ def test_nested_serializers_get_copies_not_the_thread_fields(catalogue: Any) -> 
         nested = OrderSerializer(order, context={"event": catalogue.event}).fields["positions"].child
         assert top.fields["answers"] is not nested.fields["answers"]
         assert top.data["attendee_name"] == nested.to_representation(order.positions.first())["attendee_name"]
+
+
+def test_order_input_is_validated_with_the_threads_fields_one_body_after_another() -> None:
+    bad = OrderCreateSerializer(
+        data={"email": "not an address", "positions": [{"product": 1}, {"product": "x", "answers": [{}]}]}
+    )
+    assert not bad.is_valid()
+    good = OrderCreateSerializer(
+        data={"email": "ada@example.org", "positions": [{"product": 2, "answers": [{"question": 3}]}]}
+    )
+    assert good.fields["positions"] is bad.fields["positions"]
+    assert good.is_valid(), good.errors
+    empty = OrderCreateSerializer(data={"positions": []})
+    assert not empty.is_valid()
+    # Each body's errors and values are its own; nothing of an earlier body stays on the fields.
+    assert set(bad.errors) == {"email", "positions"}
+    assert set(bad.errors["positions"]) == {1}
+    assert set(bad.errors["positions"][1]) == {"product", "answers"}
+    assert set(empty.errors) == {"positions"}
+    assert good.validated_data["email"] == "ada@example.org"
+    [position] = good.validated_data["positions"]
+    assert position["product"] == 2 and position["attendee_name"] == ""
+    assert [dict(answer) for answer in position["answers"]] == [{"question": 3}]
+    assert good.validated_data["send_email"] is False

@@ -30,9 +30,11 @@ from typing import Any
 import django
 from asgiref.sync import AsyncToSync, SyncToAsync, ThreadSensitiveContext
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
-from django.http import HttpRequest, HttpResponseBase
-from django.urls import ResolverMatch
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.urls import ResolverMatch, set_script_prefix
 
 #: Threads per process when the database has no connection pool (SQLite).
 DEFAULT_THREADS = 8
@@ -70,9 +72,40 @@ class SyncChainASGIHandler(ASGIHandler):
             return early[1]
         return super().resolve_request(request)
 
-    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        sync_get_response: Any = SyncToAsync(self.get_response, thread_sensitive=True)
-        return await sync_get_response(request)
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        try:
+            respond: Any = SyncToAsync(self._respond, thread_sensitive=True)
+            response = await respond(scope, body_file)
+            try:
+                await self.send_response(response, send)
+            except asyncio.CancelledError:
+                pass  # the client left while the answer was sent
+            finally:
+                if response.streaming:
+                    close: Any = SyncToAsync(response.close, thread_sensitive=True)
+                    await close()
+        finally:
+            body_file.close()
+
+    def _respond(self, scope: dict[str, Any], body_file: Any) -> HttpResponseBase:
+        """On the request's thread: the started signal, the response, and closing it unless it
+        streams (a streaming response is closed after it was sent)."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__  # type: ignore[attr-defined]
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        assert response is not None
+        if not response.streaming:
+            response.close()
+        return response
 
     async def send_response(self, response: HttpResponseBase, send: Any) -> None:
         if getattr(response, "streaming", False) and not getattr(response, "is_async", False):

@@ -82,8 +82,8 @@ class ConnectionShare:
         now = time.monotonic()
         self._write(connections, now)
         total = live = 0
-        for index in range(self.slots):
-            pid, count, updated = self._read(index)
+        # Twenty times a second in every worker: one pass of C over the table, not a call per slot.
+        for pid, count, updated in _SLOT.iter_unpack(self.memory):
             if pid and now - updated <= self.stale_after:
                 total += count
                 live += 1
