@@ -244,7 +244,11 @@ def _remember(obj: Any, relation: str, rows: list[Any]) -> None:
 
     Only ``.all()`` reads the remembered rows; ``.filter()`` and friends still query.
     """
-    queryset = getattr(obj, relation).all()
+    manager = getattr(obj, relation)
+    # Not ``manager.all()``: on a scoped model that builds the scope's filter (a join up to the
+    # organizer) for a query that never runs, about a fifteenth of an order's CPU. The
+    # relation's own filter is applied lazily, when something chains onto the queryset.
+    queryset = manager._apply_rel_filters(manager.model._base_manager.all())
     queryset._result_cache = list(rows)
     queryset._prefetch_done = True
     obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
