@@ -22,7 +22,9 @@ def _place(catalogue: Any, name: str) -> Any:
     )
 
 
-def test_the_placed_orders_rows_are_read_without_queries(catalogue: Any, django_assert_num_queries: Any) -> None:
+def test_the_placed_orders_rows_are_read_without_queries(
+    catalogue: Any, django_assert_num_queries: Any
+) -> None:
     with scope(organizer=catalogue.event.organizer):
         order = _place(catalogue, "Ada")
         with django_assert_num_queries(0):

@@ -170,13 +170,14 @@ def _place(
                 _consume_cart(event=event, cart_id=cart_id, expected=len(prepared), links=links)
             payment = None
             if not simulate:
-                payment = OrderPayment.objects.create(
+                payment = OrderPayment(
                     order=order,
                     provider=provider.identifier,
                     amount=order.total,
                     state=OrderPayment.State.CONFIRMED if free else OrderPayment.State.CREATED,
                     payment_date=now if free else None,
                 )
+                payment.save(force_insert=True)
                 transitions: list[dict[str, Any]] = [
                     {
                         "action": "placed",
@@ -276,7 +277,9 @@ def _insert_positions(order: Order, prepared: list[PreparedPosition]) -> list[Or
                 quota_exempt=position.line().ignore_quota,
             )
         )
-    created = OrderPosition.objects.bulk_create(rows)
+    # Inserts through the base manager: the scoped one would first build its filter (a join up
+    # to the organizer) for a statement that reads nothing; ``save()`` does the same.
+    created = OrderPosition._base_manager.bulk_create(rows)
     answers = []
     options = []
     for row, position in zip(created, prepared, strict=True):
@@ -290,7 +293,7 @@ def _insert_positions(order: Order, prepared: list[PreparedPosition]) -> list[Or
             options.append(answer.options)
     per_position: dict[int, list[QuestionAnswer]] = {row.pk: [] for row in created}
     if answers:
-        saved = QuestionAnswer.objects.bulk_create(answers)
+        saved = QuestionAnswer._base_manager.bulk_create(answers)
         through = QuestionAnswer.options.through
         through.objects.bulk_create(
             through(questionanswer_id=qa.pk, questionoption_id=option.pk)
