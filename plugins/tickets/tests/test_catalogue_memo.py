@@ -54,3 +54,36 @@ def test_a_change_of_the_catalogue_is_built_anew(catalogue):
         Product.objects.filter(pk=catalogue.ticket.pk).first().save()  # any saved row: a new stamp
         after = selectors.order_catalogue(catalogue.event)
     assert after is not before
+
+
+def test_a_quota_closing_on_sell_out_keeps_the_catalogue_and_refuses_the_next_order(catalogue):
+    """Every worker rebuilding its catalogue at the sell-out stalled the busiest moment of a sale."""
+    from eventyay.base.services.cache import content_version
+    from eventyay_tickets.models import Quota
+    from eventyay_tickets.services import order_place
+    from eventyay_tickets.services.errors import OrderError
+
+    from .conftest import ticket_position
+
+    with scope(organizer=catalogue.event.organizer):
+        Quota.objects.filter(pk=catalogue.quota.pk).update(size=1, close_when_sold_out=True)
+        before = selectors.order_catalogue(catalogue.event)
+        version = content_version(catalogue.event.pk)
+        order_place(
+            event=catalogue.event,
+            email="first@example.org",
+            positions=[ticket_position(catalogue)],
+            payment_provider="banktransfer",
+        )
+        assert Quota.objects.get(pk=catalogue.quota.pk).closed
+        assert selectors.order_catalogue(catalogue.event) is before
+        # Shop pages show the sell-out at once: the event's public content changed.
+        assert content_version(catalogue.event.pk) != version
+        with pytest.raises(OrderError) as refused:
+            order_place(
+                event=catalogue.event,
+                email="second@example.org",
+                positions=[ticket_position(catalogue)],
+                payment_provider="banktransfer",
+            )
+    assert "sold out" in str(refused.value.detail["positions"][0]["product"][0])

@@ -31,7 +31,6 @@ from django_scopes import scopes_disabled
 
 from eventyay.base.models import Event
 from eventyay_tickets.models import CartPosition, Order, OrderPosition, ProductVariation, Quota, Voucher
-from eventyay_tickets.models.versions import catalogue_changed
 from eventyay_tickets.services.locking import counting_plan
 
 logger = logging.getLogger(__name__)
@@ -224,21 +223,19 @@ def _after_quota_change(event: Event, rows: list[tuple], deltas: Counter[int], *
     """Closed flags, availability flips and "N left" badges: shop pages must show them at once."""
     from eventyay_tickets.page_cache import shown_availability_changed
 
+    # A quota closing on sell-out does not change the order catalogue: the catalogue's quota
+    # rows are never asked whether they are closed (the counter statement is), and a new
+    # catalogue stamp made every worker rebuild it at the busiest moment of a sale, with the
+    # buyers arriving meanwhile waiting for it.
     flipped = False
-    closed_now = False
     for quota_id, used, size, closed in rows:
         if size is None:
             continue
         before = used - deltas[quota_id] if taken else used + deltas[quota_id]
-        if taken and used >= size > before:
+        sold_out_now = taken and used >= size > before
+        available_again = not taken and before >= size > used and not closed
+        if sold_out_now or available_again or shown_availability_changed(size, before, used):
             flipped = True
-            closed_now = closed_now or closed
-        elif (not taken and before >= size > used and not closed) or shown_availability_changed(
-            size, before, used
-        ):
-            flipped = True
-    if closed_now:
-        catalogue_changed(event_id=event.pk)
     if flipped:
         _content_changed(event)
 
