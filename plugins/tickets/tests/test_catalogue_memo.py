@@ -10,7 +10,13 @@ import pytest
 from django.db import connection
 from django_scopes import scope
 from eventyay_tickets import selectors
-from eventyay_tickets.models import Product
+from eventyay_tickets.models import Product, Quota
+from eventyay_tickets.services import order_place
+from eventyay_tickets.services.errors import OrderError
+
+from eventyay.base.services.cache import content_version
+
+from .conftest import ticket_position
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,13 +64,6 @@ def test_a_change_of_the_catalogue_is_built_anew(catalogue):
 
 def test_a_quota_closing_on_sell_out_keeps_the_catalogue_and_refuses_the_next_order(catalogue):
     """Every worker rebuilding its catalogue at the sell-out stalled the busiest moment of a sale."""
-    from eventyay.base.services.cache import content_version
-    from eventyay_tickets.models import Quota
-    from eventyay_tickets.services import order_place
-    from eventyay_tickets.services.errors import OrderError
-
-    from .conftest import ticket_position
-
     with scope(organizer=catalogue.event.organizer):
         Quota.objects.filter(pk=catalogue.quota.pk).update(size=1, close_when_sold_out=True)
         before = selectors.order_catalogue(catalogue.event)
