@@ -83,8 +83,6 @@ class SyncChainASGIHandler(ASGIHandler):
             response = await respond(scope, body_file)
             try:
                 await self.send_response(response, send)
-            except asyncio.CancelledError:
-                pass  # the client left while the answer was sent
             finally:
                 if response.streaming:
                     close: Any = SyncToAsync(response.close, thread_sensitive=True)

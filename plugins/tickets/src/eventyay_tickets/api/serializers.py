@@ -224,11 +224,11 @@ class PrebuiltFieldsMixin:
     instance, and deep-copies every serializer's declared fields for each instance; a deep copy of
     prebuilt fields still cost about a quarter of an order's CPU in the server (every field
     constructed again, nested serializers included), and the copy of the order input's fields
-    another twentieth. A serializer at the root (not
-    nested in another) therefore takes over its thread's bound fields, nested serializers
-    already built, and points them at itself; a thread serializes one thing at a time. Nested
-    ones are copied as before (once per copy of their root). Only for serializers whose fields
-    do not depend on the instance, the request or the context.
+    another twentieth. A serializer at the root (not nested in another) therefore takes over its
+    thread's bound fields, nested serializers already built, and points them at itself; a thread
+    serializes one thing at a time. Nested ones are copied as before (once per copy of their
+    root). Only for serializers whose fields do not depend on the instance, the request or the
+    context.
     """
 
     def get_fields(self) -> dict[str, serializers.Field]:
