@@ -62,3 +62,15 @@ def test_an_api_request_failing_outside_the_view_gets_json() -> None:
         response = server_error(request)
     assert response.status_code == 503 and response["Retry-After"] == str(overload.RETRY_AFTER)
     assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.services
+def test_the_pools_figures_are_logged_with_the_503(
+    api_client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("eventyay.api.auth._stored_token", _pool_ran_dry)
+    with caplog.at_level("WARNING", logger="eventyay.base.overload"):
+        assert api_client.get("/api/v1/organizers/").status_code == 503
+    [record] = [r for r in caplog.records if r.name == "eventyay.base.overload"]
+    assert "No database connection within the pool's wait" in record.getMessage()
+    assert "'pool_max': " in record.getMessage() and "'requests_waiting': " in record.getMessage()

@@ -6,13 +6,14 @@ import hashlib
 import hmac
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django_scopes import scopes_disabled
 
-from eventyay.base.models import WebHook
+from eventyay.base.models import Organizer, WebHook
 from eventyay.base.services.mail import mail_queue
 from eventyay.base.services.webhooks import webhook_emit
 from eventyay.testing.capture import RECEIVER_URL, scoped
+from eventyay.testing.plugin import launched_chromium
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +72,20 @@ def test_event_with_and_without_plugins(event_with_plugins, event_without_plugin
     assert event_with_plugins.has_plugin("dummy")
     assert event_without_plugins.enabled_plugin_names == frozenset()
     assert event_with_plugins.organizer == event_without_plugins.organizer
+
+
+@pytest.mark.services
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_browser_test_gives_back_the_database_connections_its_body_opened(organizer):
+    pool = connections["default"].pool
+
+    def taken() -> int:
+        stats = pool.get_stats()
+        return stats["pool_size"] - stats["pool_available"]
+
+    before = taken()
+    with launched_chromium() as browser:
+        browser.new_page().set_content("<p>Hello</p>")
+        assert Organizer.objects.filter(slug="example").exists()
+    assert taken() == before

@@ -10,7 +10,6 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from eventyay_video import janus, roulette, services
 from eventyay_video.models import JanusServer, Module, RouletteCall, RouletteRequest
 
 from eventyay.base.secrets import secret_encrypt
+from eventyay.testing.plugin import CHROMIUM_ARGS, launched_chromium
 
 from .janus_servers import ADMIN_KEY, API_SECRET, janus_binary, real_janus
 from .test_browser import ServerThread
@@ -27,10 +27,7 @@ REAL_JANUS = bool(janus_binary()) or os.environ.get("EVENTYAY_REQUIRE_SERVICES")
 needs_janus = pytest.mark.skipif(not REAL_JANUS, reason="Debian's janus is not installed")
 
 MEDIA_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
+    *CHROMIUM_ARGS,
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
 ]
@@ -170,19 +167,10 @@ def test_real_janus_accepts_the_signed_token_and_refuses_a_forged_one(video_even
 
 
 @pytest.fixture
-def media_chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def media_chromium() -> Iterator[Any]:
     """Headless Chromium with a fake camera and microphone that it may use without asking."""
-    executable = os.environ.get("EVENTYAY_CHROMIUM", "/usr/bin/chromium")
-    if not Path(executable).exists():
-        pytest.skip(f"Chromium not found at {executable}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=MEDIA_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(MEDIA_ARGS) as browser:
+        yield browser
 
 
 REMOTE_VIDEO_PLAYS = """() => {

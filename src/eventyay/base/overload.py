@@ -10,7 +10,12 @@ later will probably succeed. Clients (and nginx, and load balancers) understand 
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 #: Seconds a client is asked to wait before trying again.
 RETRY_AFTER = 2
@@ -29,6 +34,20 @@ def database_busy(exc: BaseException | None) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def log_pool_figures() -> None:
+    """Log what the default database's pool holds, after a request got no connection from it.
+
+    The figures tell an administrator whether the pool is too small for the process's threads
+    (``requests_waiting`` high, ``pool_size`` at its maximum) or the database refuses or drops
+    connections (``connections_errors``, ``connections_lost``).
+    """
+    from django.db import connections
+
+    pool: Any = getattr(connections["default"], "pool", None)
+    if pool is not None:
+        logger.warning("No database connection within the pool's wait: %s", pool.get_stats())
 
 
 def busy_message() -> str:

@@ -11,7 +11,7 @@ from django.views import defaults, static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from eventyay.base.overload import RETRY_AFTER, busy_message, database_busy
+from eventyay.base.overload import RETRY_AFTER, busy_message, database_busy, log_pool_figures
 from eventyay.base.selectors.health import health_report
 
 
@@ -44,6 +44,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """
     if not database_busy(sys.exc_info()[1]):
         return defaults.server_error(request)
+    log_pool_figures()
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": busy_message()}, status=503)
     else:

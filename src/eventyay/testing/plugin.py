@@ -23,6 +23,7 @@ import tempfile
 import types
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -420,8 +421,45 @@ CHROMIUM_ARGS = [
 ]
 
 
+@contextlib.contextmanager
+def launched_chromium(args: list[str] | None = None) -> Iterator[Any]:
+    """Debian's Chromium, headless, launched through Playwright's sync API (``chromium`` below).
+
+    ``args`` replaces :data:`CHROMIUM_ARGS` (pass them along with your own). Skips the test with
+    the reason when the browser or Playwright is missing; never downloads a browser.
+    """
+    from pathlib import Path
+
+    from django.db import connections
+
+    executable = os.environ.get("EVENTYAY_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        pytest.skip(
+            f"Chromium not found at {executable} (install Debian's chromium or set EVENTYAY_CHROMIUM)"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in tests stay sync.
+    with (
+        mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"}),
+        sync_api.sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS if args is None else args
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # Playwright hands control back to the test from inside its event loop, so the test
+            # body runs in another context than the fixtures set up before the browser.
+            # Django keeps database connections per context: the test's queries opened a
+            # connection of their own, which the test database's teardown never sees. Left
+            # open, it would keep a connection of the pool taken for the rest of the session.
+            connections.close_all()
+
+
 @pytest.fixture
-def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     """A headless Chromium driven by Playwright's sync API, for tests marked ``browser``.
 
     Uses the browser at ``EVENTYAY_CHROMIUM`` (default ``/usr/bin/chromium``, Debian's package)
@@ -434,19 +472,5 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             page = chromium.new_page()
             page.goto(f"{live_server.url}/example/conf/")
     """
-    from pathlib import Path
-
-    executable = os.environ.get("EVENTYAY_CHROMIUM", "/usr/bin/chromium")
-    if not Path(executable).exists():
-        pytest.skip(
-            f"Chromium not found at {executable} (install Debian's chromium or set EVENTYAY_CHROMIUM)"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in tests stay sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
