@@ -11,14 +11,16 @@ from eventyay.config.celery import app as celery_app
 
 
 @pytest.mark.django_db
-def test_warm_up_populates_the_url_resolver_for_every_language_and_finalizes_celery():
+def test_warm_up_populates_the_url_resolver_for_every_language_and_finalizes_celery(monkeypatch):
     from django.conf import settings
 
     resolver = get_resolver()
     resolver._reverse_dict.clear()
+    monkeypatch.setattr(celery_app.loader, "task_modules", set())
     warmup.warm_up()
     assert {code for code, _name in settings.LANGUAGES} <= set(resolver._reverse_dict)
     assert celery_app.finalized
+    assert {"eventyay.base.tasks", "eventyay_tickets.tasks"} <= celery_app.loader.task_modules
 
 
 @pytest.mark.services
@@ -34,6 +36,14 @@ def test_warm_up_opens_every_connection_of_the_pool_and_keeps_none():
     after = pool.get_stats()
     assert after["pool_size"] == pool.max_size
     assert after["pool_size"] - after["pool_available"] == in_use
+
+
+@pytest.mark.services
+def test_warm_up_builds_the_task_sender_and_connects_to_the_broker(monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    celery_app.amqp.__dict__.pop("send_task_message", None)
+    warmup._connect_celery()
+    assert "send_task_message" in celery_app.amqp.__dict__
 
 
 def test_a_failing_step_is_logged_and_the_rest_still_runs(monkeypatch, caplog):

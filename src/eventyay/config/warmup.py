@@ -2,11 +2,11 @@
 
 Django and its libraries build much of their state on first use: the URL resolvers (one
 populated set and one compiled regular expression per pattern and language), the translation
-catalogues, the validators' regular expressions, the Celery app's task registry and its broker
-connection (an order queues a task after commit), and each connection of the database pool. In a
-freshly started worker the first order costs about 15 times a warm one (about 190 ms against
-13), and after a deploy or a worker restart every thread of every worker pays that at once,
-which is the tail of a ticket rush. The server worker (:mod:`eventyay.config.server`) calls
+catalogues, the validators' regular expressions, the Celery app's task registry, task modules,
+message sender and broker connection (an order queues a task after commit), and each
+connection of the database pool. In a freshly started worker the first order costs about 15
+times a warm one (about 190 ms against 13), and after a deploy or a worker restart every
+thread of every worker pays that at once, which is the tail of a ticket rush. The server worker (:mod:`eventyay.config.server`) calls
 :func:`warm_up` after loading the application and before it accepts connections.
 """
 
@@ -16,6 +16,7 @@ import gc
 import logging
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.core import validators
 from django.core.cache import caches
@@ -111,7 +112,12 @@ def _connect_celery() -> None:
     from eventyay.config.celery import app
 
     app.finalize(auto=True)
+    # The task modules (``tasks.py`` of each app) and the message sender are otherwise imported
+    # and built by the first request that queues a task: a worker's first order paid for both.
+    # (Not ``import_default_modules()``: its signal has Celery run Django's system checks.)
+    app.loader.autodiscover_tasks([config.name for config in apps.get_app_configs()])
     if app.conf.task_always_eager:
         return
+    _ = app.amqp.send_task_message
     with app.producer_or_acquire() as producer:
         producer.connection.ensure_connection(max_retries=1)
