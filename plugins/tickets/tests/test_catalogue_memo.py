@@ -53,6 +53,34 @@ def test_threads_asking_for_a_cold_catalogue_at_once_build_it_once(catalogue, mo
     assert catalogue.ticket.pk in results[0].products
 
 
+class _WatchedLock:
+    """A lock that notes whether the thread taking it already had its database connection."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.connected_when_taken: list[bool] = []
+
+    def __enter__(self) -> Any:
+        self.connected_when_taken.append(connection.connection is not None)
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._lock.__exit__(*exc)
+
+
+def test_the_builder_has_its_database_connection_before_it_takes_the_lock(catalogue, monkeypatch):
+    """Lock order: the pool's connection first, then the build lock (waiters hold connections)."""
+    lock = _WatchedLock()
+    monkeypatch.setitem(selectors._building, catalogue.event.pk, lock)
+    monkeypatch.setattr("eventyay_tickets.models.versions.catalogue_version", lambda **_ids: ("cold", "cold"))
+    organizer = catalogue.event.organizer
+    connection.close()
+    with scope(organizer=organizer):
+        built = selectors.order_catalogue(catalogue.event)
+    assert catalogue.ticket.pk in built.products
+    assert lock.connected_when_taken == [True]
+
+
 def test_a_change_of_the_catalogue_is_built_anew(catalogue):
     with scope(organizer=catalogue.event.organizer):
         before = selectors.order_catalogue(catalogue.event)

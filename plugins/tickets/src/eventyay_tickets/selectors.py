@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db import connections, router
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -206,6 +207,11 @@ def order_catalogue(event: Event) -> OrderCatalogue:
     if catalogue is None:
         with _catalogues_lock:
             building = _building.setdefault(event.pk, threading.Lock())
+        # The builder takes its database connection before the lock, never while holding it:
+        # the threads waiting for the lock may hold connections already, and a builder waiting
+        # for one of the pool's connections while they wait for it would stand still until
+        # the pool's wait runs out.
+        connections[router.db_for_read(Product)].ensure_connection()
         # One thread of the process builds it; the others, asked for the same event at the same
         # moment (a sale opening, every buyer after a change of the catalogue), wait for that
         # one instead of each running the same queries.
