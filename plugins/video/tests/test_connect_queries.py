@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
 from django.db.backends import utils as db_utils
 from django_scopes import scope
 from eventyay_video import auth_state, consumers, services
@@ -109,8 +110,11 @@ def test_threads_asking_for_a_cold_state_at_once_load_it_once(video_event, monke
 
     def connect_thread() -> None:
         gate.wait()
-        with scope(organizer=video_event.organizer):
-            results.append(auth_state.event_state(video_event))
+        try:
+            with scope(organizer=video_event.organizer):
+                results.append(auth_state.event_state(video_event))
+        finally:
+            connection.close()  # the thread's own connection, back to the pool
 
     threads = [threading.Thread(target=connect_thread) for _ in range(4)]
     for thread in threads:
@@ -119,6 +123,30 @@ def test_threads_asking_for_a_cold_state_at_once_load_it_once(video_event, monke
         thread.join()
     assert len(results) == 4 and loads == [video_event.pk]
     assert all(state is results[0] for state in results)
+
+
+def test_the_loader_has_its_database_connection_before_it_takes_the_lock(video_event, monkeypatch):
+    """Lock order: the pool's connection first, then the load lock (waiters hold connections)."""
+    connected_when_taken: list[bool] = []
+
+    class WatchedLock:
+        def __init__(self) -> None:
+            self._lock = threading.Lock()
+
+        def __enter__(self) -> Any:
+            connected_when_taken.append(connection.connection is not None)
+            return self._lock.__enter__()
+
+        def __exit__(self, *exc: Any) -> Any:
+            return self._lock.__exit__(*exc)
+
+    monkeypatch.setitem(auth_state._loading, video_event.pk, WatchedLock())
+    auth_state._local.pop(video_event.pk, None)
+    organizer = video_event.organizer
+    connection.close()
+    with scope(organizer=organizer):
+        auth_state.event_state(video_event)
+    assert connected_when_taken == [True]
 
 
 async def test_a_deleted_event_refuses_the_next_socket_at_once(ws, video_event, token_for, shared_cache):

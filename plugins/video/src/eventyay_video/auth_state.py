@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models.signals import post_save
 
 from eventyay.base.models import Event
@@ -178,6 +178,11 @@ def event_state(event: Event) -> VideoState:
         return local[1]
     with _loading_lock:
         loading = _loading.setdefault(event.pk, threading.Lock())
+    # The loader takes its database connection before the lock, never while holding it (as
+    # the tickets plugin's order catalogue does): the threads waiting for the lock may hold
+    # connections already, and a loader waiting for one of them would stand still until the
+    # pool's wait runs out.
+    connections[router.db_for_read(Event)].ensure_connection()
     # One thread of the process fetches or loads the state; the pool's other threads, asked for
     # the same event by sockets connecting at the same moment, wait for it instead of loading
     # it once each.
