@@ -6,8 +6,9 @@ catalogues, the validators' regular expressions, the Celery app's task registry,
 message sender and broker connection (an order queues a task after commit), and each
 connection of the database pool. In a freshly started worker the first order costs about 15
 times a warm one (about 190 ms against 13), and after a deploy or a worker restart every
-thread of every worker pays that at once, which is the tail of a ticket rush. The server worker (:mod:`eventyay.config.server`) calls
-:func:`warm_up` after loading the application and before it accepts connections.
+thread of every worker pays that at once, which is the tail of a ticket rush. The server
+worker (:mod:`eventyay.config.server`) calls :func:`warm_up` after loading the application
+and before it accepts connections.
 """
 
 from __future__ import annotations
