@@ -243,3 +243,38 @@ def test_pages_of_two_events_are_kept_apart(client, event, other_organizer):
     assert "Other Conference" not in client.get("/example/conf/").content.decode()
     assert client.get("/other/conf/").status_code == 404
     assert client.get("/example/otherconf/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_builder_lets_one_thread_build_and_takes_the_connection_before_the_lock():
+    import threading
+    import time
+
+    from django.db import connection
+
+    from eventyay.base.models import Event
+
+    key = ("tests:one-builder", "state")
+    built: list[str] = []
+    connected_inside: list[bool] = []
+    gate = threading.Barrier(4)
+
+    def builder() -> None:
+        gate.wait()
+        connection.close()
+        try:
+            with page_cache.one_builder(key, reads=Event):
+                connected_inside.append(connection.connection is not None)
+                if not built:
+                    time.sleep(0.1)  # the other threads arrive while this one builds
+                    built.append(threading.current_thread().name)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=builder) for _index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1
+    assert connected_inside == [True, True, True, True]

@@ -14,6 +14,7 @@ from eventyay_tickets.models import Product, Quota
 from eventyay_tickets.services import order_place
 from eventyay_tickets.services.errors import OrderError
 
+from eventyay.base.services import cache as page_cache
 from eventyay.base.services.cache import content_version
 
 from .conftest import ticket_position
@@ -71,7 +72,7 @@ class _WatchedLock:
 def test_the_builder_has_its_database_connection_before_it_takes_the_lock(catalogue, monkeypatch):
     """Lock order: the pool's connection first, then the build lock (waiters hold connections)."""
     lock = _WatchedLock()
-    monkeypatch.setitem(selectors._building, catalogue.event.pk, lock)
+    monkeypatch.setitem(page_cache._builders, ("tickets:order-catalogue", catalogue.event.pk), lock)
     monkeypatch.setattr("eventyay_tickets.models.versions.catalogue_version", lambda **_ids: ("cold", "cold"))
     organizer = catalogue.event.organizer
     connection.close()

@@ -140,7 +140,7 @@ def test_the_loader_has_its_database_connection_before_it_takes_the_lock(video_e
         def __exit__(self, *exc: Any) -> Any:
             return self._lock.__exit__(*exc)
 
-    monkeypatch.setitem(auth_state._loading, video_event.pk, WatchedLock())
+    monkeypatch.setitem(page_cache._builders, ("video:state", video_event.pk), WatchedLock())
     auth_state._local.pop(video_event.pk, None)
     organizer = video_event.organizer
     connection.close()

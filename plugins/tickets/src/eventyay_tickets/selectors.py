@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import connections, router
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from eventyay.base.models import Event, EventPlugin
 from eventyay.base.plugins import hooks_for
+from eventyay.base.services.cache import one_builder
 from eventyay_tickets.models import (
     CartPosition,
     Category,
@@ -154,10 +154,6 @@ _catalogues_lock = threading.Lock()
 CATALOGUES_KEPT = 256
 
 
-#: event id → lock held by the thread of this process that builds the event's catalogue.
-_building: dict[int, threading.Lock] = {}
-
-
 def _kept_catalogue(key: tuple[int, str, str]) -> OrderCatalogue | None:
     with _catalogues_lock:
         catalogue = _catalogues.get(key)
@@ -205,17 +201,10 @@ def order_catalogue(event: Event) -> OrderCatalogue:
     key = (event.pk, *catalogue_version(event_id=event.pk, organizer_id=event.organizer_id))
     catalogue = _kept_catalogue(key)
     if catalogue is None:
-        with _catalogues_lock:
-            building = _building.setdefault(event.pk, threading.Lock())
-        # The builder takes its database connection before the lock, never while holding it:
-        # the threads waiting for the lock may hold connections already, and a builder waiting
-        # for one of the pool's connections while they wait for it would stand still until
-        # the pool's wait runs out.
-        connections[router.db_for_read(Product)].ensure_connection()
         # One thread of the process builds it; the others, asked for the same event at the same
         # moment (a sale opening, every buyer after a change of the catalogue), wait for that
         # one instead of each running the same queries.
-        with building:
+        with one_builder(("tickets:order-catalogue", event.pk), reads=Product):
             catalogue = _kept_catalogue(key)
             if catalogue is None:
                 catalogue = _build_catalogue(event)

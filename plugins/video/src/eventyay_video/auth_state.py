@@ -24,11 +24,11 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models.signals import post_save
 
 from eventyay.base.models import Event
-from eventyay.base.services.cache import tenant_event
+from eventyay.base.services.cache import one_builder, tenant_event
 from eventyay_video.models import Announcement, Moderator, Restriction, Room, TokenRevocation
 from eventyay_video.tokens import VideoUser
 
@@ -165,9 +165,6 @@ def state_load(event: Event) -> VideoState:
 #: event id → (generation, state) of this process; replaced as soon as the generation moves.
 _local: dict[int, tuple[int, VideoState]] = {}
 _local_lock = threading.Lock()
-#: event id → lock held by the thread of this process that loads the event's state.
-_loading: dict[int, threading.Lock] = {}
-_loading_lock = threading.Lock()
 
 
 def event_state(event: Event) -> VideoState:
@@ -176,17 +173,10 @@ def event_state(event: Event) -> VideoState:
     local = _local.get(event.pk)
     if local is not None and local[0] == generation:
         return local[1]
-    with _loading_lock:
-        loading = _loading.setdefault(event.pk, threading.Lock())
-    # The loader takes its database connection before the lock, never while holding it (as
-    # the tickets plugin's order catalogue does): the threads waiting for the lock may hold
-    # connections already, and a loader waiting for one of them would stand still until the
-    # pool's wait runs out.
-    connections[router.db_for_read(Event)].ensure_connection()
     # One thread of the process fetches or loads the state; the pool's other threads, asked for
     # the same event by sockets connecting at the same moment, wait for it instead of loading
     # it once each.
-    with loading:
+    with one_builder(("video:state", event.pk), reads=Room):
         local = _local.get(event.pk)
         if local is not None and local[0] == generation:
             return local[1]

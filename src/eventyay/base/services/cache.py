@@ -24,9 +24,11 @@ change of data they show on public pages (see the plugin guide, "Public page cac
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -34,7 +36,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Model, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
@@ -223,6 +225,33 @@ def connect_core_bumps() -> None:
     for model in (EventPlugin, Setting):
         post_save.connect(_bump_for_row, sender=model, dispatch_uid=f"eventyay-cache-{model.__name__}")
         post_delete.connect(_bump_for_row, sender=model, dispatch_uid=f"eventyay-cache-del-{model.__name__}")
+
+
+# --- state built once per process ------------------------------------------------------------
+
+#: key → the lock held by the thread of this process that builds what the key names.
+_builders: dict[Hashable, threading.Lock] = {}
+_builders_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def one_builder(key: Hashable, *, reads: type[Model]) -> Iterator[None]:
+    """Let one thread of the process at a time build the per-process state named by ``key``.
+
+    For memos that many threads miss at the same moment (a sale opening, sockets connecting
+    after a deploy): the first thread builds, the others wait and then find its result, instead
+    of each running the same queries. Check the memo again inside the block.
+
+    The thread takes its database connection (of the database ``reads`` is read from) before
+    the lock, never while holding it: the threads waiting for the lock may hold connections of
+    the pool already, and a builder waiting for one of them would stand still until the pool's
+    wait runs out, with every waiter answering 503.
+    """
+    with _builders_lock:
+        lock = _builders.setdefault(key, threading.Lock())
+    connections[router.db_for_read(reads)].ensure_connection()
+    with lock:
+        yield
 
 
 # --- API lists ---------------------------------------------------------------------------------
