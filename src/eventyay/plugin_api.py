@@ -64,6 +64,7 @@ PUBLIC_NAMES: dict[str, str] = {
     "content_version_bump": "eventyay.base.services.cache",
     "content_version": "eventyay.base.services.cache",
     "cache_public_page": "eventyay.base.services.cache",
+    "one_builder": "eventyay.base.services.cache",
     # Private files and secrets
     "get_private_storage": "eventyay.base.storage",
     "serve_private_file": "eventyay.base.storage",
@@ -126,6 +127,7 @@ __all__ = [
     "log_actions",
     "mail_queue",
     "notify",
+    "one_builder",
     "organizer_view",
     "outgoing_request",
     "page_of",
@@ -156,7 +158,12 @@ if TYPE_CHECKING:
         WebhookActionType,
     )
     from eventyay.base.secrets import SecretFormField, secret_decrypt, secret_encrypt
-    from eventyay.base.services.cache import cache_public_page, content_version, content_version_bump
+    from eventyay.base.services.cache import (
+        cache_public_page,
+        content_version,
+        content_version_bump,
+        one_builder,
+    )
     from eventyay.base.services.deferred import defer, register_effect
     from eventyay.base.services.http import (
         OutgoingRequestError,
