@@ -359,3 +359,97 @@ def test_an_unordered_set_skips_choosing_a_plan_and_keeps_every_match(
         unordered = contacts_matching(organizer=crowd, criteria=criteria, ordered=False)
         assert not unordered.query.order_by and not unordered.ordered
         assert set(unordered.values_list("pk", flat=True)) == expected and expected
+
+
+# The bound of the sort column (PostgreSQL, a collation by code point): every match lies within
+# it, whatever case, punctuation or column carries the term.
+
+#: Names as people type them: capitalised, upper and lower case, hyphens, apostrophes, a
+#: capital inside, letters outside ASCII.
+NAMES = (
+    "Smith",
+    "SMITH",
+    "smith",
+    "Smithers",
+    "Blacksmith",
+    "McSmith",
+    "Smith-Jones",
+    "Jones-Smith",
+    "O'Smith",
+    "Śmith",
+    "Smíth",
+    "Straße",
+    "STRASSE",
+    "Øster",
+    "øster",
+    "Adams",
+    "",
+    "Zed",
+)
+
+
+@pytest.fixture
+def mixed(organizer: Any) -> Any:
+    """270 contacts whose names, companies and addresses combine :data:`NAMES`."""
+    with scope(organizer=organizer):
+        Contact.objects.bulk_create(
+            Contact(
+                organizer=organizer,
+                email=f"{NAMES[(n * 5) % len(NAMES)].lower() or 'x'}.{n}@{('example.org', 'smith.net')[n % 2]}",
+                first_name=NAMES[(n * 7) % len(NAMES)],
+                last_name=NAMES[n % len(NAMES)],
+                company=NAMES[(n * 11) % len(NAMES)],
+            )
+            for n in range(270)
+        )
+    return organizer
+
+
+@pytest.mark.parametrize("bound", [True, False], ids=["bound", "no-bound"])
+@pytest.mark.parametrize("sort_by", ["last_name", "-last_name", "first_name", "-email", "company"])
+@pytest.mark.parametrize(
+    "text", ["smith", "smi", "SMITH", "mcs", "jones", "ster", "strass", "straß", "śm", "o smith"]
+)
+def test_the_bound_keeps_every_match_in_order(
+    mixed: Any, monkeypatch: pytest.MonkeyPatch, bound: bool, sort_by: str, text: str
+) -> None:
+    """Whether the bound is used or not, the page and later pages are those of the plain query."""
+    if not bound:
+        monkeypatch.setattr(selectors, "_codepoint_order", lambda: False)
+    criteria = ContactCriteria(search=text, sort_by=sort_by)
+    everything, pages = _sorted_pages(mixed, criteria)
+    with scope(organizer=mixed):
+        plain = selectors.DatabaseContactQuery()._filtered(organizer=mixed, criteria=criteria)
+        sign = "-" if sort_by.startswith("-") else ""
+        expected = list(plain.order_by(sort_by, f"{sign}id").values_list("pk", flat=True))
+        size = selectors.contacts_size(organizer=mixed, criteria=criteria)
+    assert everything == expected
+    assert pages == [expected[0:7], expected[7:14], expected[40:47]]
+    assert size == selectors.ContactCount(len(expected), exact=True)
+
+
+@pytest.mark.services
+def test_the_rest_holds_the_words_that_begin_no_searched_column(organizer: Any, make_contact: Any) -> None:
+    """``search_rest`` (migration 0015) is the vector without the words that begin a searched
+    column as written (lower, upper or capitalised), kept by the trigger through every write."""
+    contact = make_contact(
+        "ann.smith@example.org", first_name="Ann", last_name="McSmith", company="ACME Blacksmiths"
+    )
+
+    def rest() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT search_rest::text FROM eventyay_campaigns_contact WHERE id = %s", [contact.pk]
+            )
+            row = cursor.fetchone()
+        return row[0] if row else ""
+
+    # "ann" begins the address and the first name, "acme" the company in upper case;
+    # "mcsmith" begins the last name in none of the three forms (the capital inside), and
+    # "blacksmiths", "smith", "example" and "org" begin no column.
+    assert rest() == "'blacksmiths' 'example' 'mcsmith' 'org' 'smith'"
+    with scope(organizer=organizer):
+        Contact.objects.filter(pk=contact.pk).update(company="Blacksmiths", last_name="Smith-Jones")
+    # "smith" now begins the last name and "blacksmiths" the company; of the parser's words of
+    # the hyphenated name, "smith-jones" begins it in none of the three forms, "jones" not at all.
+    assert rest() == "'example' 'jones' 'org' 'smith-jones'"

@@ -28,6 +28,14 @@ the sort order are tested first, and the page is then either walked along the so
 collected from the GIN index and sorted (:meth:`DatabaseContactQuery._searched`). The size of
 a search is proven above the exact range by reading contacts until enough match, instead of
 building the GIN bitmap of every match.
+
+When the sort column is itself searched (names, email, company: ``smith`` by last name, the
+list's default order) and the database orders text by code point, the lowest and highest
+value of the sort column among the matches is found first
+(:meth:`DatabaseContactQuery._search_bound`): the contacts whose column begins with the term
+lie in one range of its sort index, and the other matches carry the term in a word of
+``search_rest`` (migration 0015), which are few or none. The walk then starts at the first
+contact that can match instead of the first contact of the list.
 """
 
 from __future__ import annotations
@@ -38,13 +46,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, Expression, F, OrderBy, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, Expression, F, Max, Min, OrderBy, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -65,6 +73,9 @@ SEARCH_WORDS_MAX = 8
 #: (see :meth:`DatabaseContactQuery._searched`).
 SEARCH_WALK_ROWS = 1_000
 SEARCH_WALK_FOUND = 50
+#: Within the bound of the sort column, a page whose walk is expected to read at most this many
+#: contacts walks, when the term has more matches than that.
+SEARCH_WALK_BOUNDED_ROWS = 20_000
 #: The size of a search that the planner estimates large is proven larger than
 #: :data:`COUNT_EXACT_UP_TO` by reading at most SIZE_WALK_ROWS contacts of the other filters
 #: (so a search that one in twenty of them matches, or more), when that is expected to read at
@@ -212,23 +223,96 @@ class DatabaseContactQuery:
         query = _tsquery(terms)
         # The first contacts of the organizer in the sort order (an index-only read of the sort
         # index), whatever the other filters: the walk is bounded in contacts read, also when
-        # the other filters pass few of them.
-        walk = Contact.objects.filter(organizer=organizer).order_by(*ordering).values("pk")[:SEARCH_WALK_ROWS]
-        found = _matching(others.filter(pk__in=walk).order_by(), terms, wanted=SEARCH_WALK_FOUND)
+        # the other filters pass few of them. When the bound of the sort column is known (the
+        # first and last Smith for ``smith`` by last name), the walk and a walked page start
+        # at the first contact that can match.
+        organizers: QuerySet[Contact] = Contact.objects.filter(organizer=organizer)
+        walked_others = others
+        bound = self._search_bound(
+            organizer=organizer, others=others, terms=terms, column=criteria.sort_by.lstrip("-")
+        )
+        if bound is not None:
+            if bound.empty:
+                return Contact.objects.none()
+            walked_others, organizers = bound.apply(others), bound.apply(organizers)
+        walk = organizers.order_by(*ordering).values("pk")[:SEARCH_WALK_ROWS]
+        found = _matching(walked_others.filter(pk__in=walk).order_by(), terms, wanted=SEARCH_WALK_FOUND)
         # Fewer than a page found: the walk of the whole page would read about
         # SEARCH_WALK_FOUND * SEARCH_WALK_ROWS / found contacts (twice that when none was
         # found), the GIN plan the planner's estimate of the matches.
-        if found >= SEARCH_WALK_FOUND or SEARCH_WALK_FOUND * SEARCH_WALK_ROWS / max(found, 0.5) < _estimate(
-            others.filter(search_vector=query)
-        ):
-            return others.filter(RowSearch(query)).order_by(*ordering)
+        walked = SEARCH_WALK_FOUND * SEARCH_WALK_ROWS / max(found, 0.5)
+        if found >= SEARCH_WALK_FOUND or walked < _estimate(walked_others.filter(search_vector=query)):
+            return walked_others.filter(RowSearch(query)).order_by(*ordering)
         unindexed = [_unindexed(order) for order in ordering]
         if _estimate(others) <= SEARCH_ROWS_TESTED:
             # Few contacts pass the other filters (``city=City5``: 2,000): the search tested on
             # each of them costs less than the GIN bitmap of a common prefix, which the planner
             # takes for cheap.
             return others.filter(RowSearch(query)).order_by(*unindexed)
+        if bound is not None and walked < min(
+            SEARCH_WALK_BOUNDED_ROWS, _estimate(organizers.filter(search_vector=query))
+        ):
+            # Within the bound, the matches are sparse but near (``silva`` among Brazilian
+            # contacts who consented: one Silva in 40 of them): a walk of a few thousand
+            # contacts, where the GIN plan builds the bitmap of every Silva (125,000) first.
+            return walked_others.filter(RowSearch(query)).order_by(*ordering)
         return others.filter(search_vector=query).order_by(*unindexed)
+
+    def _search_bound(
+        self, *, organizer: Organizer, others: QuerySet[Contact], terms: list[str], column: str
+    ) -> SortBound | None:
+        """The lowest and highest value of ``column`` among the contacts of ``others`` that
+        match the search ``terms``, or None when it cannot be known cheaply.
+
+        Only for a searched column in a database whose collation orders by code point. A
+        contact matches a term through a word of its vector; either that word begins one of
+        the searched columns as written, in one of the three forms of
+        :func:`_case_forms` (then the column begins with the term in that form: a range of
+        its sort index), or it is in ``search_rest`` (migration 0015, GIN-indexed). The ranges
+        of ``column`` give their lowest and highest entry through its sort index, whatever
+        their size; the contacts found through the other columns' ranges and ``search_rest``
+        are read, when the planner expects at most :data:`SEARCH_ROWS_TESTED` of them.
+        """
+        if column not in SEARCH_FIELDS or connection.vendor != "postgresql" or not _codepoint_order():
+            return None
+        term = max(terms, key=len)
+        forms = _case_forms(term)
+        ranges: dict[str, list[Q]] = {}
+        for name in SEARCH_FIELDS:
+            conditions = [_prefix_range(name, form) for form in forms]
+            if None in conditions:
+                return None
+            ranges[name] = [condition for condition in conditions if condition is not None]
+        rest = Q(RestSearch(_tsquery([term])))
+        beginnings = Q()
+        for name in SEARCH_FIELDS:
+            if name != column:
+                for condition in ranges[name]:
+                    beginnings |= condition
+        # The planner's estimate of the ranges is good (histograms). For ``search_rest`` it
+        # extrapolates from the most common words when ANALYZE found at least 100 (a real
+        # vocabulary); with fewer, it takes 2 % of the contacts whatever the term (the
+        # benchmark's contacts all have the words ``example`` and ``org`` there and nothing
+        # else). Then the matches are read, at most SEARCH_ROWS_TESTED + 1 of them.
+        if _estimate(others.filter(beginnings).order_by()) > SEARCH_ROWS_TESTED:
+            return None
+        if _estimate(others.filter(rest).order_by()) > SEARCH_ROWS_TESTED and _rest_statistics_known():
+            return None
+        candidates = others.filter(beginnings | rest).order_by()
+        values = _matching_values(candidates[: SEARCH_ROWS_TESTED + 1], column, terms)
+        if values is None:
+            return None
+        for condition in ranges[column]:
+            # ``min`` and ``max`` of one range are two reads of the sort index.
+            ends = (
+                Contact.objects.filter(organizer=organizer)
+                .filter(condition)
+                .aggregate(Min(column), Max(column))
+            )
+            values.extend(value for value in ends.values() if value is not None)
+        if not values:
+            return SortBound(column, None, None)
+        return SortBound(column, min(values), max(values))
 
     def _filtered(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
         queryset: QuerySet[Contact] = Contact.objects.filter(organizer=organizer)
@@ -280,6 +364,148 @@ class DatabaseContactQuery:
                 condition |= Q(**{f"{name}__icontains": word})
             queryset = queryset.filter(condition)
         return queryset
+
+
+@dataclass(frozen=True)
+class SortBound:
+    """The lowest and highest value of a sort column among the matches of a search (both None
+    when nothing matches)."""
+
+    column: str
+    low: str | None
+    high: str | None
+
+    @property
+    def empty(self) -> bool:
+        return self.low is None
+
+    def apply(self, queryset: QuerySet[Contact]) -> QuerySet[Contact]:
+        return queryset.filter(**{f"{self.column}__gte": self.low, f"{self.column}__lte": self.high})
+
+
+def _case_forms(term: str) -> list[str]:
+    """The forms of a lower-case search term that a column written by people begins with:
+    as is, upper case, and with a capital first letter (``smith``, ``SMITH``, ``Smith``), as
+    migration 0015 computes them for the words it leaves out of ``search_rest``. Outside
+    ASCII the database computes them, as its case mapping may differ from Python's."""
+    if term.isascii():
+        forms = [term, term.upper(), term[:1].upper() + term[1:]]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT lower(%s), upper(lower(%s)), upper(left(lower(%s), 1)) || substr(lower(%s), 2)",
+                [term] * 4,
+            )
+            row = cursor.fetchone()
+        assert row is not None
+        forms = list(row)
+    return list(dict.fromkeys(forms))
+
+
+def _prefix_range(column: str, prefix: str) -> Q | None:
+    """The values of ``column`` that begin with ``prefix``, as a range of its sort index:
+    ``[prefix, successor)``, where the successor raises the last character by one (in an order
+    by code point, every text that begins with the prefix lies between the two, and nothing
+    else). None when the last character has no successor."""
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:
+        last = 0xE000  # surrogates are not characters of a text
+    if last > 0x10FFFF:
+        return None
+    return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix[:-1] + chr(last)})
+
+
+class RestSearch(Expression):
+    """``search_rest @@ query``: the contacts that carry a term in a word that begins none of
+    the searched columns (migration 0015, GIN-indexed; PostgreSQL)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, query: SearchQuery, alias: str | None = None) -> None:
+        super().__init__()
+        self.query, self.alias = query, alias
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> RestSearch:
+        resolved = self.query.resolve_expression(query, *args, **kwargs)
+        return RestSearch(resolved, query.get_initial_alias())
+
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> RestSearch:
+        alias = change_map.get(self.alias, self.alias) if self.alias is not None else None
+        return RestSearch(self.query, alias)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        assert self.alias is not None
+        query, params = compiler.compile(self.query)
+        return f"{compiler.quote_name_unless_alias(self.alias)}.search_rest @@ {query}", list(params)
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+
+def _matching_values(queryset: QuerySet[Contact], column: str, terms: list[str]) -> list[str] | None:
+    """The lowest and highest ``column`` of the contacts of the bounded ``queryset`` that match
+    the search ``terms`` (each row tested, never the GIN index of the whole vector); None when
+    the queryset read as many rows as its LIMIT (more may follow)."""
+    try:
+        sql, params = queryset.values(column, "search_vector").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    match = "ts_match_vq(walk.search_vector, to_tsquery('simple'::regconfig, %s))"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), min(walk.{column}) FILTER (WHERE {match}), "
+            f"max(walk.{column}) FILTER (WHERE {match}) FROM ({sql}) AS walk",
+            [" & ".join(f"{term}:*" for term in terms)] * 2 + list(params),
+        )
+        row = cursor.fetchone()
+    assert row is not None and queryset.query.high_mark is not None
+    if row[0] >= queryset.query.high_mark:
+        return None
+    return [value for value in row[1:] if value is not None]
+
+
+#: The planner estimates a prefix from a vector column's statistics only with at least this
+#: many most common words (PostgreSQL's ``tsmatchsel``); with fewer it takes a fixed 2 %.
+PREFIX_STATISTICS_MIN_WORDS = 100
+
+
+def _rest_statistics_known() -> bool:
+    """Whether ANALYZE kept enough words of ``search_rest`` for the planner to estimate a
+    prefix (else its estimate is a constant, and the matches are counted instead)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(array_length(most_common_elems::text::text[], 1), 0) FROM pg_stats "
+            "WHERE tablename = 'eventyay_campaigns_contact' AND attname = 'search_rest'"
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] >= PREFIX_STATISTICS_MIN_WORDS
+
+
+#: Collations (``datcollate`` of the libc provider) whose order is that of the code points.
+CODEPOINT_COLLATIONS = frozenset({"c", "posix", "c.utf8", "c.utf-8"})
+
+
+def _codepoint_order() -> bool:
+    """Whether the database orders text by code point, so that the texts beginning with a
+    prefix form one range of an index (:func:`_prefix_range`)."""
+    return _database_codepoint_order(connection.settings_dict["NAME"])
+
+
+@lru_cache(maxsize=8)
+def _database_codepoint_order(name: str) -> bool:
+    # ``datlocprovider`` exists from PostgreSQL 15; before, every database used libc.
+    provider = "datlocprovider" if cast(Any, connection).pg_version >= 150000 else "'c'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT datcollate, {provider}::text FROM pg_database WHERE datname = current_database()"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    collate, provider = row
+    # The builtin provider (PostgreSQL 17) knows only C and C.UTF-8, both by code point.
+    return provider == "b" or (provider == "c" and collate.lower() in CODEPOINT_COLLATIONS)
 
 
 class MembershipContains(Expression):
