@@ -52,7 +52,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, Expression, F, Max, Min, OrderBy, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, Expression, F, OrderBy, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -232,8 +232,6 @@ class DatabaseContactQuery:
             organizer=organizer, others=others, terms=terms, column=criteria.sort_by.lstrip("-")
         )
         if bound is not None:
-            if bound.empty:
-                return Contact.objects.none()
             walked_others, organizers = bound.apply(others), bound.apply(organizers)
         walk = organizers.order_by(*ordering).values("pk")[:SEARCH_WALK_ROWS]
         found = _matching(walked_others.filter(pk__in=walk).order_by(), terms, wanted=SEARCH_WALK_FOUND)
@@ -270,8 +268,9 @@ class DatabaseContactQuery:
         :func:`_case_forms` (then the column begins with the term in that form: a range of
         its sort index), or it is in ``search_rest`` (migration 0015, GIN-indexed). The ranges
         of ``column`` give their lowest and highest entry through its sort index, whatever
-        their size; the contacts found through the other columns' ranges and ``search_rest``
-        are read, when the planner expects at most :data:`SEARCH_ROWS_TESTED` of them.
+        their size; when they hold a contact, the contacts found through the other columns'
+        ranges and ``search_rest`` are read, if the planner expects at most
+        :data:`SEARCH_ROWS_TESTED` of them.
         """
         if column not in SEARCH_FIELDS or connection.vendor != "postgresql" or not _codepoint_order():
             return None
@@ -283,6 +282,11 @@ class DatabaseContactQuery:
             if None in conditions:
                 return None
             ranges[name] = [condition for condition in conditions if condition is not None]
+        # No contact's column begins with the term: every match carries it elsewhere, and the
+        # bound would cost a read of them all, as much as the GIN plan that sorts them.
+        ends = _range_ends(Contact.objects.filter(organizer=organizer), column, ranges[column])
+        if not ends:
+            return None
         rest = Q(RestSearch(_tsquery([term])))
         beginnings = Q()
         for name in SEARCH_FIELDS:
@@ -302,16 +306,7 @@ class DatabaseContactQuery:
         values = _matching_values(candidates[: SEARCH_ROWS_TESTED + 1], column, terms)
         if values is None:
             return None
-        for condition in ranges[column]:
-            # ``min`` and ``max`` of one range are two reads of the sort index.
-            ends = (
-                Contact.objects.filter(organizer=organizer)
-                .filter(condition)
-                .aggregate(Min(column), Max(column))
-            )
-            values.extend(value for value in ends.values() if value is not None)
-        if not values:
-            return SortBound(column, None, None)
+        values.extend(ends)
         return SortBound(column, min(values), max(values))
 
     def _filtered(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
@@ -368,16 +363,11 @@ class DatabaseContactQuery:
 
 @dataclass(frozen=True)
 class SortBound:
-    """The lowest and highest value of a sort column among the matches of a search (both None
-    when nothing matches)."""
+    """Values of a sort column between which every match of a search lies."""
 
     column: str
-    low: str | None
-    high: str | None
-
-    @property
-    def empty(self) -> bool:
-        return self.low is None
+    low: str
+    high: str
 
     def apply(self, queryset: QuerySet[Contact]) -> QuerySet[Contact]:
         return queryset.filter(**{f"{self.column}__gte": self.low, f"{self.column}__lte": self.high})
@@ -691,9 +681,24 @@ def _tested(queryset: QuerySet[Contact], terms: list[str]) -> int | None:
     return int(row[0]) if row[1] < queryset.query.high_mark else None
 
 
+def _range_ends(queryset: QuerySet[Contact], column: str, ranges: list[Q]) -> list[str]:
+    """The lowest and highest ``column`` of ``queryset`` in each of ``ranges``, in one statement:
+    each ``min`` and ``max`` is one read of the column's sort index."""
+    statements, params = [], []
+    for condition in ranges:
+        sql, condition_params = queryset.filter(condition).order_by().values(column).query.sql_with_params()
+        statements.append(f"SELECT min(r.{column}), max(r.{column}) FROM ({sql}) AS r")
+        params.extend(condition_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(statements), params)
+        return [value for row in cursor.fetchall() for value in row if value is not None]
+
+
 def _estimate(queryset: QuerySet[Contact]) -> int:
     """PostgreSQL's estimate of the number of rows of ``queryset`` (planning only)."""
-    plan = json.loads(queryset.explain(format="json"))
+    # Only the primary key selected: the estimate is that of the rows, and the statement is
+    # shorter to compile and plan than with every column.
+    plan = json.loads(queryset.values("pk").explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
