@@ -419,3 +419,28 @@ def test_the_rest_statistics_are_known_from_a_hundred_words(
         monkeypatch.setattr(selectors, "SEARCH_ROWS_TESTED", 5000)
         bound = query._search_bound(organizer=organizer, others=others, terms=["ann"], column="first_name")
         assert bound == selectors.SortBound("first_name", "Ann", "Ann")
+
+
+@pytest.mark.services
+def test_reads_that_stop_early_scan_from_the_first_page(named: Any) -> None:
+    """The count over ``LIMIT`` and the proof of a size start a sequential scan at the table's
+    first page, not where PostgreSQL's synchronised scans left the last one (whose pages may no
+    longer be cached): each runs with ``synchronize_seqscans`` off in its transaction, and the
+    setting is put back after it, also inside a transaction that encloses it."""
+    statements: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with scope(organizer=named), connection.execute_wrapper(record):
+        contacts_size(organizer=named, criteria=ContactCriteria(search="smith"))
+        contacts_size(organizer=named, criteria=ContactCriteria(sort_by="-first_name"))
+    reads = [n for n, sql in enumerate(statements) if "count(" in sql.lower() and "EXPLAIN" not in sql]
+    assert len(reads) >= 2, statements
+    assert all("set_config('synchronize_seqscans', 'off', true)" in statements[n - 1] for n in reads), (
+        statements
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronize_seqscans")
+        assert cursor.fetchone() == ("on",)

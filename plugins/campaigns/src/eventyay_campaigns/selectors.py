@@ -43,7 +43,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol, cast
@@ -51,7 +52,7 @@ from typing import Any, Protocol, cast
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, Expression, F, OrderBy, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -190,7 +191,8 @@ class DatabaseContactQuery:
                 return ContactCount(estimate, exact=False)
         # ``count(*)`` over ``LIMIT n + 1``: the planner picks a plan that stops after n + 1
         # matches, where a plain count of a million rows reads them all.
-        capped = queryset[: COUNT_EXACT_UP_TO + 1].count()
+        with _scans_from_the_first_page():
+            capped = queryset[: COUNT_EXACT_UP_TO + 1].count()
         if capped <= COUNT_EXACT_UP_TO:
             return ContactCount(capped, exact=True)
         if estimate is None:
@@ -645,6 +647,35 @@ def _tsquery(terms: list[str]) -> SearchQuery:
     return SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
 
 
+@contextmanager
+def _scans_from_the_first_page() -> Iterator[None]:
+    """Sequential scans of the block start at the table's first page (PostgreSQL).
+
+    For reads that stop early and may scan the table in its order (a count over ``LIMIT``,
+    the proof of a size): PostgreSQL's synchronised scans would start each where the last scan
+    of the table stopped, so that consecutive reads cover different pages, and some of them
+    are no longer cached; from the first page, each reads the same pages, which stay cached.
+    At a million contacts, one such read in ten took 100 ms instead of 25
+    (``bench/README.md``).
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        # ``SET LOCAL`` lasts until the end of the transaction, which may enclose this block:
+        # the previous value is put back after the block.
+        cursor.execute(
+            "WITH previous AS MATERIALIZED (SELECT current_setting('synchronize_seqscans') AS value) "
+            "SELECT value, set_config('synchronize_seqscans', 'off', true) FROM previous"
+        )
+        row = cursor.fetchone()
+        assert row is not None
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('synchronize_seqscans', %s, true)", [row[0]])
+
+
 def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> int:
     """How many contacts of ``queryset`` match the search ``terms``, counting up to ``wanted``
     (reading stops there). The search is tested on the rows ``queryset`` reads (the function
@@ -653,7 +684,7 @@ def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> 
         sql, params = queryset.values("search_vector").query.sql_with_params()
     except EmptyResultSet:
         return 0
-    with connection.cursor() as cursor:
+    with _scans_from_the_first_page(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) AS walk WHERE ts_match_vq(walk.search_vector, "
             "to_tsquery('simple'::regconfig, %s)) LIMIT %s) AS found",
