@@ -468,7 +468,8 @@ def _rest_statistics_known() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT coalesce(array_length(most_common_elems::text::text[], 1), 0) FROM pg_stats "
-            "WHERE tablename = 'eventyay_campaigns_contact' AND attname = 'search_rest'"
+            "WHERE schemaname = current_schema() AND tablename = 'eventyay_campaigns_contact' "
+            "AND attname = 'search_rest'"
         )
         row = cursor.fetchone()
     return row is not None and row[0] >= PREFIX_STATISTICS_MIN_WORDS

@@ -8,9 +8,10 @@ name). The first are found by a range of the sort index, the second by this colu
 lexemes of ``search_vector`` without those that begin one of the searched columns as written
 (lower case, upper case, or with a capital first letter, the forms names are typed in), kept
 by the trigger of 0010 and indexed with GIN. From both, the query layer bounds the sort
-column's values of every match (:meth:`eventyay_campaigns.selectors.DatabaseContactQuery._searched`),
-so the page of ``smith`` by last name walks the sort index from the first Smith instead of
-from the first contact, or collecting all 125,000 Smiths of the benchmark to sort them.
+column's values of every match
+(:meth:`eventyay_campaigns.selectors.DatabaseContactQuery._search_bound`), so the page of
+``smith`` by last name walks the sort index from the first Smith instead of from the first
+contact, or collecting all 125,000 Smiths of the benchmark to sort them.
 
 Like ``tag_ids``, the column is not a model field: only the trigger writes it. Positions are
 stripped: only matching uses it.
