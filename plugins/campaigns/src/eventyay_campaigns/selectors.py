@@ -407,34 +407,6 @@ def _prefix_range(column: str, prefix: str) -> Q | None:
     return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix[:-1] + chr(last)})
 
 
-class RestSearch(Expression):
-    """``search_rest @@ query``: the contacts that carry a term in a word that begins none of
-    the searched columns (migration 0015, GIN-indexed; PostgreSQL)."""
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, query: SearchQuery, alias: str | None = None) -> None:
-        super().__init__()
-        self.query, self.alias = query, alias
-
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> RestSearch:
-        resolved = self.query.resolve_expression(query, *args, **kwargs)
-        return RestSearch(resolved, query.get_initial_alias())
-
-    def relabeled_clone(self, change_map: Mapping[str, str]) -> RestSearch:
-        alias = change_map.get(self.alias, self.alias) if self.alias is not None else None
-        return RestSearch(self.query, alias)
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        assert self.alias is not None
-        query, params = compiler.compile(self.query)
-        return f"{compiler.quote_name_unless_alias(self.alias)}.search_rest @@ {query}", list(params)
-
-    def get_group_by_cols(self) -> list[Any]:
-        return []
-
-
 def _matching_values(queryset: QuerySet[Contact], column: str, terms: list[str]) -> list[str] | None:
     """The lowest and highest ``column`` of the contacts of the bounded ``queryset`` that match
     the search ``terms`` (each row tested, never the GIN index of the whole vector); None when
@@ -590,7 +562,35 @@ def _memberships(*, organizer: Organizer, criteria: ContactCriteria) -> list[Que
     return [member.order_by().values("contact_id") for member in members]
 
 
-class RowSearch(Expression):
+class _VectorSearch(Expression):
+    """A search on a vector column of the contact row; the table's alias follows the query
+    when it is relabeled (as when the contacts are a subquery)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, query: SearchQuery, alias: str | None = None) -> None:
+        super().__init__()
+        self.query, self.alias = query, alias
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _VectorSearch:
+        resolved = self.query.resolve_expression(query, *args, **kwargs)
+        return type(self)(resolved, query.get_initial_alias())
+
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> _VectorSearch:
+        alias = change_map.get(self.alias, self.alias) if self.alias is not None else None
+        return type(self)(self.query, alias)
+
+    def _compiled(self, compiler: Any, column: str) -> tuple[str, str, list[Any]]:
+        assert self.alias is not None
+        query, params = compiler.compile(self.query)
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{column}", query, list(params)
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+
+class RowSearch(_VectorSearch):
     """A search tested on each row of a sorted query: ``ts_match_vq(vector, query)``.
 
     The function behind ``@@``, so equal to ``search_vector @@ query`` for every row, but no
@@ -601,31 +601,20 @@ class RowSearch(Expression):
     is the indexed ``search_vector @@ query``, which reads the matches only.
     """
 
-    conditional = True
-    output_field = BooleanField()
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        column, query, params = self._compiled(compiler, "search_vector")
+        if not compiler.query.order_by:
+            return f"{column} @@ {query}", params
+        return f"ts_match_vq({column}, {query})", params
 
-    def __init__(self, query: SearchQuery, alias: str | None = None) -> None:
-        super().__init__()
-        self.query, self.alias = query, alias
 
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> RowSearch:
-        resolved = self.query.resolve_expression(query, *args, **kwargs)
-        return RowSearch(resolved, query.get_initial_alias())
-
-    def relabeled_clone(self, change_map: Mapping[str, str]) -> RowSearch:
-        alias = change_map.get(self.alias, self.alias) if self.alias is not None else None
-        return RowSearch(self.query, alias)
+class RestSearch(_VectorSearch):
+    """``search_rest @@ query``: the contacts that carry a term in a word that begins none of
+    the searched columns (migration 0015, GIN-indexed; PostgreSQL)."""
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        assert self.alias is not None
-        query, params = compiler.compile(self.query)
-        column = f"{compiler.quote_name_unless_alias(self.alias)}.search_vector"
-        if not compiler.query.order_by:
-            return f"{column} @@ {query}", list(params)
-        return f"ts_match_vq({column}, {query})", list(params)
-
-    def get_group_by_cols(self) -> list[Any]:
-        return []
+        column, query, params = self._compiled(compiler, "search_rest")
+        return f"{column} @@ {query}", params
 
 
 def _ordering(sort_by: str) -> list[OrderBy]:
