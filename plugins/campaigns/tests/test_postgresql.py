@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django_scopes import scope
 from eventyay_campaigns import selectors
 from eventyay_campaigns.models import Contact, ContactEvent, ContactTag, Tag
@@ -446,6 +446,19 @@ def test_reads_that_stop_early_scan_from_the_first_page(named: Any) -> None:
     assert all("set_config('synchronize_seqscans', 'off', true)" in statements[n - 1] for n in reads), (
         statements
     )
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronize_seqscans")
+        assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.services
+def test_an_error_inside_a_scan_from_the_first_page_is_the_error_raised() -> None:
+    with (
+        pytest.raises(ProgrammingError, match="no_such_table"),
+        selectors._scans_from_the_first_page(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT * FROM no_such_table")
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronize_seqscans")
         assert cursor.fetchone() == ("on",)

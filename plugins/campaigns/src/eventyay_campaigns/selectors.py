@@ -652,18 +652,19 @@ def _scans_from_the_first_page() -> Iterator[None]:
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        # ``SET LOCAL`` lasts until the end of the transaction, which may enclose this block:
-        # the previous value is put back after the block.
+        # A local setting lasts until the end of the transaction, which may enclose this block:
+        # the previous value is put back after it (as the tickets plugin's ``counting_plan``
+        # does for its own setting).
         cursor.execute(
-            "WITH previous AS MATERIALIZED (SELECT current_setting('synchronize_seqscans') AS value) "
-            "SELECT value, set_config('synchronize_seqscans', 'off', true) FROM previous"
+            "SELECT current_setting('synchronize_seqscans'), set_config('synchronize_seqscans', 'off', true)"
         )
         row = cursor.fetchone()
         assert row is not None
-        try:
-            yield
-        finally:
-            cursor.execute("SELECT set_config('synchronize_seqscans', %s, true)", [row[0]])
+        yield
+        # Not in a ``finally``: after an error the block's savepoint or transaction is rolled
+        # back, which undoes the setting, and a statement here would replace the error with
+        # "transaction aborted".
+        cursor.execute("SELECT set_config('synchronize_seqscans', %s, true)", [row[0]])
 
 
 def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> int:
