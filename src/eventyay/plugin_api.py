@@ -47,6 +47,7 @@ PUBLIC_NAMES: dict[str, str] = {
     "changes": "eventyay.base.services.log",
     # Database
     "bulk_update_rows": "eventyay.base.bulk",
+    "local_setting": "eventyay.base.sql",
     # Background work
     "job_queue": "eventyay.base.services.jobs",
     "JobFailed": "eventyay.base.services.jobs",
@@ -123,6 +124,7 @@ __all__ = [
     "hookspec",
     "installed_plugins",
     "job_queue",
+    "local_setting",
     "log_action",
     "log_actions",
     "mail_queue",
@@ -178,6 +180,7 @@ if TYPE_CHECKING:
     from eventyay.base.services.outbox import claim_due
     from eventyay.base.services.plugins import event_plugin_settings, event_plugin_settings_update
     from eventyay.base.services.webhooks import webhook_emit
+    from eventyay.base.sql import local_setting
     from eventyay.base.storage import get_private_storage, serve_private_file, unguessable_name
     from eventyay.control.pagination import page_of
     from eventyay.control.permissions import event_view, organizer_view

@@ -52,13 +52,14 @@ from typing import Any, Protocol, cast
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, Exists, Expression, F, OrderBy, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from eventyay.base.models import Event, Organizer
+from eventyay.plugin_api import local_setting
 from eventyay_campaigns.models import SEARCH_FIELDS, Contact, ContactEvent, ContactProduct, ContactTag, Tag
 from eventyay_campaigns.models.contacts import SORT_COLUMNS
 
@@ -648,23 +649,8 @@ def _scans_from_the_first_page() -> Iterator[None]:
     At a million contacts, one such read in ten took 100 ms instead of 25
     (``bench/README.md``).
     """
-    if connection.vendor != "postgresql":
+    with local_setting("synchronize_seqscans", "off"):
         yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A local setting lasts until the end of the transaction, which may enclose this block:
-        # the previous value is put back after it (as the tickets plugin's ``counting_plan``
-        # does for its own setting).
-        cursor.execute(
-            "SELECT current_setting('synchronize_seqscans'), set_config('synchronize_seqscans', 'off', true)"
-        )
-        row = cursor.fetchone()
-        assert row is not None
-        yield
-        # Not in a ``finally``: after an error the block's savepoint or transaction is rolled
-        # back, which undoes the setting, and a statement here would replace the error with
-        # "transaction aborted".
-        cursor.execute("SELECT set_config('synchronize_seqscans', %s, true)", [row[0]])
 
 
 def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
+from eventyay.plugin_api import local_setting
 from eventyay_tickets.services.errors import CapacityBusy
 
 #: How long a checkout waits for quota/voucher locks before answering "busy, retry".
@@ -43,20 +44,9 @@ def counting_plan() -> Iterator[None]:
     hash join reads each side once, whatever the statistics say. The setting is local to the
     transaction and restored afterwards, so no other statement is planned differently.
     """
-    if connection.vendor != "postgresql":
+    # Inside the capacity transaction no savepoint is needed.
+    with local_setting("enable_nestloop", "off", savepoint=False):
         yield
-        return
-    # SET LOCAL needs a transaction; inside the capacity transaction no savepoint is needed.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)"
-        )
-        previous = cursor.fetchone()[0]
-        yield
-        # Not in a ``finally``: after an error the transaction is rolled back, which undoes the
-        # setting, and a statement here would replace the original error with "transaction
-        # aborted".
-        cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
 
 
 @contextlib.contextmanager
