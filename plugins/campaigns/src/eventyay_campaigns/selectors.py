@@ -187,9 +187,11 @@ class DatabaseContactQuery:
             if (
                 estimate * SIZE_WALK_ROWS / max(candidates, 1) >= 1.5 * wanted
                 and wanted * contacts / max(estimate, 1) <= SIZE_WALK_READS
-                and _matching(others[:SIZE_WALK_ROWS], terms, wanted=wanted) >= wanted
             ):
-                return ContactCount(estimate, exact=False)
+                with _scans_from_the_first_page():
+                    proven = _matching(others[:SIZE_WALK_ROWS], terms, wanted=wanted) >= wanted
+                if proven:
+                    return ContactCount(estimate, exact=False)
         # ``count(*)`` over ``LIMIT n + 1``: the planner picks a plan that stops after n + 1
         # matches, where a plain count of a million rows reads them all.
         with _scans_from_the_first_page():
@@ -661,7 +663,7 @@ def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> 
         sql, params = queryset.values("search_vector").query.sql_with_params()
     except EmptyResultSet:
         return 0
-    with _scans_from_the_first_page(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) AS walk WHERE ts_match_vq(walk.search_vector, "
             "to_tsquery('simple'::regconfig, %s)) LIMIT %s) AS found",
