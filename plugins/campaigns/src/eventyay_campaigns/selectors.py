@@ -176,7 +176,7 @@ class DatabaseContactQuery:
             if candidates <= SEARCH_ROWS_TESTED:
                 tested = _tested(others[:SIZE_WALK_ROWS], terms)
                 if tested is not None:
-                    return ContactCount(tested, exact=tested <= COUNT_EXACT_UP_TO)
+                    return ContactCount(tested.matched, exact=tested.matched <= COUNT_EXACT_UP_TO)
             estimate = _estimate(queryset)
             wanted = COUNT_EXACT_UP_TO + 1
             # Only when the walk is expected to find half again the matches it needs in its
@@ -308,10 +308,10 @@ class DatabaseContactQuery:
         if _estimate(others.filter(rest).order_by()) > SEARCH_ROWS_TESTED and _rest_statistics_known():
             return None
         candidates = others.filter(beginnings | rest).order_by()
-        values = _matching_values(candidates[: SEARCH_ROWS_TESTED + 1], column, terms)
-        if values is None:
+        found = _tested(candidates[: SEARCH_ROWS_TESTED + 1], terms, column)
+        if found is None:
             return None
-        values.extend(ends)
+        values = [*ends, *(value for value in (found.low, found.high) if value is not None)]
         return SortBound(column, min(values), max(values))
 
     def _filtered(self, *, organizer: Organizer, criteria: ContactCriteria) -> QuerySet[Contact]:
@@ -408,28 +408,6 @@ def _prefix_range(column: str, prefix: str) -> Q | None:
     if last > 0x10FFFF:
         return None
     return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix[:-1] + chr(last)})
-
-
-def _matching_values(queryset: QuerySet[Contact], column: str, terms: list[str]) -> list[str] | None:
-    """The lowest and highest ``column`` of the contacts of the bounded ``queryset`` that match
-    the search ``terms`` (each row tested, never the GIN index of the whole vector); None when
-    the queryset read as many rows as its LIMIT (more may follow)."""
-    try:
-        sql, params = queryset.values(column, "search_vector").query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    match = "ts_match_vq(walk.search_vector, to_tsquery('simple'::regconfig, %s))"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*), min(walk.{column}) FILTER (WHERE {match}), "
-            f"max(walk.{column}) FILTER (WHERE {match}) FROM ({sql}) AS walk",
-            [" & ".join(f"{term}:*" for term in terms)] * 2 + list(params),
-        )
-        row = cursor.fetchone()
-    assert row is not None and queryset.query.high_mark is not None
-    if row[0] >= queryset.query.high_mark:
-        return None
-    return [value for value in row[1:] if value is not None]
 
 
 #: The planner estimates a prefix from a vector column's statistics only with at least this
@@ -637,7 +615,12 @@ def _unindexed(order: OrderBy) -> OrderBy:
 
 def _tsquery(terms: list[str]) -> SearchQuery:
     """Every term as a prefix (``smith:*``); the terms hold letters and digits only."""
-    return SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
+    return SearchQuery(_prefix_query_text(terms), search_type="raw", config="simple")
+
+
+def _prefix_query_text(terms: list[str]) -> str:
+    """The tsquery text of the search: every term as a prefix, all required."""
+    return " & ".join(f"{term}:*" for term in terms)
 
 
 @contextmanager
@@ -667,28 +650,47 @@ def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> 
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) AS walk WHERE ts_match_vq(walk.search_vector, "
             "to_tsquery('simple'::regconfig, %s)) LIMIT %s) AS found",
-            [*params, " & ".join(f"{term}:*" for term in terms), wanted],
+            [*params, _prefix_query_text(terms), wanted],
         )
         row = cursor.fetchone()
     return int(row[0]) if row is not None else 0
 
 
-def _tested(queryset: QuerySet[Contact], terms: list[str]) -> int | None:
-    """How many contacts of the bounded ``queryset`` match the search ``terms``, tested on each
-    row it reads; None when it read as many rows as its LIMIT (more may follow)."""
+@dataclass(frozen=True)
+class Tested:
+    """What testing the search on each row of a bounded read found: how many rows matched,
+    and the lowest and highest value of a column among them (None without a column or match)."""
+
+    matched: int
+    low: str | None = None
+    high: str | None = None
+
+
+def _tested(queryset: QuerySet[Contact], terms: list[str], column: str | None = None) -> Tested | None:
+    """The search ``terms`` tested on each row the bounded ``queryset`` reads (never the GIN
+    index of the whole vector, whose bitmap would be built whole), with the ends of ``column``
+    among the matches; None when it read as many rows as its LIMIT (more may follow)."""
+    columns = ["search_vector", *([column] if column else [])]
     try:
-        sql, params = queryset.values("search_vector").query.sql_with_params()
+        sql, params = queryset.values(*columns).query.sql_with_params()
     except EmptyResultSet:
-        return 0
+        return Tested(0)
+    match = "ts_match_vq(walk.search_vector, to_tsquery('simple'::regconfig, %s))"
+    ends = (
+        f", min(walk.{column}) FILTER (WHERE {match}), max(walk.{column}) FILTER (WHERE {match})"
+        if column
+        else ""
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FILTER (WHERE ts_match_vq(walk.search_vector, to_tsquery('simple'::regconfig, %s))), "
-            f"count(*) FROM ({sql}) AS walk",
-            [" & ".join(f"{term}:*" for term in terms), *params],
+            f"SELECT count(*), count(*) FILTER (WHERE {match}){ends} FROM ({sql}) AS walk",
+            [_prefix_query_text(terms)] * (3 if column else 1) + list(params),
         )
         row = cursor.fetchone()
     assert row is not None and queryset.query.high_mark is not None
-    return int(row[0]) if row[1] < queryset.query.high_mark else None
+    if row[0] >= queryset.query.high_mark:
+        return None
+    return Tested(int(row[1]), *row[2:])
 
 
 def _range_ends(queryset: QuerySet[Contact], column: str, ranges: list[Q]) -> list[str]:
