@@ -53,7 +53,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, Expression, F, OrderBy, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, Expression, F, Field, OrderBy, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -281,23 +281,19 @@ class DatabaseContactQuery:
             return None
         term = max(terms, key=len)
         forms = _case_forms(term)
-        ranges: dict[str, list[Q]] = {}
-        for name in SEARCH_FIELDS:
-            conditions = [_prefix_range(name, form) for form in forms]
-            if None in conditions:
-                return None
-            ranges[name] = [condition for condition in conditions if condition is not None]
+        prefixes = [bounds for form in forms if (bounds := _prefix_bounds(form)) is not None]
+        if len(prefixes) < len(forms):
+            return None
+        ranges = {name: [ValueRange(name, low, high) for low, high in prefixes] for name in SEARCH_FIELDS}
         # No contact's column begins with the term: every match carries it elsewhere, and the
         # bound would cost a read of them all, as much as the GIN plan that sorts them.
-        ends = _range_ends(Contact.objects.filter(organizer=organizer), column, ranges[column])
+        ends = _range_ends(organizer, column, ranges[column])
         if not ends:
             return None
         rest = Q(RestSearch(_tsquery([term])))
-        beginnings = Q()
-        for name in SEARCH_FIELDS:
-            if name != column:
-                for condition in ranges[name]:
-                    beginnings |= condition
+        beginnings = Q(
+            InRanges([bounds for name in SEARCH_FIELDS if name != column for bounds in ranges[name]])
+        )
         # The planner's estimate of the ranges is good (histograms). For ``search_rest`` it
         # extrapolates from the most common words when ANALYZE found at least 100 (a real
         # vocabulary); with fewer, it takes 2 % of the contacts whatever the term (the
@@ -366,6 +362,34 @@ class DatabaseContactQuery:
         return queryset
 
 
+class _RowCondition(Expression):
+    """A condition on columns of the contact row, written out as SQL. The table's alias
+    follows the query when it is relabeled (as when the contacts are a subquery)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, alias: str | None = None) -> None:
+        super().__init__()
+        self.alias = alias
+
+    def _aliased(self, alias: str | None) -> _RowCondition:
+        raise NotImplementedError
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _RowCondition:
+        return self._aliased(query.get_initial_alias())
+
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> _RowCondition:
+        return self._aliased(change_map.get(self.alias, self.alias) if self.alias is not None else None)
+
+    def _table(self, compiler: Any) -> str:
+        assert self.alias is not None
+        return str(compiler.quote_name_unless_alias(self.alias))
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+
 @dataclass(frozen=True)
 class SortBound:
     """Values of a sort column between which every match of a search lies."""
@@ -375,7 +399,46 @@ class SortBound:
     high: str
 
     def apply(self, queryset: QuerySet[Contact]) -> QuerySet[Contact]:
-        return queryset.filter(**{f"{self.column}__gte": self.low, f"{self.column}__lte": self.high})
+        return queryset.filter(InRanges([ValueRange(self.column, self.low, self.high, closed=True)]))
+
+
+@dataclass(frozen=True)
+class ValueRange:
+    """The values of a text column from ``low`` to ``high``: ``high`` itself only when
+    ``closed``."""
+
+    column: str
+    low: str
+    high: str
+    closed: bool = False
+
+
+class InRanges(_RowCondition):
+    """Rows whose column lies in one of ``ranges``: ``(column >= low AND column < high) OR ...``.
+
+    Written out directly rather than as lookups: a search's bound tests twelve ranges (four
+    columns, three forms of the term), and resolving their lookups took the ORM longer than
+    PostgreSQL takes to plan them.
+    """
+
+    def __init__(self, ranges: list[ValueRange], alias: str | None = None) -> None:
+        super().__init__(alias)
+        self.ranges = ranges
+
+    def _aliased(self, alias: str | None) -> InRanges:
+        return InRanges(self.ranges, alias)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if not self.ranges:
+            raise EmptyResultSet
+        table = self._table(compiler)
+        conditions: list[str] = []
+        params: list[Any] = []
+        for bounds in self.ranges:
+            column = f"{table}.{_quoted_column(bounds.column)}"
+            conditions.append(f"({column} >= %s AND {column} {'<=' if bounds.closed else '<'} %s)")
+            params.extend((bounds.low, bounds.high))
+        return f"({' OR '.join(conditions)})", params
 
 
 def _case_forms(term: str) -> list[str]:
@@ -397,17 +460,17 @@ def _case_forms(term: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def _prefix_range(column: str, prefix: str) -> Q | None:
-    """The values of ``column`` that begin with ``prefix``, as a range of its sort index:
-    ``[prefix, successor)``, where the successor raises the last character by one (in an order
-    by code point, every text that begins with the prefix lies between the two, and nothing
-    else). None when the last character has no successor."""
+def _prefix_bounds(prefix: str) -> tuple[str, str] | None:
+    """The texts that begin with ``prefix``, as a range of a sort index: ``[prefix, successor)``,
+    where the successor raises the last character by one (in an order by code point, every
+    text that begins with the prefix lies between the two, and nothing else). None when the
+    last character has no successor."""
     last = ord(prefix[-1]) + 1
     if 0xD800 <= last <= 0xDFFF:
         last = 0xE000  # surrogates are not characters of a text
     if last > 0x10FFFF:
         return None
-    return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix[:-1] + chr(last)})
+    return prefix, prefix[:-1] + chr(last)
 
 
 #: The planner estimates a prefix from a vector column's statistics only with at least this
@@ -434,7 +497,7 @@ CODEPOINT_COLLATIONS = frozenset({"c", "posix", "c.utf8", "c.utf-8"})
 
 def _codepoint_order() -> bool:
     """Whether the database orders text by code point, so that the texts beginning with a
-    prefix form one range of an index (:func:`_prefix_range`)."""
+    prefix form one range of an index (:func:`_prefix_bounds`)."""
     return _database_codepoint_order(connection.settings_dict["NAME"])
 
 
@@ -543,32 +606,23 @@ def _memberships(*, organizer: Organizer, criteria: ContactCriteria) -> list[Que
     return [member.order_by().values("contact_id") for member in members]
 
 
-class _VectorSearch(Expression):
-    """A search on a vector column of the contact row; the table's alias follows the query
-    when it is relabeled (as when the contacts are a subquery)."""
-
-    conditional = True
-    output_field = BooleanField()
+class _VectorSearch(_RowCondition):
+    """A search on a vector column of the contact row."""
 
     def __init__(self, query: SearchQuery, alias: str | None = None) -> None:
-        super().__init__()
-        self.query, self.alias = query, alias
+        super().__init__(alias)
+        self.query = query
+
+    def _aliased(self, alias: str | None) -> _VectorSearch:
+        return type(self)(self.query, alias)
 
     def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _VectorSearch:
         resolved = self.query.resolve_expression(query, *args, **kwargs)
         return type(self)(resolved, query.get_initial_alias())
 
-    def relabeled_clone(self, change_map: Mapping[str, str]) -> _VectorSearch:
-        alias = change_map.get(self.alias, self.alias) if self.alias is not None else None
-        return type(self)(self.query, alias)
-
     def _compiled(self, compiler: Any, column: str) -> tuple[str, str, list[Any]]:
-        assert self.alias is not None
         query, params = compiler.compile(self.query)
-        return f"{compiler.quote_name_unless_alias(self.alias)}.{column}", query, list(params)
-
-    def get_group_by_cols(self) -> list[Any]:
-        return []
+        return f"{self._table(compiler)}.{column}", query, list(params)
 
 
 class RowSearch(_VectorSearch):
@@ -693,17 +747,28 @@ def _tested(queryset: QuerySet[Contact], terms: list[str], column: str | None = 
     return Tested(int(row[1]), *row[2:])
 
 
-def _range_ends(queryset: QuerySet[Contact], column: str, ranges: list[Q]) -> list[str]:
-    """The lowest and highest ``column`` of ``queryset`` in each of ``ranges``, in one statement:
-    each ``min`` and ``max`` is one read of the column's sort index."""
-    statements, params = [], []
-    for condition in ranges:
-        sql, condition_params = queryset.filter(condition).order_by().values(column).query.sql_with_params()
-        statements.append(f"SELECT min(r.{column}), max(r.{column}) FROM ({sql}) AS r")
-        params.extend(condition_params)
+def _range_ends(organizer: Organizer, column: str, ranges: list[ValueRange]) -> list[str]:
+    """The lowest and highest ``column`` of the organizer's contacts in each of ``ranges``, in
+    one statement: each ``min`` and ``max`` is one read of the column's sort index."""
+    statements: list[str] = []
+    params: list[Any] = []
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    owner, name = _quoted_column("organizer"), _quoted_column(column)
+    for bounds in ranges:
+        statements.append(
+            f"SELECT min({name}), max({name}) FROM {table} WHERE {owner} = %s AND {name} >= %s AND {name} < %s"
+        )
+        params.extend((organizer.pk, bounds.low, bounds.high))
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(statements), params)
         return [value for row in cursor.fetchall() for value in row if value is not None]
+
+
+def _quoted_column(name: str) -> str:
+    """The quoted database column of the contact field ``name``."""
+    field = Contact._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None
+    return connection.ops.quote_name(field.column)
 
 
 def _estimate(queryset: QuerySet[Contact]) -> int:
