@@ -84,6 +84,11 @@ SEARCH_WALK_BOUNDED_ROWS = 20_000
 #: most SIZE_WALK_READS contacts of the organizer (a search that one in 150 matches).
 SIZE_WALK_ROWS = 20_000
 SIZE_WALK_READS = 150_000
+#: When the planner estimates a search within the exact range, the organizer's first
+#: SIZE_PROBE_ROWS contacts are tested with every filter before it is counted: a prefix of many
+#: names each too rare for the statistics (``first1``, or ``an`` as a user types it) is
+#: estimated far too low, and its count builds a GIN bitmap of every match.
+SIZE_PROBE_ROWS = 1_000
 #: When the other filters of a search leave at most this many contacts (as estimated), the
 #: search is tested on each of them rather than answered by the GIN index.
 SEARCH_ROWS_TESTED = 5_000
@@ -167,10 +172,11 @@ class DatabaseContactQuery:
             # The search's GIN bitmap is built whole whatever the LIMIT below (125,000 entries
             # for ``smith``, 60 to 120 ms at a million contacts). When the other filters leave
             # few contacts, the search is tested on each of them instead; when the planner
-            # expects many matches, they are proven by reading contacts of the other filters
-            # until COUNT_EXACT_UP_TO + 1 match (a few thousand rows for a prefix that one
-            # contact in ten has), giving up after SIZE_WALK_ROWS. Only a count or a proof makes
-            # the size an estimate, so a size up to COUNT_EXACT_UP_TO stays exact.
+            # expects many matches (or the organizer's first contacts show many), they are
+            # proven by reading contacts of the other filters until COUNT_EXACT_UP_TO + 1 match
+            # (a few thousand rows for a prefix that one contact in ten has), giving up after
+            # SIZE_WALK_ROWS. Only a count or a proof makes the size an estimate, so a size up to
+            # COUNT_EXACT_UP_TO stays exact.
             others = self._filtered(organizer=organizer, criteria=replace(criteria, search="")).order_by()
             candidates = _estimate(others)
             if candidates <= SEARCH_ROWS_TESTED:
@@ -179,19 +185,21 @@ class DatabaseContactQuery:
                     return ContactCount(tested.matched, exact=tested.matched <= COUNT_EXACT_UP_TO)
             estimate = _estimate(queryset)
             wanted = COUNT_EXACT_UP_TO + 1
-            # Only when the walk is expected to find half again the matches it needs in its
-            # reach (a walk that fails costs its SIZE_WALK_ROWS before the count below), and to
-            # read at most SIZE_WALK_READS contacts on its way, as a sequential scan of the
-            # organizer's contacts does until ``wanted`` of them match.
             contacts = _estimate(Contact.objects.filter(organizer=organizer).order_by())
-            if (
-                estimate * SIZE_WALK_ROWS / max(candidates, 1) >= 1.5 * wanted
-                and wanted * contacts / max(estimate, 1) <= SIZE_WALK_READS
-            ):
+            expected = estimate
+            if estimate <= COUNT_EXACT_UP_TO and contacts > SIZE_PROBE_ROWS:
+                # The probe decides the plan only; the size shown stays the planner's estimate,
+                # as the first contacts need not be like the rest.
+                probe = (
+                    Contact.objects.filter(organizer=organizer).order_by("pk").values("pk")[:SIZE_PROBE_ROWS]
+                )
+                probed = _matching(others.filter(pk__in=probe), terms, wanted=SIZE_PROBE_ROWS)
+                expected = max(expected, probed * contacts // SIZE_PROBE_ROWS)
+            if _proof_pays(expected, candidates=candidates, contacts=contacts):
                 with _scans_from_the_first_page():
                     proven = _matching(others[:SIZE_WALK_ROWS], terms, wanted=wanted) >= wanted
                 if proven:
-                    return ContactCount(estimate, exact=False)
+                    return ContactCount(max(estimate, wanted), exact=False)
         # ``count(*)`` over ``LIMIT n + 1``: the planner picks a plan that stops after n + 1
         # matches, where a plain count of a million rows reads them all.
         with _scans_from_the_first_page():
@@ -690,6 +698,20 @@ def _scans_from_the_first_page() -> Iterator[None]:
     """
     with local_setting("synchronize_seqscans", "off"):
         yield
+
+
+def _proof_pays(expected: int, *, candidates: int, contacts: int) -> bool:
+    """Whether a search's size, ``expected`` matches among ``candidates`` contacts of the other
+    filters (of the organizer's ``contacts``), is worth proving above COUNT_EXACT_UP_TO by
+    reading contacts: only when the walk is expected to find half again the matches it needs
+    in its reach (a walk that fails costs its SIZE_WALK_ROWS before the count), and to read at
+    most SIZE_WALK_READS contacts on its way, as a sequential scan of the organizer's contacts
+    does until enough of them match."""
+    wanted = COUNT_EXACT_UP_TO + 1
+    return (
+        expected * SIZE_WALK_ROWS / max(candidates, 1) >= 1.5 * wanted
+        and wanted * contacts / max(expected, 1) <= SIZE_WALK_READS
+    )
 
 
 def _matching(queryset: QuerySet[Contact], terms: list[str], *, wanted: int) -> int:
