@@ -298,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         organizer = populate(contacts=args.contacts, history=args.history)
     print(f"organizer {organizer.slug}")
+    if connection.vendor == "postgresql":
+        print(f"PostgreSQL settings: {_planner_settings()}")
     results = measure(organizer, repeat=args.repeat)
     over = []
     print(f"{'page p95':>9} {'count p95':>9} {'both p95':>9}  query, ms ({connection.vendor})")
@@ -309,6 +311,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"over the {args.budget_ms:.0f} ms budget: {', '.join(over)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _planner_settings() -> str:
+    """The PostgreSQL settings the figures depend on most, as this session sees them (the
+    server's configuration, ``ALTER DATABASE ... SET`` or ``PGOPTIONS``)."""
+    names = ("shared_buffers", "effective_cache_size", "random_page_cost", "work_mem")
+    with connection.cursor() as cursor:
+        values = []
+        for name in names:
+            cursor.execute(f"SHOW {name}")
+            row = cursor.fetchone()
+            values.append(f"{name}={row[0] if row else '?'}")
+    return ", ".join(values)
 
 
 if __name__ == "__main__":
