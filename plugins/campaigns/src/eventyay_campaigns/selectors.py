@@ -40,6 +40,7 @@ contact that can match instead of the first contact of the list.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
@@ -47,7 +48,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, Self, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
@@ -381,13 +382,15 @@ class _RowCondition(Expression):
         super().__init__()
         self.alias = alias
 
-    def _aliased(self, alias: str | None) -> _RowCondition:
-        raise NotImplementedError
+    def _aliased(self, alias: str | None) -> Self:
+        clone = copy.copy(self)
+        clone.alias = alias
+        return clone
 
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _RowCondition:
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Self:
         return self._aliased(query.get_initial_alias())
 
-    def relabeled_clone(self, change_map: Mapping[str, str]) -> _RowCondition:
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> Self:
         return self._aliased(change_map.get(self.alias, self.alias) if self.alias is not None else None)
 
     def _table(self, compiler: Any) -> str:
@@ -432,9 +435,6 @@ class InRanges(_RowCondition):
     def __init__(self, ranges: list[ValueRange], alias: str | None = None) -> None:
         super().__init__(alias)
         self.ranges = ranges
-
-    def _aliased(self, alias: str | None) -> InRanges:
-        return InRanges(self.ranges, alias)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         if not self.ranges:
@@ -621,12 +621,10 @@ class _VectorSearch(_RowCondition):
         super().__init__(alias)
         self.query = query
 
-    def _aliased(self, alias: str | None) -> _VectorSearch:
-        return type(self)(self.query, alias)
-
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _VectorSearch:
-        resolved = self.query.resolve_expression(query, *args, **kwargs)
-        return type(self)(resolved, query.get_initial_alias())
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Self:
+        resolved = super().resolve_expression(query, *args, **kwargs)
+        resolved.query = self.query.resolve_expression(query, *args, **kwargs)
+        return resolved
 
     def _compiled(self, compiler: Any, column: str) -> tuple[str, str, list[Any]]:
         query, params = compiler.compile(self.query)
