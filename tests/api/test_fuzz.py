@@ -3,8 +3,11 @@
 The run drives the WSGI application in-process with the same engine as ``schemathesis run``
 (examples, coverage, fuzzing and stateful phases). It starts from the demo data plus the objects
 the demo has no use for (a second team with a token, a member and an invitation, a webhook with
-a delivery, a check-in list, an invoice), and the path parameters of the schema are narrowed to
-the ids of those objects, so event-scoped operations are reached instead of answering 404.
+a delivery, a check-in list, an invoice; the organizer's contact, segment, campaign, automation
+rule and template, video servers and a CMS connection), and the path parameters of the schema are
+narrowed to the ids of those objects, so event-scoped operations are reached instead of answering
+404. A generated plugin list would switch plugins off for the rest of the run: they are switched
+back on after each update.
 
 ``make test`` runs every phase in a bounded pass (five examples per operation, the coverage phase
 with valid boundary values only); ``make fuzz`` sets ``EVENTYAY_FUZZ_EXAMPLES`` for the long run,
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
 
@@ -65,6 +69,8 @@ class FuzzData:
     document: dict[str, Any]
     #: Path parameter values by the path up to the parameter, e.g. ``.../products/{id}/``.
     values: dict[str, Any]
+    organizer: str
+    event: str
 
 
 def _first(client: APIClient, path: str, name: str) -> Any:
@@ -177,7 +183,65 @@ def seed() -> dict[str, Any]:
         question = Question.objects.create(event=event, question={"en": "Dietary needs"})
         submission = Submission.objects.filter(event=event).order_by("pk").first()
         answers_save(event=event, target="submission", values={question.pk: "none"}, submission=submission)
+    organizer_objects_create(organizer.slug, event.slug, secret)
     return {"token": secret, "organizer": organizer.slug, "event": event.slug, "team": team.pk}
+
+
+#: One object of each kind the demo does not make, created through the API as a client would.
+ORGANIZER_OBJECTS = {
+    "contacts/": {"email": "fuzzed-contact@example.org", "first_name": "Fuzz", "city": "Berlin"},
+    "segments/": {"name": "Berlin", "filters": {"city": "Berlin"}},
+    "automation/templates/": {
+        "name": "Hello",
+        "channel": "email",
+        "subject": "Hi",
+        "body": "Hi {first_name}",
+    },
+    "campaigns/": {
+        "name": "Invitation",
+        "filter": {"city": "Berlin"},
+        "subject": "Join us, {first_name}",
+        "body": "Hello {first_name}, the [programme](https://example.org/) is out.",
+        "utm_source": "newsletter",
+        "utm_medium": "email",
+        "utm_campaign": "fuzz",
+    },
+    "video/bbb-servers/": {"url": "http://127.0.0.1:9/bigbluebutton/", "secret": "a-shared-secret"},
+    "video/janus-servers/": {"url": "http://127.0.0.1:9/janus"},
+    "video/streaming-servers/": {
+        "name": "CDN",
+        "ingest_url_template": "rtmp://127.0.0.1:9/live/{stream}?key={key}",
+        "playback_url_template": "http://127.0.0.1:9/hls/{stream}.m3u8",
+    },
+}
+
+
+def organizer_objects_create(organizer: str, event: str, token: str) -> None:
+    """The organizer's CRM, video servers and a CMS connection, so their operations are reached.
+
+    The servers point at a closed local port; the fuzzing run itself refuses private addresses,
+    so nothing it generates reaches them.
+    """
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    base = f"/api/v1/organizers/{organizer}/"
+    with override_settings(OUTGOING_HTTP_ALLOW_PRIVATE=True):
+        for path, body in ORGANIZER_OBJECTS.items():
+            response = client.post(base + path, body, format="json")
+            assert response.status_code == 201, (path, response.content)
+        template = client.get(base + "automation/templates/").json()["results"][0]["id"]
+        rule = {
+            "name": "Welcome buyers",
+            "trigger": "order_paid",
+            "event": event,
+            "conditions": {"city": "Berlin"},
+            "actions": [{"kind": "send_message", "template": template}, {"kind": "add_tag", "tag": "buyer"}],
+        }
+        response = client.post(base + "automation/rules/", rule, format="json")
+        assert response.status_code == 201, response.content
+        connection = {"type": "wordpress", "base_url": "http://127.0.0.1:9/", "pull": ["pages"], "push": []}
+        response = client.post(base + f"events/{event}/cms/connections/", connection, format="json")
+        assert response.status_code == 201, response.content
 
 
 @pytest.fixture
@@ -190,15 +254,49 @@ def fuzz_data(transactional_db: None, settings: Any) -> FuzzData:
     document = client.get("/api/v1/schema/?format=json").json()
     fixed = {name: seeded[name] for name in ("organizer", "event", "team")}
     values = path_values(client, list(document["paths"]), fixed)
-    return FuzzData(token=seeded["token"], document=document, values=values)
+    return FuzzData(
+        token=seeded["token"],
+        document=document,
+        values=values,
+        organizer=seeded["organizer"],
+        event=seeded["event"],
+    )
 
 
-def closing(application: Any) -> Any:
+def plugins_switched_back_on(organizer_slug: str, event_slug: str) -> None:
+    """Every visible plugin on again for the fuzzed organizer and event, as the demo has them."""
+    from eventyay.base.models import Event, Organizer
+    from eventyay.base.plugins.manager import installed_plugins
+    from eventyay.base.services.organizer_plugins import organizer_plugins_update
+    from eventyay.base.services.plugins import event_plugins_update
+
+    visible = {name: info for name, info in installed_plugins().items() if info.visible}
+    with scopes_disabled():
+        organizer = Organizer.objects.get(slug=organizer_slug)
+        event = Event.objects.get(organizer=organizer, slug=event_slug)
+    with scope(organizer=organizer):
+        organizer_plugins_update(
+            organizer=organizer,
+            enable=[name for name, info in visible.items() if info.level == "organizer"],
+            is_admin=True,
+        )
+        event_plugins_update(
+            event=event,
+            enable=[name for name, info in visible.items() if info.level != "organizer"],
+            is_admin=True,
+        )
+
+
+def closing(application: Any, *, after_write: Any = None) -> Any:
     """``application``, releasing the calling thread's database connections after each request.
 
     Schemathesis calls the application from a thread of its own per phase and lets the thread
     end with its connection open; with a connection pool (PostgreSQL) each such connection
     stayed checked out for the rest of the session, until later tests found the pool empty.
+
+    ``after_write`` runs after each request with an unsafe method: a generated plugin list
+    (``plugins`` of the event or the organizer) switches plugins off, and every operation of
+    theirs would answer 404 for the rest of the run.
     """
     from django.db import connections
 
@@ -210,13 +308,20 @@ def closing(application: Any) -> Any:
             finally:
                 response.close()
         finally:
+            if after_write is not None and environ["REQUEST_METHOD"] in ("PUT", "PATCH"):
+                after_write()
             connections.close_all()
 
     return app
 
 
 def run_schemathesis(
-    document: dict[str, Any], token: str, *, phases: dict[str, Any], max_examples: int
+    document: dict[str, Any],
+    token: str,
+    *,
+    phases: dict[str, Any],
+    max_examples: int,
+    after_write: Any = None,
 ) -> FuzzReport:
     import schemathesis
     from schemathesis.config import SchemathesisConfig
@@ -236,7 +341,7 @@ def run_schemathesis(
         }
     )
     schema = schemathesis.openapi.from_dict(document, config=config)
-    schema.app = closing(application)
+    schema.app = closing(application, after_write=after_write)
     report = FuzzReport()
     for event in from_schema(schema).execute():
         if isinstance(event, events.PhaseFinished):
@@ -278,6 +383,9 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 BOUNDED_COVERAGE = {"unexpected-methods": [], "generation": {"mode": "positive"}}
 
 
+# Nine thousand requests: about two and a half minutes on a fast machine, and the slowest
+# machines the suite runs on are three times slower while another session shares the CPU.
+@pytest.mark.timeout(2400)
 def test_every_operation_answers_within_the_schema(fuzz_data: FuzzData) -> None:
     long_run = "EVENTYAY_FUZZ_EXAMPLES" in os.environ
     phases: dict[str, Any] = {name: {"enabled": True} for name in PHASES}
@@ -288,6 +396,7 @@ def test_every_operation_answers_within_the_schema(fuzz_data: FuzzData) -> None:
         fuzz_data.token,
         phases=phases,
         max_examples=int(os.environ.get("EVENTYAY_FUZZ_EXAMPLES", "5")),
+        after_write=lambda: plugins_switched_back_on(fuzz_data.organizer, fuzz_data.event),
     )
     findings = sorted({f"{f.label}: {f.text}" for f in report.failures})
     print(
@@ -300,3 +409,9 @@ def test_every_operation_answers_within_the_schema(fuzz_data: FuzzData) -> None:
     # The examples phase has nothing to send while the schema documents no examples.
     for name in set(PHASES) - {"examples"}:
         assert report.phases[name] in ("success", "failure"), f"the {name} phase did not run"
+    # The objects made for the run are reached, list and detail: no plugin stayed switched off.
+    reached = report.operations - set(report.unreached())
+    for path in [*ORGANIZER_OBJECTS, "automation/rules/", "events/{event}/cms/connections/"]:
+        listing = f"GET /api/v1/organizers/{{organizer}}/{path}"
+        assert listing in reached, listing
+        assert any(label.startswith(listing + "{") for label in reached), f"{listing}{{id}}/"

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _counts(event) -> dict[str, object]:
+    from eventyay_campaigns.models import Contact
     from eventyay_talk.models import Room, Schedule, SpeakerProfile, Submission, TalkSlot, Track
     from eventyay_tickets.models import Checkin, Order
     from eventyay_video.models import ChatMessage, Poll, Question
@@ -43,6 +44,8 @@ def _counts(event) -> dict[str, object]:
         "polls": Poll.objects.filter(room__event=event).count(),
         "questions": Question.objects.filter(room__event=event).count(),
         "video_rooms": VideoRoom.objects.filter(event=event).count(),
+        "contacts": Contact.objects.filter(organizer=event.organizer).count(),
+        "contacts_attended": Contact.objects.filter(organizer=event.organizer, events_attended=1).count(),
     }
 
 
@@ -61,6 +64,8 @@ def test_demo_builds_a_conference_and_a_second_run_changes_nothing(capsys) -> No
     changelog = counts["changelog"]
     assert len(changelog["moved"]) == 2 and len(changelog["canceled"]) == 1 and len(changelog["new"]) == 1
     assert counts["orders"] == {"paid": 70, "pending": 20, "canceled": 10} and counts["checkins"] == 7
+    # The contacts plugin is on for the demo organizer and saw the buyers and speakers arrive.
+    assert counts["contacts"] >= 100 and counts["contacts_attended"] >= 70
     assert counts["chat"] >= 8 and counts["polls"] >= 1 and counts["questions"] >= 2
     assert settings["enabled"] and settings["account_holder"] and settings["iban"].startswith("DE89")
     started = time.monotonic()

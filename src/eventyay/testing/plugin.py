@@ -16,9 +16,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
+import ipaddress
 import json
 import os
 import shutil
+import socket
 import tempfile
 import types
 from collections.abc import Callable, Generator, Iterator
@@ -268,6 +270,42 @@ def _live_server_bound_by_the_pool() -> Iterator[None]:
     LiveServerThread.server_class = pool_bound_wsgi_server(max(1, int(pool["max_size"]) - 1))  # type: ignore[attr-defined]
     yield
     LiveServerThread.server_class = previous  # type: ignore[attr-defined]
+
+
+# --- Name resolution ---------------------------------------------------------------------------
+
+#: Host names that resolve in tests, through the machine's own resolver (its hosts file).
+LOCAL_HOST_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+def _is_address_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _offline_name_resolution() -> Iterator[None]:
+    """Only ``localhost`` and address literals resolve; any other host name fails at once.
+
+    Saving a webhook, a video server or a CMS connection resolves its host to refuse private
+    addresses. Left to the machine's resolver, a test's ``webhook.example.org`` would depend on
+    the network: answered in milliseconds on one machine, after a resolver timeout of seconds
+    on another, and the API fuzzing run saves hundreds of generated host names. A test that
+    needs a name to resolve patches ``socket.getaddrinfo`` itself, over this one.
+    """
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
+        if name is None or name.lower().rstrip(".") in LOCAL_HOST_NAMES or _is_address_literal(name):
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, f"{name}: only localhost resolves in tests")
+
+    with mock.patch("socket.getaddrinfo", getaddrinfo):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from django_scopes import scope, scopes_disabled
 from eventyay.base.models import Event, Organizer, User
 from eventyay.base.plugins.manager import hooks_for, installed_plugins
 from eventyay.base.services.events import event_create, event_update
+from eventyay.base.services.organizer_plugins import organizer_plugins_update
 from eventyay.base.services.organizers import organizer_create
 from eventyay.base.services.plugins import event_plugins_update
 
@@ -30,7 +31,11 @@ class DemoResult:
 
 def demo_setup(*, admin_password: str | None = None) -> DemoResult:
     """Create or refresh the demo data; idempotent. Returns the admin password if it was (re)set."""
-    plugins = [name for name, info in installed_plugins().items() if info.visible]
+    visible = {name: info for name, info in installed_plugins().items() if info.visible}
+    # Plugins of level organizer (the contacts and campaigns) are switched on for the demo
+    # organizer before the event's data exists, so they see its orders and talks arrive.
+    plugins = [name for name, info in visible.items() if info.level != "organizer"]
+    organizer_plugins = [name for name, info in visible.items() if info.level == "organizer"]
     with scopes_disabled(), transaction.atomic():
         admin = User.objects.filter(email=DEMO_ADMIN_EMAIL).first()
         password = admin_password
@@ -43,6 +48,8 @@ def demo_setup(*, admin_password: str | None = None) -> DemoResult:
         organizer = Organizer.objects.filter(slug="demo").first()
         if organizer is None:
             organizer = organizer_create(name="Demo Organizer", slug="demo", creator=admin)
+    with scope(organizer=organizer):
+        organizer_plugins_update(organizer=organizer, enable=organizer_plugins, actor=admin, is_admin=True)
     # Nine in the morning where the event takes place, so the programme starts on the first day.
     local = timezone.localtime(timezone.now() + dt.timedelta(days=30), zoneinfo.ZoneInfo("Europe/Berlin"))
     start = local.replace(hour=9, minute=0, second=0, microsecond=0)
