@@ -67,3 +67,29 @@ def test_a_body_without_content_type_is_a_documented_415(api_client, client):
     assert response.status_code == 415
     document = client.get("/api/v1/schema/?format=json").json()
     assert_answer_documented(document, response, path="/api/v1/organizers/{organizer}/events/", method="post")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"description": "Hall\x00"}, "description"),
+        ({"description": {"en": "Hall", "de": "Saal\x00"}}, "description.de"),
+        ({"name": {"en": "Hall"}, "extra": [{"a": ["x", "y\x00"]}]}, "extra.0.a.1"),
+        ({"name": "Hall", "ke\x00y": 1}, "non_field_errors"),
+    ],
+)
+def test_a_nul_character_anywhere_in_a_json_body_is_refused_naming_where(api_client, event, body, field):
+    """PostgreSQL stores no NUL in a text or jsonb value: an event's description gave a 500."""
+    response = api_client.patch(f"/api/v1/organizers/example/events/{event.slug}/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json() == {field: ["Null characters are not allowed."]}
+
+
+def test_a_translated_text_refuses_a_nul_character_in_a_form_body(api_client, event):
+    response = api_client.patch(
+        f"/api/v1/organizers/example/events/{event.slug}/",
+        urlencode({"description": "Hall\x00"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json() == {"description": ["Null characters are not allowed."]}

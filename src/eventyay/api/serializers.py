@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from i18nfield.strings import LazyI18nString
 from rest_framework import serializers
@@ -57,6 +58,9 @@ class I18nField(serializers.Field):
             texts = data
         else:
             raise serializers.ValidationError("Give a string or an object of language code → string.")
+        if any("\x00" in text for text in texts.values()):
+            # As DRF's CharField does: PostgreSQL cannot store the character in a text.
+            raise serializers.ValidationError(ProhibitNullCharactersValidator.message)
         if self.max_length and any(len(text) > self.max_length for text in texts.values()):
             raise serializers.ValidationError(
                 f"Ensure this field has no more than {self.max_length} characters."
