@@ -162,6 +162,8 @@ class Run:
     seconds: float = 0.0
     #: ``(seconds since the start, status)`` of every answer, in the order they arrived.
     completions: list[tuple[float, int]] = field(default_factory=list)
+    #: ``(seconds since the start when sent, seconds taken, status, client number)`` of every answer.
+    answers: list[tuple[float, float, int, int]] = field(default_factory=list)
     #: Answers that closed their connection (``Connection: close``: the server evening out its
     #: workers' connections); the client connected again for its next request.
     closed_by_server: int = 0
@@ -176,6 +178,20 @@ class Run:
             return 0.0
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    def slowest(self, count: int) -> list[str]:
+        """The ``count`` slowest answers: when each was sent, how long it took, and what else
+        was answered meanwhile (201s before it was sent, answers while it waited)."""
+        lines = []
+        for sent, taken, status, client in sorted(self.answers, key=lambda answer: -answer[1])[:count]:
+            sold_before = sum(1 for at, code in self.completions if code == 201 and at <= sent)
+            # Its own answer is among the completions of that span.
+            meanwhile = sum(1 for at, _code in self.completions if sent < at <= sent + taken) - 1
+            lines.append(
+                f"sent at {sent * 1000:6.0f} ms, took {taken * 1000:4.0f} ms, {status}, client {client:2d}, "
+                f"{sold_before} sold before, {meanwhile} answers meanwhile"
+            )
+        return lines
 
     @property
     def median_ms(self) -> float:
@@ -241,6 +257,7 @@ def hammer(
                     run.statuses[status] += 1
                     run.latencies.append(done - started)
                     run.completions.append((done - started_at, status))
+                    run.answers.append((started - started_at, done - started, status, number))
         finally:
             if own:
                 connection.close()

@@ -48,6 +48,9 @@ def main() -> int:
         default="asgi",
         help="uvicorn workers (default) or gunicorn's threaded WSGI workers",
     )
+    parser.add_argument(
+        "--slowest", type=int, default=0, metavar="N", help="list the N slowest answers of each level"
+    )
     parser.add_argument("--send-email", action="store_true", help="queue the order confirmation mail too")
     parser.add_argument("--quick", action="store_true", help="120 requests against a quota of 80")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N orders in-process")
@@ -63,6 +66,7 @@ def main() -> int:
     failed = False
     cpu: dict[int, dict[str, float]] = {}
     reconnects: dict[int, int] = {}
+    slowest: dict[int, list[str]] = {}
     print(
         f"ticket rush: {args.requests} requests, quota {args.quota}, {common.describe_database()}, "
         f"{args.workers} {args.server.upper()} workers, send_email={args.send_email}, load average {common.load_average()}"
@@ -123,6 +127,7 @@ def main() -> int:
                 f"| {statuses} | {sold} | {oversold} |",
                 flush=True,
             )
+            slowest[level] = run.slowest(args.slowest)
             bad = sum(n for code, n in run.statuses.items() if code >= 500 or code == 0)
             if oversold or bad or run.statuses[201] != sold or sold > expected:
                 failed = True
@@ -137,6 +142,10 @@ def main() -> int:
         )
     )
     print_cpu(cpu, args.requests, min(args.quota, args.requests))
+    for level, lines in slowest.items():
+        if lines:
+            print(f"\nslowest answers at concurrency {level}:")
+            print("\n".join(lines))
     return 1 if failed else 0
 
 
@@ -196,6 +205,37 @@ def profile(count: int) -> int:
             f"| {size} | {statistics.median(statements[2:]):.0f} | {statistics.median(millis[2:]):.1f} "
             f"| {statistics.median(cpu[2:]):.1f} | {_fan_out_cpu_ms(shop)} |"
         )
+    # After a sell-out every buyer is refused: what a refusal costs.
+    from django.db.models import F
+    from django_scopes import scopes_disabled
+    from eventyay_tickets.models import Quota
+
+    with scopes_disabled():
+        Quota.objects.filter(event=shop.event).update(size=F("used"))
+    body = json.dumps(
+        {
+            "email": "rush@example.org",
+            "payment_provider": "banktransfer",
+            "positions": [{"product": shop.product_id, "attendee_name": "Rush"}],
+            "send_email": False,
+        }
+    )
+    statements, millis, cpu = [], [], []
+    for _i in range(count + 2):
+        with CaptureQueriesContext(connection) as captured:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            response = client.post(path, body, content_type="application/json")
+            elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
+        if response.status_code != 400:
+            print(f"unexpected answer {response.status_code}: {response.content[:300]!r}")
+            return 1
+        statements.append(len(captured.captured_queries))
+        millis.append(elapsed * 1000)
+        cpu.append(cpu_elapsed * 1000)
+    print(
+        f"| 1, refused (sold out) | {statistics.median(statements[2:]):.0f} "
+        f"| {statistics.median(millis[2:]):.1f} | {statistics.median(cpu[2:]):.1f} | none |"
+    )
     return 0
 
 
