@@ -30,6 +30,7 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
 
 import _tickets_common as common
 
@@ -162,11 +163,10 @@ def print_cpu(cpu: dict[int, dict[str, float]], requests: int, orders: int) -> N
 
 def profile(count: int) -> int:
     """Statements and milliseconds per API order, measured in-process (medians over ``count``)."""
-    import statistics
-
-    from django.db import connection
+    from django.db.models import F
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django_scopes import scopes_disabled
+    from eventyay_tickets.models import Quota
 
     shop = common.prepare(f"rush-profile-{int(time.time())}", quota=count * 12 + 10)
     client = Client(HTTP_AUTHORIZATION=f"Token {shop.token}")
@@ -180,63 +180,55 @@ def profile(count: int) -> int:
     )
     print("|---:|---:|---:|---:|---:|")
     for size in (1, 5):
-        body = json.dumps(
-            {
-                "email": "rush@example.org",
-                "payment_provider": "banktransfer",
-                "positions": [{"product": shop.product_id, "attendee_name": "Rush"}] * size,
-                "send_email": False,
-            }
-        )
-        statements, millis, cpu = [], [], []
-        for _i in range(count + 2):
-            with CaptureQueriesContext(connection) as captured:
-                started, cpu_started = time.perf_counter(), time.process_time()
-                response = client.post(path, body, content_type="application/json")
-                elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
-            if response.status_code != 201:
-                print(f"unexpected answer {response.status_code}: {response.content[:300]!r}")
-                return 1
-            statements.append(len(captured.captured_queries))
-            millis.append(elapsed * 1000)
-            cpu.append(cpu_elapsed * 1000)
-        # The first orders warm the caches (catalogue, settings, token) of this process.
-        print(
-            f"| {size} | {statistics.median(statements[2:]):.0f} | {statistics.median(millis[2:]):.1f} "
-            f"| {statistics.median(cpu[2:]):.1f} | {_fan_out_cpu_ms(shop)} |"
-        )
+        row = _order_medians(client, path, _order_body(shop, size), count=count, status=201)
+        if row is None:
+            return 1
+        print(f"| {size} | {row} | {_fan_out_cpu_ms(shop)} |")
     # After a sell-out every buyer is refused: what a refusal costs.
-    from django.db.models import F
-    from django_scopes import scopes_disabled
-    from eventyay_tickets.models import Quota
-
     with scopes_disabled():
         Quota.objects.filter(event=shop.event).update(size=F("used"))
-    body = json.dumps(
+    row = _order_medians(client, path, _order_body(shop, 1), count=count, status=400)
+    if row is None:
+        return 1
+    print(f"| 1, refused (sold out) | {row} | none |")
+    return 0
+
+
+def _order_body(shop: common.Shop, positions: int) -> str:
+    return json.dumps(
         {
             "email": "rush@example.org",
             "payment_provider": "banktransfer",
-            "positions": [{"product": shop.product_id, "attendee_name": "Rush"}],
+            "positions": [{"product": shop.product_id, "attendee_name": "Rush"}] * positions,
             "send_email": False,
         }
     )
+
+
+def _order_medians(client: Any, path: str, body: str, *, count: int, status: int) -> str | None:
+    """Table cells of ``count`` orders' medians (statements, ms, CPU ms); None on another status."""
+    import statistics
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     statements, millis, cpu = [], [], []
     for _i in range(count + 2):
         with CaptureQueriesContext(connection) as captured:
             started, cpu_started = time.perf_counter(), time.process_time()
             response = client.post(path, body, content_type="application/json")
             elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
-        if response.status_code != 400:
+        if response.status_code != status:
             print(f"unexpected answer {response.status_code}: {response.content[:300]!r}")
-            return 1
+            return None
         statements.append(len(captured.captured_queries))
         millis.append(elapsed * 1000)
         cpu.append(cpu_elapsed * 1000)
-    print(
-        f"| 1, refused (sold out) | {statistics.median(statements[2:]):.0f} "
-        f"| {statistics.median(millis[2:]):.1f} | {statistics.median(cpu[2:]):.1f} | none |"
+    # The first orders warm the caches (catalogue, settings, token) of this process.
+    return (
+        f"{statistics.median(statements[2:]):.0f} | {statistics.median(millis[2:]):.1f} "
+        f"| {statistics.median(cpu[2:]):.1f}"
     )
-    return 0
 
 
 def _fan_out_cpu_ms(shop: common.Shop) -> str:
