@@ -29,13 +29,20 @@ class DemoResult:
     admin_password: str | None
 
 
+def demo_plugins() -> tuple[list[str], list[str]]:
+    """The plugins the demo switches on: ``(for the event, for the organizer)``, every visible one."""
+    visible = {name: info for name, info in installed_plugins().items() if info.visible}
+    return (
+        [name for name, info in visible.items() if info.level != "organizer"],
+        [name for name, info in visible.items() if info.level == "organizer"],
+    )
+
+
 def demo_setup(*, admin_password: str | None = None) -> DemoResult:
     """Create or refresh the demo data; idempotent. Returns the admin password if it was (re)set."""
-    visible = {name: info for name, info in installed_plugins().items() if info.visible}
     # Plugins of level organizer (the contacts and campaigns) are switched on for the demo
     # organizer before the event's data exists, so they see its orders and talks arrive.
-    plugins = [name for name, info in visible.items() if info.level != "organizer"]
-    organizer_plugins = [name for name, info in visible.items() if info.level == "organizer"]
+    plugins, organizer_plugins = demo_plugins()
     with scopes_disabled(), transaction.atomic():
         admin = User.objects.filter(email=DEMO_ADMIN_EMAIL).first()
         password = admin_password
