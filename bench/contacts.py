@@ -70,6 +70,17 @@ QUERIES: list[dict[str, str]] = [
     {"search": "company12", "sort_by": "email"},
     {"search": "jones", "city": "City5", "sort_by": "-updated"},
     {"search": "silva", "country": "BR", "marketing_consent": "true", "sort_by": "last_name"},
+    # Added after the eighteen above were all under the budget: a search among one country's
+    # contacts sorted by the searched column, a search among the contacts of a tag (fewer than
+    # its matches), one among a country's contacts who did not consent sorted by a column it
+    # does not begin, the consenting contacts of a country alone, and a two-letter prefix.
+    {"search": "smith", "country": "US", "sort_by": "last_name"},
+    {"search": "silva", "country": "BR", "sort_by": "last_name"},
+    {"search": "garcia", "country": "BR", "marketing_consent": "true"},
+    {"search": "smith", "tag": "tag3", "sort_by": "last_name"},
+    {"search": "miller", "country": "JP", "marketing_consent": "false", "sort_by": "-first_name"},
+    {"country": "BR", "marketing_consent": "true", "sort_by": "-created"},
+    {"search": "jo", "sort_by": "last_name"},
 ]
 
 
