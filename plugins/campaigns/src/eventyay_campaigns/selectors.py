@@ -44,10 +44,10 @@ import copy
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any, Protocol, Self, cast
 
 from django.conf import settings
@@ -184,7 +184,7 @@ class DatabaseContactQuery:
             others = self._filtered(organizer=organizer, criteria=replace(criteria, search="")).order_by()
             walk = _walk_plan(others[:SIZE_WALK_ROWS])
             candidates = walk.rows
-            if _test_one_by_one(candidates, organizer=organizer, terms=terms):
+            if _test_one_by_one(candidates, searched=lambda: _search_alone(organizer, terms)):
                 tested = _tested(others[:SIZE_WALK_ROWS], terms)
                 if tested is not None:
                     return ContactCount(tested.matched, exact=tested.matched <= COUNT_EXACT_UP_TO)
@@ -261,7 +261,9 @@ class DatabaseContactQuery:
         walked = SEARCH_WALK_FOUND * SEARCH_WALK_ROWS / max(found, 0.5)
         unindexed = [_unindexed(order) for order in ordering]
         candidates = _estimate(others)
-        if candidates < walked and _test_one_by_one(candidates, organizer=organizer, terms=terms):
+        # Planned once, when a rule below needs it.
+        searched = cache(partial(_search_alone, organizer, terms))
+        if candidates < walked and _test_one_by_one(candidates, searched=searched):
             # Few contacts pass the other filters (``city=City5``: 2,000; ``tag=tag3``: 6,800
             # against 125,000 Smiths): the search tested on each of them costs less than the GIN
             # bitmap of a common prefix, which the planner takes for cheap, and than the walk.
@@ -270,8 +272,7 @@ class DatabaseContactQuery:
         # every contact the search alone matches, a quarter of a contact's test per entry
         # (``miller`` among the 75,000 Japanese who did not consent: 125,000 entries, 34 ms,
         # for 9,500 matches; the walk, about 12,000 contacts).
-        searched = _estimate(Contact.objects.filter(organizer=organizer, search_vector=query).order_by())
-        if walked < _estimate(walked_others.filter(search_vector=query)) + searched / TESTED_ROW_COST:
+        if walked < _estimate(walked_others.filter(search_vector=query)) + searched() / TESTED_ROW_COST:
             return walked_others.filter(RowSearch(query)).order_by(*ordering)
         if bound is not None and walked < min(
             SEARCH_WALK_BOUNDED_ROWS, _estimate(organizers.filter(search_vector=query))
@@ -722,19 +723,25 @@ def _scans_from_the_first_page() -> Iterator[None]:
         yield
 
 
-def _test_one_by_one(candidates: int, *, organizer: Organizer, terms: list[str]) -> bool:
-    """Whether the search ``terms`` is tested on each of the ``candidates`` contacts of the
-    other filters (as estimated) rather than answered by the GIN index: when they are at most
+def _test_one_by_one(candidates: int, *, searched: Callable[[], int]) -> bool:
+    """Whether a search is tested on each of the ``candidates`` contacts of the other filters
+    (as estimated) rather than answered by the GIN index: when they are at most
     SEARCH_ROWS_TESTED, or at most SIZE_WALK_ROWS and fewer than a quarter of the search's own
-    matches, whose bitmap the GIN index builds whole whatever the other filters. Testing a
-    contact costs about as much as four entries of that bitmap (at a million contacts: 6,790
-    contacts of a tag read and tested in 7 to 8 ms, the 125,070 entries of ``smith:*`` in 32)."""
+    matches (``searched()``, planned only then), whose bitmap the GIN index builds whole
+    whatever the other filters. Testing a contact costs about as much as four entries of that
+    bitmap (at a million contacts: 6,790 contacts of a tag read and tested in 7 to 8 ms, the
+    125,070 entries of ``smith:*`` in 32)."""
     if candidates <= SEARCH_ROWS_TESTED:
         return True
     if candidates > SIZE_WALK_ROWS:
         return False
-    matches = Contact.objects.filter(organizer=organizer, search_vector=_tsquery(terms)).order_by()
-    return candidates * TESTED_ROW_COST < _estimate(matches)
+    return candidates * TESTED_ROW_COST < searched()
+
+
+def _search_alone(organizer: Organizer, terms: list[str]) -> int:
+    """The planner's estimate of the organizer's contacts that the search ``terms`` matches,
+    whatever the other filters: the entries of the GIN bitmap a plan through it builds."""
+    return _estimate(Contact.objects.filter(organizer=organizer, search_vector=_tsquery(terms)).order_by())
 
 
 def _proof_pays(expected: int, *, candidates: int, contacts: int, sequential: bool) -> bool:
